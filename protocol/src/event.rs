@@ -1,0 +1,100 @@
+//! The events of a conversation's log, and the summaries agents see in their inbox.
+//!
+//! Everything that happens in a conversation is one [`Event`] with the next sequence number of
+//! that conversation. The relay stores it before it acknowledges or forwards it, so the log is the
+//! single source of truth: history, replay after a reconnect and (later) transcripts all read it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AgentId, ClientId, ConversationId, Seq};
+
+/// One entry of a conversation's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub conversation_id: ConversationId,
+    pub seq: Seq,
+    /// When the relay stored it, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub author: Author,
+    /// The id the sending client gave the event, when a client sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
+    pub body: EventBody,
+}
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    Agent(AgentProfile),
+    System,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A chat message. Always plain text: clients render it as text, never as HTML.
+    Message { text: String },
+    /// The author (an agent) joined the conversation.
+    Joined,
+}
+
+/// The public face of an agent: what a shopper and other agents may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentProfile {
+    pub id: AgentId,
+    pub name: String,
+}
+
+impl AgentProfile {
+    /// Up to two letters for an avatar: first letters of the first and last word of the name.
+    pub fn initials(&self) -> String {
+        let mut words = self.name.split_whitespace();
+        let first = words.next().and_then(|w| w.chars().next());
+        let last = words.last().and_then(|w| w.chars().next());
+        first.into_iter().chain(last).flat_map(char::to_uppercase).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// No agent has joined yet.
+    Waiting,
+    /// An agent has joined.
+    Active,
+    Closed,
+}
+
+/// One row of an agent's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    /// A readable name for the shopper ("Visitor 7F3A" while anonymous).
+    pub visitor_name: String,
+    pub status: ConversationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_agent: Option<AgentProfile>,
+    pub last_seq: Seq,
+    /// A one-line preview of the latest message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_use_first_and_last_word() {
+        let agent = |name: &str| AgentProfile { id: AgentId::new("a1").unwrap(), name: name.into() };
+        assert_eq!(agent("Anna de Vries").initials(), "AV");
+        assert_eq!(agent("sam").initials(), "S");
+        assert_eq!(agent("سارا احمدی").initials(), "سا");
+        assert_eq!(agent("  ").initials(), "");
+    }
+}

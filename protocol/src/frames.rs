@@ -1,0 +1,277 @@
+//! The frames on the two WebSockets: `/v1/visitor` (widget) and `/v1/agent` (console).
+//!
+//! Every frame is one JSON object with a `type` field. Clients send [`VisitorFrame`] or
+//! [`AgentFrame`]; the relay answers both with [`ServerFrame`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{AgentProfile, ConversationSummary, Event};
+use crate::ids::{ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
+
+/// What the widget sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VisitorFrame {
+    /// Must be the first frame: says which shop and, after a reload, who the visitor is and what
+    /// they last saw.
+    Hello(VisitorHello),
+    /// A message into the visitor's conversation; the relay starts one if there is none.
+    Send { client_id: ClientId, text: String },
+    Ping,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitorHello {
+    pub shop: ShopId,
+    /// The token from an earlier `welcome`, if the widget has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<VisitorToken>,
+    /// The conversation the widget was showing, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<ConversationId>,
+    /// The highest sequence number the widget has shown; the relay replays everything after it.
+    #[serde(default)]
+    pub last_seq: Seq,
+}
+
+/// What the agents' console sends (after logging in over HTTP; the socket is authenticated by the
+/// session cookie).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentFrame {
+    /// Start following a conversation: replay after `last_seq`, then live events.
+    Open {
+        conversation_id: ConversationId,
+        #[serde(default)]
+        last_seq: Seq,
+    },
+    /// Stop following a conversation.
+    Leave { conversation_id: ConversationId },
+    /// A message into a conversation of the agent's shop.
+    Send { conversation_id: ConversationId, client_id: ClientId, text: String },
+    Ping,
+}
+
+/// What the relay sends to either kind of client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Answer to a visitor's `hello`. The widget keeps `token` and sends it next time.
+    Welcome {
+        token: VisitorToken,
+        visitor_id: VisitorId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<ConversationId>,
+    },
+    /// First frame on an agent socket: who is logged in and the open conversations of the shop.
+    AgentWelcome { agent: AgentProfile, shop: ShopId, conversations: Vec<ConversationSummary> },
+    /// One event of a conversation, replayed or live, always in sequence order and exactly once
+    /// per connection.
+    Event { event: Event },
+    /// The replay for a conversation is complete; what follows is live.
+    Synced { conversation_id: ConversationId, last_seq: Seq },
+    /// The message with this client id is stored under `seq` (sent again for a resend, with the
+    /// original `seq`).
+    Ack { client_id: ClientId, conversation_id: ConversationId, seq: Seq },
+    /// For agents: a conversation of the shop was created or changed.
+    ConversationUpdated { conversation: ConversationSummary },
+    /// Something the client sent was refused. The connection stays open unless the relay closes it.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<ClientId>,
+    },
+    Pong,
+}
+
+/// Machine-readable reason of an [`ServerFrame::Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, not a known frame type, or a field of the wrong shape.
+    BadFrame,
+    /// A visitor frame arrived before `hello`, or a second `hello`.
+    HelloExpected,
+    UnknownShop,
+    /// The token or session does not give access to what was asked.
+    Forbidden,
+    NotFound,
+    /// Message text empty or too long.
+    InvalidText,
+    RateLimited,
+    /// The relay could not store the event; the client should retry later.
+    Unavailable,
+}
+
+/// Why a text frame could not be read as a client frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame is not valid JSON: {0}")]
+    Malformed(String),
+    #[error("frame is not understood: {0}")]
+    Invalid(String),
+}
+
+impl From<serde_json::Error> for FrameError {
+    fn from(err: serde_json::Error) -> Self {
+        match err.classify() {
+            serde_json::error::Category::Data => FrameError::Invalid(err.to_string()),
+            _ => FrameError::Malformed(err.to_string()),
+        }
+    }
+}
+
+impl VisitorFrame {
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        Ok(serde_json::from_str(text)?)
+    }
+}
+
+impl AgentFrame {
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        Ok(serde_json::from_str(text)?)
+    }
+}
+
+impl ServerFrame {
+    pub fn parse(text: &str) -> Result<Self, FrameError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising these types cannot fail: no maps with non-string keys, no custom impls.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from(r#"{"type":"pong"}"#))
+    }
+
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerFrame::Error { code, message: message.into(), client_id: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Author, EventBody};
+    use crate::ids::AgentId;
+
+    fn cid(s: &str) -> ConversationId {
+        ConversationId::new(s).unwrap()
+    }
+
+    fn round_trip_server(frame: ServerFrame) {
+        let json = frame.to_json();
+        assert_eq!(ServerFrame::parse(&json).unwrap(), frame, "{json}");
+    }
+
+    #[test]
+    fn visitor_frames_round_trip() {
+        let frames = [
+            VisitorFrame::Hello(VisitorHello {
+                shop: ShopId::new("demo").unwrap(),
+                token: Some(VisitorToken::new("tok").unwrap()),
+                conversation_id: Some(cid("c1")),
+                last_seq: 7,
+            }),
+            VisitorFrame::Send { client_id: ClientId::new("m1").unwrap(), text: "hoi".into() },
+            VisitorFrame::Ping,
+        ];
+        for frame in frames {
+            let json = serde_json::to_string(&frame).unwrap();
+            assert_eq!(VisitorFrame::parse(&json).unwrap(), frame, "{json}");
+        }
+    }
+
+    #[test]
+    fn agent_frames_round_trip() {
+        let frames = [
+            AgentFrame::Open { conversation_id: cid("c1"), last_seq: 3 },
+            AgentFrame::Leave { conversation_id: cid("c1") },
+            AgentFrame::Send {
+                conversation_id: cid("c1"),
+                client_id: ClientId::new("m2").unwrap(),
+                text: "Hello!".into(),
+            },
+            AgentFrame::Ping,
+        ];
+        for frame in frames {
+            let json = serde_json::to_string(&frame).unwrap();
+            assert_eq!(AgentFrame::parse(&json).unwrap(), frame, "{json}");
+        }
+    }
+
+    #[test]
+    fn server_frames_round_trip() {
+        let agent = AgentProfile { id: AgentId::new("a1").unwrap(), name: "Anna".into() };
+        round_trip_server(ServerFrame::Event {
+            event: Event {
+                conversation_id: cid("c1"),
+                seq: 2,
+                at_ms: 1_700_000_000_000,
+                author: Author::Agent(agent.clone()),
+                client_id: None,
+                body: EventBody::Message { text: "<b>not html</b>".into() },
+            },
+        });
+        round_trip_server(ServerFrame::Event {
+            event: Event {
+                conversation_id: cid("c1"),
+                seq: 1,
+                at_ms: 1,
+                author: Author::Visitor,
+                client_id: Some(ClientId::new("x").unwrap()),
+                body: EventBody::Joined,
+            },
+        });
+        round_trip_server(ServerFrame::Ack { client_id: ClientId::new("m").unwrap(), conversation_id: cid("c"), seq: 9 });
+        round_trip_server(ServerFrame::error(ErrorCode::BadFrame, "nope"));
+        round_trip_server(ServerFrame::Synced { conversation_id: cid("c"), last_seq: 0 });
+    }
+
+    #[test]
+    fn wire_format_is_stable() {
+        let json = r#"{"type":"hello","shop":"demo","last_seq":4}"#;
+        let VisitorFrame::Hello(hello) = VisitorFrame::parse(json).unwrap() else { panic!("not hello") };
+        assert_eq!(hello.shop.as_str(), "demo");
+        assert_eq!(hello.token, None);
+        assert_eq!(hello.last_seq, 4);
+        let ack = ServerFrame::Ack { client_id: ClientId::new("m").unwrap(), conversation_id: cid("c"), seq: 9 };
+        assert_eq!(ack.to_json(), r#"{"type":"ack","client_id":"m","conversation_id":"c","seq":9}"#);
+    }
+
+    #[test]
+    fn rejects_malformed_json() {
+        assert!(matches!(VisitorFrame::parse("{not json"), Err(FrameError::Malformed(_))));
+        assert!(matches!(AgentFrame::parse(""), Err(FrameError::Malformed(_))));
+    }
+
+    #[test]
+    fn rejects_unknown_types_and_fields() {
+        let unknown = VisitorFrame::parse(r#"{"type":"delete_everything"}"#).unwrap_err();
+        assert!(matches!(unknown, FrameError::Invalid(ref m) if m.contains("unknown variant")), "{unknown}");
+        assert!(matches!(VisitorFrame::parse(r#"{"text":"no type"}"#), Err(FrameError::Invalid(_))));
+        assert!(matches!(
+            VisitorFrame::parse(r#"{"type":"send","client_id":"a","text":"x","admin":true}"#),
+            Err(FrameError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn rejects_fields_of_the_wrong_shape() {
+        for bad in [
+            r#"{"type":"send","client_id":"has space","text":"x"}"#,
+            r#"{"type":"send","client_id":"a","text":5}"#,
+            r#"{"type":"hello","shop":"demo","last_seq":-1}"#,
+            r#"{"type":"hello","shop":""}"#,
+            r#"[1,2,3]"#,
+            r#"null"#,
+        ] {
+            assert!(matches!(VisitorFrame::parse(bad), Err(FrameError::Invalid(_))), "accepted {bad}");
+        }
+        assert!(matches!(
+            AgentFrame::parse(r#"{"type":"open","conversation_id":"x/../y"}"#),
+            Err(FrameError::Invalid(_))
+        ));
+    }
+}

@@ -1,0 +1,13 @@
+//! The checkout-chat wire protocol: JSON frames over WebSocket, shared by the shopper's widget,
+//! the agents' console and the relay. Pure types and validation, no I/O, so every side agrees on
+//! exactly one definition. `docs/protocol.md` describes the same thing for humans.
+
+pub mod event;
+pub mod frames;
+pub mod ids;
+pub mod limits;
+pub mod text;
+
+pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody};
+pub use frames::{AgentFrame, ErrorCode, FrameError, ServerFrame, VisitorFrame, VisitorHello};
+pub use ids::{AgentId, ClientId, ConversationId, IdError, Seq, ShopId, VisitorId, VisitorToken};
