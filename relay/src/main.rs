@@ -1,1 +1,138 @@
-fn main(){}
+//! `relay`: with no arguments, serves the demo shop, the widget, the agent console and the
+//! WebSocket endpoints on http://127.0.0.1:8080. `relay agent …` manages agent accounts.
+
+use std::io::Read;
+
+use anyhow::Context;
+use checkout_chat_protocol::ShopId;
+use checkout_chat_relay::auth;
+use checkout_chat_relay::config::{Config, ConfigArgs};
+use checkout_chat_relay::server;
+use checkout_chat_relay::storage::sqlite::SqliteStorage;
+use checkout_chat_relay::storage::{NewAgent, Storage};
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "relay", version, about = "The checkout-chat relay")]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP and WebSockets (the default).
+    Serve,
+    /// Manage agent accounts.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Create an agent; the password is read from standard input, or generated and printed.
+    Add {
+        #[arg(long, value_parser = parse_shop)]
+        shop: ShopId,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (ends the agent's sessions); read from standard input, or generated.
+    ResetPassword {
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::load(&cli.config)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Agent(command) => manage_agents(config, command).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    server::run(config, shutdown).await
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("stop requested; closing connections");
+    shutdown.cancel();
+}
+
+async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<()> {
+    let storage = SqliteStorage::open(&config.database)
+        .with_context(|| format!("cannot open database {}", config.database.display()))?;
+    match command {
+        AgentCommand::Add { shop, email, name, password_stdin } => {
+            anyhow::ensure!(config.shop(&shop).is_some(), "shop \"{shop}\" is not in the configuration");
+            let (password, generated) = choose_password(password_stdin)?;
+            let password_hash = auth::hash_password(password.clone()).await?;
+            storage.create_agent(NewAgent { shop_id: shop, email: email.clone(), name, password_hash }).await?;
+            report_password(&email, &password, generated, "created");
+        }
+        AgentCommand::ResetPassword { email, password_stdin } => {
+            let (password, generated) = choose_password(password_stdin)?;
+            let password_hash = auth::hash_password(password.clone()).await?;
+            storage.set_agent_password(&email, password_hash).await?;
+            report_password(&email, &password, generated, "updated");
+        }
+    }
+    Ok(())
+}
+
+fn parse_shop(value: &str) -> Result<ShopId, String> {
+    ShopId::new(value).map_err(|e| e.to_string())
+}
+
+fn choose_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut password = String::new();
+        std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+        return Ok((password.trim_end_matches(['\r', '\n']).to_owned(), false));
+    }
+    Ok((checkout_chat_relay::ids::random_token()[..16].to_owned(), true))
+}
+
+fn report_password(email: &str, password: &str, generated: bool, what: &str) {
+    if generated {
+        println!("agent {email} {what}; password: {password}");
+    } else {
+        println!("agent {email} {what}");
+    }
+}

@@ -1,0 +1,228 @@
+//! Relay configuration. Each setting comes from, in rising priority: its default, the TOML file,
+//! an environment variable, a command-line flag. The defaults need no file at all: they serve the
+//! demo shop on http://127.0.0.1:8080.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use checkout_chat_protocol::ShopId;
+use serde::Deserialize;
+
+/// Read when no `--config` is given and the file exists in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "checkout-chat.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP and WebSocket server listens on.
+    pub listen: SocketAddr,
+    /// The SQLite database file (created if missing).
+    pub database: PathBuf,
+    /// The built front end (Trunk's `dist/`): demo shop, widget bundle, console.
+    pub static_dir: PathBuf,
+    /// Mark the session cookie `Secure`; set this when the relay is reached over HTTPS.
+    pub secure_cookies: bool,
+    /// How long an agent stays logged in.
+    pub session_hours: u64,
+    /// Password for the demo agent created on first run; a random one is generated and logged
+    /// when unset.
+    pub demo_agent_password: Option<String>,
+    pub shops: Vec<ShopConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopConfig {
+    /// What the embed tag's `data-shop` names.
+    pub id: ShopId,
+    /// Shown to shoppers in the widget's header.
+    pub name: String,
+    /// Origins (`https://shop.example`) whose pages may open the widget. Empty means any.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: PathBuf::from("checkout-chat.db"),
+            static_dir: PathBuf::from("dist"),
+            secure_cookies: false,
+            session_hours: 12,
+            demo_agent_password: None,
+            shops: vec![ShopConfig {
+                id: ShopId::new("demo").unwrap_or_else(|_| unreachable!("\"demo\" is a valid shop id")),
+                name: "Demo Shop".into(),
+                allowed_origins: Vec::new(),
+            }],
+        }
+    }
+}
+
+/// Settings that can be given as flags or environment variables; they win over the file.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// TOML configuration file [default: ./checkout-chat.toml when it exists].
+    #[arg(long, env = "CHECKOUT_CHAT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CHECKOUT_CHAT_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// SQLite database file [default: checkout-chat.db].
+    #[arg(long, env = "CHECKOUT_CHAT_DATABASE", global = true)]
+    pub database: Option<PathBuf>,
+    /// Directory of the built front end [default: dist].
+    #[arg(long, env = "CHECKOUT_CHAT_STATIC_DIR", global = true)]
+    pub static_dir: Option<PathBuf>,
+    /// Password of the demo agent created on first run.
+    #[arg(long, env = "CHECKOUT_CHAT_DEMO_AGENT_PASSWORD", global = true, hide_env_values = true)]
+    pub demo_agent_password: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from the optional file and the overrides, and checks it.
+    pub fn load(args: &ConfigArgs) -> Result<Self, ConfigError> {
+        let mut config = match &args.config {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => Self::from_file(Path::new(DEFAULT_CONFIG_FILE))?,
+            None => Self::default(),
+        };
+        if let Some(listen) = args.listen {
+            config.listen = listen;
+        }
+        if let Some(database) = &args.database {
+            config.database = database.clone();
+        }
+        if let Some(static_dir) = &args.static_dir {
+            config.static_dir = static_dir.clone();
+        }
+        if let Some(password) = &args.demo_agent_password {
+            config.demo_agent_password = Some(password.clone());
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.into(), message })
+    }
+
+    fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.shops.is_empty() {
+            return Err(ConfigError::Invalid("at least one [[shops]] entry is needed".into()));
+        }
+        let mut seen = HashSet::new();
+        for shop in &self.shops {
+            if !seen.insert(&shop.id) {
+                return Err(ConfigError::Invalid(format!("shop id \"{}\" is configured twice", shop.id)));
+            }
+            if shop.name.trim().is_empty() {
+                return Err(ConfigError::Invalid(format!("shop \"{}\" has an empty name", shop.id)));
+            }
+            if let Some(bad) = shop.allowed_origins.iter().find(|o| !is_origin(o)) {
+                return Err(ConfigError::Invalid(format!(
+                    "shop \"{}\": allowed_origins entry \"{bad}\" is not an origin like https://shop.example",
+                    shop.id
+                )));
+            }
+        }
+        if self.session_hours == 0 {
+            return Err(ConfigError::Invalid("session_hours must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    pub fn shop(&self, id: &ShopId) -> Option<&ShopConfig> {
+        self.shops.iter().find(|shop| &shop.id == id)
+    }
+}
+
+impl ShopConfig {
+    /// Whether a page from `origin` (the WebSocket's `Origin` header) may use this shop's widget.
+    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
+        self.allowed_origins.is_empty() || origin.is_some_and(|o| self.allowed_origins.iter().any(|a| a == o))
+    }
+}
+
+fn is_origin(value: &str) -> bool {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    rest.is_some_and(|host| !host.is_empty() && !host.contains('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_serve_the_demo_shop_on_loopback() {
+        let config = Config::default();
+        config.validate().unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert!(config.shop(&ShopId::new("demo").unwrap()).is_some());
+    }
+
+    #[test]
+    fn file_values_override_defaults() {
+        let config = Config::from_toml(
+            r#"
+            listen = "127.0.0.1:9000"
+            [[shops]]
+            id = "acme"
+            name = "ACME"
+            allowed_origins = ["https://acme.example"]
+            "#,
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.database, PathBuf::from("checkout-chat.db"));
+        let acme = &config.shops[0];
+        assert!(acme.allows_origin(Some("https://acme.example")));
+        assert!(!acme.allows_origin(Some("https://evil.example")));
+        assert!(!acme.allows_origin(None));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let err = Config::from_toml("listn = \"x\"").unwrap_err();
+        assert!(err.contains("listn"), "{err}");
+        let err = Config::from_toml("[[shops]]\nid = \"bad id\"\nname = \"x\"").unwrap_err();
+        assert!(err.contains("shop id"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let mut config = Config::default();
+        config.shops.push(config.shops[0].clone());
+        assert!(config.validate().unwrap_err().to_string().contains("configured twice"));
+        let mut config = Config::default();
+        config.shops[0].allowed_origins = vec!["shop.example/path".into()];
+        assert!(config.validate().unwrap_err().to_string().contains("not an origin"));
+        config.shops.clear();
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let args = ConfigArgs { listen: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.listen.port(), 0);
+    }
+}

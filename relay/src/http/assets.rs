@@ -1,0 +1,36 @@
+//! The built front end, served from `static_dir`: the demo shop and the widget at the root, the
+//! agent console under `/console`.
+//!
+//! The widget's files are loaded by shop pages on other origins, so they carry a permissive CORS
+//! header (they are public, and no credentials are involved). Everything is revalidated on each
+//! load (`no-cache`) because the bundle file names do not change between builds.
+
+use axum::http::{header, HeaderValue, Method};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+pub fn routes(config: &Config) -> Router<AppState> {
+    let dist = &config.static_dir;
+    if !dist.join("widget.js").is_file() {
+        tracing::warn!(
+            static_dir = %dist.display(),
+            "the front end is not built here; run ./scripts/build.sh (or use ./scripts/run.sh)"
+        );
+    }
+    let console_dir = dist.join("console");
+    // The console is a single-page app: unknown paths under /console get its index page.
+    let console = ServeDir::new(&console_dir).fallback(ServeFile::new(console_dir.join("index.html")));
+    let public = CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]);
+    Router::new()
+        .nest_service("/console", console)
+        .fallback_service(ServeDir::new(dist))
+        .layer(public)
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+}

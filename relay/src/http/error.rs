@@ -1,0 +1,65 @@
+//! The one place where HTTP handler errors become responses.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("log in first")]
+    NotLoggedIn,
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("requests from another site are not accepted here")]
+    CrossOrigin,
+    #[error("the relay could not complete this request; please retry")]
+    Unavailable,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "not_logged_in"),
+            ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
+            ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        (status, Json(ErrorBody { error: code, message: self.to_string() })).into_response()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> Self {
+        tracing::error!(error = %err, "storage failed");
+        ApiError::Unavailable
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::BadCredentials => ApiError::BadCredentials,
+            AuthError::Storage(storage) => storage.into(),
+            other => {
+                tracing::error!(error = %other, "authentication failed");
+                ApiError::Unavailable
+            }
+        }
+    }
+}

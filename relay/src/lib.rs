@@ -1,0 +1,19 @@
+//! The checkout-chat relay: an axum + tokio server that stores every conversation event in
+//! SQLite before acknowledging it, and forwards it between shoppers' widgets and agents' consoles.
+//!
+//! Layout: [`config`] (where settings come from), [`http`] (routes, static files, login),
+//! [`ws`] (one task per WebSocket), [`chat`] (store-then-forward), [`hub`] (in-memory fan-out),
+//! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords and sessions),
+//! [`server`] (start-up and graceful shutdown).
+
+pub mod auth;
+pub mod chat;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod hub;
+pub mod ids;
+pub mod server;
+pub mod state;
+pub mod storage;
+pub mod ws;

@@ -1,0 +1,48 @@
+//! Start-up and shutdown: open storage, create the demo agent on a first run, listen, and on a
+//! stop signal tell every connected client to reconnect (close code 1012) before exiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth;
+use crate::config::Config;
+use crate::http::router;
+use crate::state::AppState;
+use crate::storage::sqlite::SqliteStorage;
+
+/// How long shutdown waits for WebSocket sessions to say goodbye.
+const SESSION_DRAIN: Duration = Duration::from_secs(5);
+
+/// Runs the relay until `shutdown` is cancelled.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let storage = SqliteStorage::open(&config.database)
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.database.display()))?;
+    if let Some(password) = auth::ensure_demo_agent(&storage, config.demo_agent_password.as_deref()).await? {
+        tracing::info!(
+            "created the demo agent for /console: email {} password {password} (shown once; \
+             change it with `relay agent reset-password {}`)",
+            auth::DEMO_AGENT_EMAIL,
+            auth::DEMO_AGENT_EMAIL
+        );
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener.local_addr()?;
+    let state = AppState::new(config, Arc::new(storage), shutdown.clone());
+    // Tests and scripts wait for this exact line on stdout.
+    println!("checkout-chat relay listening on http://{address}");
+    tracing::info!("demo shop: http://{address}/  agent console: http://{address}/console");
+
+    let sessions = state.sessions.clone();
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
+    sessions.close();
+    if tokio::time::timeout(SESSION_DRAIN, sessions.wait()).await.is_err() {
+        tracing::warn!("some WebSocket sessions did not close in time");
+    }
+    tracing::info!("relay stopped");
+    Ok(())
+}

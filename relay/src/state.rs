@@ -1,0 +1,28 @@
+//! The state every handler shares, passed explicitly as axum `State`.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub storage: Arc<dyn Storage>,
+    pub hub: Arc<Hub>,
+    /// Cancelled when the relay is asked to stop; every WebSocket session watches it.
+    pub shutdown: CancellationToken,
+    /// Tracks WebSocket sessions, which outlive the HTTP request that upgraded them, so shutdown
+    /// can wait for them to close cleanly.
+    pub sessions: TaskTracker,
+}
+
+impl AppState {
+    pub fn new(config: Config, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
+        Self { config: Arc::new(config), storage, hub: Arc::new(Hub::default()), shutdown, sessions: TaskTracker::new() }
+    }
+}

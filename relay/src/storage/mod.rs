@@ -1,0 +1,119 @@
+//! Storage: the one place that knows how conversations, visitors and agents are kept.
+//!
+//! Handlers see only the [`Storage`] trait, so a PostgreSQL implementation can be added beside
+//! [`sqlite::SqliteStorage`] without touching them. Every method is one transaction.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use checkout_chat_protocol::{
+    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary,
+    Event, EventBody, Seq, ShopId, VisitorId,
+};
+
+/// A sha256 of a secret token; tokens themselves are never stored.
+pub type TokenHash = [u8; 32];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("no such conversation")]
+    ConversationNotFound,
+    #[error("an agent with this email already exists")]
+    DuplicateAgent,
+    #[error("no such agent")]
+    AgentNotFound,
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorRecord {
+    pub id: VisitorId,
+    pub shop_id: ShopId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub shop_id: ShopId,
+    pub visitor_id: VisitorId,
+    pub status: ConversationStatus,
+    pub assigned_agent_id: Option<AgentId>,
+    pub last_seq: Seq,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    pub id: AgentId,
+    pub shop_id: ShopId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+impl AgentRecord {
+    pub fn profile(&self) -> AgentProfile {
+        AgentProfile { id: self.id.clone(), name: self.name.clone() }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub shop_id: ShopId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// An event as a handler hands it to storage, before it has a number.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub author: Author,
+    pub client_id: Option<ClientId>,
+    pub body: EventBody,
+}
+
+/// The result of an append.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub event: Event,
+    /// True when an event with the same client id was already stored: `event` is that earlier
+    /// event, nothing new was written, and nothing must be forwarded again.
+    pub duplicate: bool,
+    /// The conversation after the append, for agents' inboxes.
+    pub summary: ConversationSummary,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord>;
+    async fn visitor_by_token(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<Option<VisitorRecord>>;
+
+    async fn create_conversation(&self, shop: &ShopId, visitor: &VisitorId) -> StorageResult<ConversationRecord>;
+    async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>>;
+    /// The visitor's most recent conversation that is not closed.
+    async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>>;
+    /// Conversations of a shop that are not closed, oldest first.
+    async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>>;
+
+    /// Appends an event with the conversation's next sequence number, unless an event with the
+    /// same client id exists (then returns that one, marked duplicate). Durable when it returns.
+    async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended>;
+    /// Makes `agent` the conversation's agent, appending a `joined` event if they were not already.
+    async fn assign_agent(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>>;
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>>;
+
+    async fn create_agent(&self, agent: NewAgent) -> StorageResult<AgentRecord>;
+    async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>>;
+    async fn agent_count(&self, shop: &ShopId) -> StorageResult<u64>;
+    async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()>;
+
+    async fn create_session(&self, token_hash: TokenHash, agent: &AgentId, expires_at_ms: i64) -> StorageResult<()>;
+    /// The agent of a session that has not expired and whose agent is not disabled.
+    async fn session_agent(&self, token_hash: TokenHash, now_ms: i64) -> StorageResult<Option<AgentRecord>>;
+    async fn delete_session(&self, token_hash: TokenHash) -> StorageResult<()>;
+}

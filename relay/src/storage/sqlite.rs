@@ -1,0 +1,464 @@
+//! The default storage: one SQLite file in WAL mode, migrated at start.
+//!
+//! SQLite allows one writer at a time, so a single connection behind a mutex is both the simplest
+//! and the fastest arrangement here; calls run on tokio's blocking pool so they never stall the
+//! async workers. `synchronous = FULL` makes a commit durable before we acknowledge it.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use checkout_chat_protocol::{
+    text::preview, AgentId, AgentProfile, Author, ConversationId, ConversationStatus, ConversationSummary,
+    Event, EventBody, Seq, ShopId, VisitorId,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+
+use super::{
+    AgentRecord, Appended, ConversationRecord, NewAgent, NewEvent, Storage, StorageError, StorageResult,
+    TokenHash, VisitorRecord,
+};
+use crate::clock::now_ms;
+use crate::ids::random_id;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/001_initial.sql"))];
+
+/// Characters of a message kept in the inbox preview.
+const PREVIEW_CHARS: usize = 120;
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(err: rusqlite::Error) -> Self {
+        StorageError::Database(err.to_string())
+    }
+}
+
+impl From<rusqlite_migration::Error> for StorageError {
+    fn from(err: rusqlite_migration::Error) -> Self {
+        StorageError::Database(format!("migration failed: {err}"))
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> StorageResult<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StorageError::Database(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    async fn call<T, F>(&self, work: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StorageError::Database(format!("storage task failed: {e}")))?
+    }
+}
+
+/// A readable stand-in for an anonymous shopper's name, stable for the visitor.
+pub fn visitor_display_name(visitor: &VisitorId) -> String {
+    let tag: String = visitor.as_str().chars().take(4).collect::<String>().to_uppercase();
+    format!("Visitor {tag}")
+}
+
+fn parse_id<T: TryFrom<String>>(value: String) -> rusqlite::Result<T> {
+    T::try_from(value).map_err(|_| rusqlite::Error::InvalidQuery)
+}
+
+fn status_to_str(status: ConversationStatus) -> &'static str {
+    match status {
+        ConversationStatus::Waiting => "waiting",
+        ConversationStatus::Active => "active",
+        ConversationStatus::Closed => "closed",
+    }
+}
+
+fn status_from_str(value: &str) -> ConversationStatus {
+    match value {
+        "active" => ConversationStatus::Active,
+        "closed" => ConversationStatus::Closed,
+        _ => ConversationStatus::Waiting,
+    }
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StorageResult<String> {
+    serde_json::to_string(value).map_err(|e| StorageError::Database(format!("cannot encode event: {e}")))
+}
+
+const CONVERSATION_COLUMNS: &str = "id, shop_id, visitor_id, status, assigned_agent_id, last_seq";
+
+fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationRecord> {
+    Ok(ConversationRecord {
+        id: parse_id(row.get(0)?)?,
+        shop_id: parse_id(row.get(1)?)?,
+        visitor_id: parse_id(row.get(2)?)?,
+        status: status_from_str(&row.get::<_, String>(3)?),
+        assigned_agent_id: row.get::<_, Option<String>>(4)?.map(parse_id).transpose()?,
+        last_seq: row.get(5)?,
+    })
+}
+
+fn find_conversation(conn: &Connection, id: &ConversationId) -> StorageResult<Option<ConversationRecord>> {
+    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id.as_str()], conversation_from_row).optional()?)
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
+     c.updated_at, a.id, a.name FROM conversations c LEFT JOIN agents a ON a.id = c.assigned_agent_id";
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
+    let visitor: VisitorId = parse_id(row.get(1)?)?;
+    let agent_id: Option<String> = row.get(7)?;
+    let agent_name: Option<String> = row.get(8)?;
+    let assigned_agent = match (agent_id, agent_name) {
+        (Some(id), Some(name)) => Some(AgentProfile { id: parse_id(id)?, name }),
+        _ => None,
+    };
+    Ok(ConversationSummary {
+        id: parse_id(row.get(0)?)?,
+        visitor_name: visitor_display_name(&visitor),
+        status: status_from_str(&row.get::<_, String>(2)?),
+        assigned_agent,
+        last_seq: row.get(3)?,
+        last_message: row.get(4)?,
+        created_at_ms: row.get(5)?,
+        updated_at_ms: row.get(6)?,
+    })
+}
+
+fn summary(conn: &Connection, id: &ConversationId) -> StorageResult<ConversationSummary> {
+    let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?1");
+    conn.query_row(&sql, [id.as_str()], summary_from_row)
+        .optional()?
+        .ok_or(StorageError::ConversationNotFound)
+}
+
+const EVENT_COLUMNS: &str = "conversation_id, seq, client_id, author, body, created_at";
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        conversation_id: parse_id(row.get(0)?)?,
+        seq: row.get(1)?,
+        client_id: row.get::<_, Option<String>>(2)?.map(parse_id).transpose()?,
+        author: json_column(row, 3)?,
+        body: json_column(row, 4)?,
+        at_ms: row.get(5)?,
+    })
+}
+
+/// Inserts `event` as the next event of `conversation` inside an open transaction, updating the
+/// conversation row with what the event changes.
+fn insert_event(
+    tx: &rusqlite::Transaction<'_>,
+    conversation: &ConversationRecord,
+    event: NewEvent,
+) -> StorageResult<Event> {
+    let seq = conversation.last_seq + 1;
+    let at_ms = now_ms();
+    tx.execute(
+        &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+        params![
+            conversation.id.as_str(),
+            seq,
+            event.client_id.as_ref().map(|c| c.as_str()),
+            to_json(&event.author)?,
+            to_json(&event.body)?,
+            at_ms
+        ],
+    )?;
+    let last_message = match &event.body {
+        EventBody::Message { text } => Some(preview(text, PREVIEW_CHARS)),
+        EventBody::Joined => None,
+    };
+    tx.execute(
+        "UPDATE conversations SET last_seq = ?2, updated_at = ?3, last_message = COALESCE(?4, last_message) \
+         WHERE id = ?1",
+        params![conversation.id.as_str(), seq, at_ms, last_message],
+    )?;
+    Ok(Event {
+        conversation_id: conversation.id.clone(),
+        seq,
+        at_ms,
+        author: event.author,
+        client_id: event.client_id,
+        body: event.body,
+    })
+}
+
+const AGENT_COLUMNS: &str = "id, shop_id, email, name, password_hash, disabled";
+
+fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
+    Ok(AgentRecord {
+        id: parse_id(row.get(0)?)?,
+        shop_id: parse_id(row.get(1)?)?,
+        email: row.get(2)?,
+        name: row.get(3)?,
+        password_hash: row.get(4)?,
+        disabled: row.get(5)?,
+    })
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord> {
+        let record = VisitorRecord { id: VisitorId::new(random_id()).map_err(id_error)?, shop_id: shop.clone() };
+        let row = record.clone();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO visitors (id, shop_id, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![row.id.as_str(), row.shop_id.as_str(), &token_hash[..], now_ms()],
+            )?;
+            Ok(())
+        })
+        .await?;
+        Ok(record)
+    }
+
+    async fn visitor_by_token(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<Option<VisitorRecord>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id, shop_id FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
+                    params![&token_hash[..], shop.as_str()],
+                    |row| Ok(VisitorRecord { id: parse_id(row.get(0)?)?, shop_id: parse_id(row.get(1)?)? }),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_conversation(&self, shop: &ShopId, visitor: &VisitorId) -> StorageResult<ConversationRecord> {
+        let record = ConversationRecord {
+            id: ConversationId::new(random_id()).map_err(id_error)?,
+            shop_id: shop.clone(),
+            visitor_id: visitor.clone(),
+            status: ConversationStatus::Waiting,
+            assigned_agent_id: None,
+            last_seq: 0,
+        };
+        let row = record.clone();
+        self.call(move |conn| {
+            let now = now_ms();
+            conn.execute(
+                "INSERT INTO conversations (id, shop_id, visitor_id, status, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![row.id.as_str(), row.shop_id.as_str(), row.visitor_id.as_str(), status_to_str(row.status), now],
+            )?;
+            Ok(())
+        })
+        .await?;
+        Ok(record)
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>> {
+        let id = id.clone();
+        self.call(move |conn| find_conversation(conn, &id)).await
+    }
+
+    async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>> {
+        let visitor = visitor.clone();
+        self.call(move |conn| {
+            let sql = format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE visitor_id = ?1 AND status != 'closed' \
+                 ORDER BY created_at DESC LIMIT 1"
+            );
+            Ok(conn.query_row(&sql, [visitor.as_str()], conversation_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            let sql = format!("{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status != 'closed' ORDER BY c.created_at");
+            let mut statement = conn.prepare_cached(&sql)?;
+            let rows = statement.query_map([shop.as_str()], summary_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended> {
+        let id = conversation.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            if let Some(client_id) = &event.client_id {
+                let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND client_id = ?2");
+                let earlier = tx.query_row(&sql, params![id.as_str(), client_id.as_str()], event_from_row).optional()?;
+                if let Some(earlier) = earlier {
+                    let summary = summary(&tx, &id)?;
+                    return Ok(Appended { event: earlier, duplicate: true, summary });
+                }
+            }
+            let stored = insert_event(&tx, &record, event)?;
+            let summary = summary(&tx, &id)?;
+            tx.commit()?;
+            Ok(Appended { event: stored, duplicate: false, summary })
+        })
+        .await
+    }
+
+    async fn assign_agent(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>> {
+        let id = conversation.clone();
+        let agent = agent.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            if record.assigned_agent_id.as_ref() == Some(&agent.id) {
+                return Ok(None);
+            }
+            tx.execute(
+                "UPDATE conversations SET assigned_agent_id = ?2, status = 'active' WHERE id = ?1",
+                params![id.as_str(), agent.id.as_str()],
+            )?;
+            let joined = NewEvent { author: Author::Agent(agent), client_id: None, body: EventBody::Joined };
+            let stored = insert_event(&tx, &record, joined)?;
+            let summary = summary(&tx, &id)?;
+            tx.commit()?;
+            Ok(Some(Appended { event: stored, duplicate: false, summary }))
+        })
+        .await
+    }
+
+    async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>> {
+        let id = conversation.clone();
+        self.call(move |conn| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![id.as_str(), after, limit], event_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn create_agent(&self, agent: NewAgent) -> StorageResult<AgentRecord> {
+        let record = AgentRecord {
+            id: AgentId::new(random_id()).map_err(id_error)?,
+            shop_id: agent.shop_id,
+            email: agent.email,
+            name: agent.name,
+            password_hash: agent.password_hash,
+            disabled: false,
+        };
+        let row = record.clone();
+        self.call(move |conn| {
+            let inserted = conn.execute(
+                "INSERT INTO agents (id, shop_id, email, name, password_hash, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (email) DO NOTHING",
+                params![row.id.as_str(), row.shop_id.as_str(), row.email, row.name, row.password_hash, now_ms()],
+            )?;
+            if inserted == 0 {
+                return Err(StorageError::DuplicateAgent);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(record)
+    }
+
+    async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>> {
+        let email = email.to_owned();
+        self.call(move |conn| {
+            let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE email = ?1");
+            Ok(conn.query_row(&sql, [email], agent_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn agent_count(&self, shop: &ShopId) -> StorageResult<u64> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            Ok(conn.query_row("SELECT COUNT(*) FROM agents WHERE shop_id = ?1", [shop.as_str()], |row| row.get(0))?)
+        })
+        .await
+    }
+
+    async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()> {
+        let email = email.to_owned();
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute("UPDATE agents SET password_hash = ?2 WHERE email = ?1", params![email, password_hash])?;
+            if changed == 0 {
+                return Err(StorageError::AgentNotFound);
+            }
+            // A new password ends every session opened with the old one.
+            tx.execute(
+                "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
+                [&email],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_session(&self, token_hash: TokenHash, agent: &AgentId, expires_at_ms: i64) -> StorageResult<()> {
+        let agent = agent.clone();
+        self.call(move |conn| {
+            let now = now_ms();
+            conn.execute("DELETE FROM agent_sessions WHERE expires_at <= ?1", [now])?;
+            conn.execute(
+                "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![&token_hash[..], agent.as_str(), now, expires_at_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_agent(&self, token_hash: TokenHash, now_ms: i64) -> StorageResult<Option<AgentRecord>> {
+        self.call(move |conn| {
+            let columns = AGENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT {columns} FROM agent_sessions s JOIN agents a ON a.id = s.agent_id \
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0"
+            );
+            Ok(conn.query_row(&sql, params![&token_hash[..], now_ms], agent_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: TokenHash) -> StorageResult<()> {
+        self.call(move |conn| {
+            conn.execute("DELETE FROM agent_sessions WHERE token_hash = ?1", [&token_hash[..]])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn id_error(err: checkout_chat_protocol::IdError) -> StorageError {
+    StorageError::Database(format!("generated an invalid id: {err}"))
+}

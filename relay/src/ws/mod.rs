@@ -1,0 +1,385 @@
+//! WebSocket sessions: one task per socket, driving frames in, stored events out.
+//!
+//! [`Connection`] is what both kinds of session share: the socket, the conversations it follows
+//! (each delivered exactly once and in order, see [`Connection::deliver`]), and the one place
+//! where errors become error frames or close codes ([`Connection::report`]). The per-kind logic
+//! lives in [`visitor`] and [`agent`].
+
+pub mod agent;
+pub mod visitor;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
+use checkout_chat_protocol::{ClientId, ConversationId, ConversationSummary, ErrorCode, Event, Seq, ServerFrame, ShopId};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamMap;
+
+use crate::chat::ChatError;
+use crate::state::AppState;
+use crate::storage::StorageError;
+
+/// WebSocket close codes we use (RFC 6455 §7.4.1).
+pub mod close_code {
+    pub const NORMAL: u16 = 1000;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const INTERNAL: u16 = 1011;
+    pub const RESTART: u16 = 1012;
+}
+
+/// How often the relay pings an idle client, and how long it waits for any sign of life.
+const PING_EVERY: Duration = Duration::from_secs(25);
+const IDLE_LIMIT: Duration = Duration::from_secs(75);
+
+/// Frames a client may send per second, and in a burst.
+const FRAMES_PER_SECOND: u32 = 20;
+const FRAME_BURST: u32 = 40;
+
+/// Applies the relay's socket limits. Small buffers keep an idle connection at a few KB instead
+/// of the ~260 KB tungstenite reserves by default (see ../shared/TOOLCHAIN.md).
+pub fn configure(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+}
+
+/// Why handling a frame did not succeed, and therefore what the client is told.
+#[derive(Debug, thiserror::Error)]
+pub enum WsError {
+    /// The client is gone; nothing more can be sent.
+    #[error("connection lost")]
+    Disconnected,
+    /// The frame is refused with an error frame; the connection stays usable.
+    #[error("{message}")]
+    Rejected { code: ErrorCode, message: String, client_id: Option<ClientId> },
+    /// The connection is closed with `close_code` after an error frame.
+    #[error("{reason}")]
+    Fatal { code: ErrorCode, close_code: u16, reason: String },
+}
+
+impl WsError {
+    pub fn rejected(code: ErrorCode, message: impl Into<String>) -> Self {
+        WsError::Rejected { code, message: message.into(), client_id: None }
+    }
+
+    pub fn fatal(code: ErrorCode, close_code: u16, reason: impl Into<String>) -> Self {
+        WsError::Fatal { code, close_code, reason: reason.into() }
+    }
+
+    fn for_message(self, id: &ClientId) -> Self {
+        match self {
+            WsError::Rejected { code, message, .. } => WsError::Rejected { code, message, client_id: Some(id.clone()) },
+            other => other,
+        }
+    }
+}
+
+impl From<StorageError> for WsError {
+    fn from(err: StorageError) -> Self {
+        tracing::error!(error = %err, "storage failed");
+        WsError::rejected(ErrorCode::Unavailable, "the relay could not store this; please retry")
+    }
+}
+
+impl From<ChatError> for WsError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::InvalidText(text) => WsError::rejected(ErrorCode::InvalidText, text.to_string()),
+            ChatError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+/// Where a conversation a connection follows stands: everything up to `last_sent` was sent.
+struct Feed {
+    last_sent: Seq,
+}
+
+/// The per-kind part of a session.
+pub trait Handler: Send {
+    /// Runs right after the upgrade, before any frame is read.
+    fn on_start(&mut self, _conn: &mut Connection) -> impl Future<Output = Result<(), WsError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Handles one text frame from the client.
+    fn on_text(&mut self, conn: &mut Connection, text: &str) -> impl Future<Output = Result<(), WsError>> + Send;
+}
+
+/// One client's socket and what it follows.
+pub struct Connection {
+    pub state: AppState,
+    sink: SplitSink<WebSocket, Message>,
+    feeds: std::collections::HashMap<ConversationId, Feed>,
+    live_events: StreamMap<ConversationId, BroadcastStream<Arc<Event>>>,
+    /// For agents: the shop whose inbox updates this connection receives.
+    inbox: Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
+    limiter: DefaultDirectRateLimiter,
+}
+
+impl Connection {
+    fn new(state: AppState, sink: SplitSink<WebSocket, Message>) -> Self {
+        let per_second = NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN);
+        Self {
+            state,
+            sink,
+            feeds: Default::default(),
+            live_events: StreamMap::new(),
+            inbox: None,
+            limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+        }
+    }
+
+    pub async fn send(&mut self, frame: &ServerFrame) -> Result<(), WsError> {
+        let text = Utf8Bytes::from(frame.to_json());
+        self.sink.send(Message::Text(text)).await.map_err(|_| WsError::Disconnected)
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
+        // The client may already be gone; there is nobody left to tell.
+        let _ = self.sink.send(Message::Close(Some(frame))).await;
+    }
+
+    /// Starts following a conversation: sends what was stored after `last_seen`, then `synced`,
+    /// then live events. Subscribing before reading storage means nothing falls in between.
+    pub async fn follow(&mut self, id: &ConversationId, last_seen: Seq) -> Result<(), WsError> {
+        if !self.feeds.contains_key(id) {
+            let receiver = self.state.hub.follow_conversation(id);
+            self.live_events.insert(id.clone(), BroadcastStream::new(receiver));
+        }
+        self.feeds.insert(id.clone(), Feed { last_sent: last_seen });
+        self.catch_up(id).await?;
+        let last_seq = self.feeds.get(id).map_or(last_seen, |feed| feed.last_sent);
+        self.send(&ServerFrame::Synced { conversation_id: id.clone(), last_seq }).await
+    }
+
+    pub fn unfollow(&mut self, id: &ConversationId) {
+        self.feeds.remove(id);
+        if self.live_events.remove(id).is_some() {
+            self.state.hub.release_conversation(id);
+        }
+    }
+
+    /// Starts receiving the shop's inbox updates. Call before reading the inbox from storage, so
+    /// that no update falls in between.
+    pub fn follow_inbox(&mut self, shop: &ShopId) {
+        let receiver = self.state.hub.follow_shop(shop);
+        self.inbox = Some((shop.clone(), BroadcastStream::new(receiver)));
+    }
+
+    /// Sends every open conversation of the followed shop as an update (after missed updates).
+    async fn resend_inbox(&mut self) -> Result<(), WsError> {
+        let Some((shop, _)) = &self.inbox else { return Ok(()) };
+        let conversations = self.state.storage.open_conversations(shop).await?;
+        for conversation in conversations {
+            self.send(&ServerFrame::ConversationUpdated { conversation }).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends every stored event after the feed's position, page by page.
+    async fn catch_up(&mut self, id: &ConversationId) -> Result<(), WsError> {
+        loop {
+            let Some(after) = self.feeds.get(id).map(|feed| feed.last_sent) else { return Ok(()) };
+            let events = self.state.storage.events_after(id, after, REPLAY_PAGE).await?;
+            let complete = events.len() < REPLAY_PAGE;
+            for event in events {
+                self.send_event(event).await?;
+            }
+            if complete {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn send_event(&mut self, event: Event) -> Result<(), WsError> {
+        let id = event.conversation_id.clone();
+        let seq = event.seq;
+        self.send(&ServerFrame::Event { event }).await?;
+        if let Some(feed) = self.feeds.get_mut(&id) {
+            feed.last_sent = seq;
+        }
+        Ok(())
+    }
+
+    /// Delivers a live event exactly once and in order: an old one is skipped, and a gap (an
+    /// event whose predecessor this connection has not sent) is filled from storage, where the
+    /// predecessor is already durable.
+    async fn deliver(&mut self, event: &Event) -> Result<(), WsError> {
+        let Some(last_sent) = self.feeds.get(&event.conversation_id).map(|feed| feed.last_sent) else {
+            return Ok(());
+        };
+        if event.seq <= last_sent {
+            Ok(())
+        } else if event.seq == last_sent + 1 {
+            self.send_event(event.clone()).await
+        } else {
+            self.catch_up(&event.conversation_id).await
+        }
+    }
+
+    /// Turns a failed frame into what the client sees; returns false when the session must end.
+    async fn report(&mut self, error: WsError) -> bool {
+        match error {
+            WsError::Disconnected => false,
+            WsError::Rejected { code, message, client_id } => {
+                self.send(&ServerFrame::Error { code, message, client_id }).await.is_ok()
+            }
+            WsError::Fatal { code, close_code, reason } => {
+                tracing::info!(%reason, close_code, "closing connection");
+                let _ = self.send(&ServerFrame::error(code, reason.clone())).await;
+                self.close(close_code, &reason).await;
+                false
+            }
+        }
+    }
+
+    fn release_all(&mut self) {
+        let followed: Vec<ConversationId> = self.feeds.keys().cloned().collect();
+        for id in followed {
+            self.unfollow(&id);
+        }
+        if let Some((shop, stream)) = self.inbox.take() {
+            drop(stream);
+            self.state.hub.release_shop(&shop);
+        }
+    }
+}
+
+/// Runs a session until the client leaves, misbehaves fatally, or the relay shuts down.
+pub async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler: H) {
+    let shutdown = state.shutdown.clone();
+    let (sink, mut stream) = socket.split();
+    let mut conn = Connection::new(state, sink);
+    if let Err(error) = handler.on_start(&mut conn).await {
+        conn.report(error).await;
+        return conn.release_all();
+    }
+    let mut heartbeat = tokio::time::interval(PING_EVERY);
+    let mut last_heard = Instant::now();
+    loop {
+        let keep_going = tokio::select! {
+            () = shutdown.cancelled() => {
+                conn.close(close_code::RESTART, "relay restarting; reconnect").await;
+                false
+            }
+            incoming = stream.next() => {
+                last_heard = Instant::now();
+                on_incoming(&mut conn, &mut handler, incoming).await
+            }
+            Some((id, item)) = conn.live_events.next() => on_live_event(&mut conn, id, item).await,
+            Some(item) = next_inbox_update(&mut conn.inbox) => on_inbox_update(&mut conn, item).await,
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    conn.close(close_code::NORMAL, "idle").await;
+                    false
+                } else {
+                    conn.sink.send(Message::Ping(Default::default())).await.is_ok()
+                }
+            }
+        };
+        if !keep_going {
+            break;
+        }
+    }
+    conn.release_all();
+}
+
+async fn next_inbox_update(
+    inbox: &mut Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
+) -> Option<Result<Arc<ConversationSummary>, BroadcastStreamRecvError>> {
+    match inbox {
+        Some((_, stream)) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn on_incoming<H: Handler>(
+    conn: &mut Connection,
+    handler: &mut H,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> bool {
+    let message = match incoming {
+        None => return false,
+        Some(Ok(message)) => message,
+        Some(Err(error)) => {
+            if is_too_large(&error) {
+                let reason = format!("frame larger than {MAX_FRAME_BYTES} bytes");
+                conn.report(WsError::fatal(ErrorCode::BadFrame, close_code::TOO_BIG, reason)).await;
+            }
+            return false;
+        }
+    };
+    let result = match message {
+        Message::Text(text) => {
+            if conn.limiter.check().is_err() {
+                Err(WsError::rejected(ErrorCode::RateLimited, "too many frames; slow down"))
+            } else {
+                handler.on_text(conn, text.as_str()).await
+            }
+        }
+        Message::Binary(_) => Err(WsError::rejected(ErrorCode::BadFrame, "binary frames are not supported; send JSON text")),
+        Message::Close(_) => return false,
+        Message::Ping(_) | Message::Pong(_) => Ok(()),
+    };
+    match result {
+        Ok(()) => true,
+        Err(error) => conn.report(error).await,
+    }
+}
+
+fn is_too_large(error: &axum::Error) -> bool {
+    use std::error::Error as _;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.source();
+    while let Some(err) = source {
+        if let Some(tungstenite::Error::Capacity(_)) = err.downcast_ref::<tungstenite::Error>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+async fn on_live_event(
+    conn: &mut Connection,
+    id: ConversationId,
+    item: Result<Arc<Event>, BroadcastStreamRecvError>,
+) -> bool {
+    let result = match item {
+        Ok(event) => conn.deliver(&event).await,
+        // This connection fell behind the broadcast: storage has everything it missed.
+        Err(BroadcastStreamRecvError::Lagged(_)) => conn.catch_up(&id).await,
+    };
+    match result {
+        Ok(()) => true,
+        Err(error) => conn.report(error).await,
+    }
+}
+
+async fn on_inbox_update(
+    conn: &mut Connection,
+    item: Result<Arc<ConversationSummary>, BroadcastStreamRecvError>,
+) -> bool {
+    let result = match item {
+        Ok(summary) => conn.send(&ServerFrame::ConversationUpdated { conversation: (*summary).clone() }).await,
+        // Missed some inbox updates: send the whole inbox again.
+        Err(BroadcastStreamRecvError::Lagged(_)) => conn.resend_inbox().await,
+    };
+    match result {
+        Ok(()) => true,
+        Err(error) => conn.report(error).await,
+    }
+}
