@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
 use checkout_chat_protocol::{ClientId, ConversationId, ConversationSummary, ErrorCode, Event, Seq, ServerFrame, ShopId};
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -39,6 +39,16 @@ pub mod close_code {
 const PING_EVERY: Duration = Duration::from_secs(25);
 const IDLE_LIMIT: Duration = Duration::from_secs(75);
 
+/// How long a session waits for the client's reply to its close frame. Dropping the socket while
+/// the client's data is unread makes the kernel send a reset, which can destroy the close frame
+/// (and its code) before the client reads it.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
+/// Largest frame the WebSocket layer buffers at all. Frames between the protocol's limit
+/// (`MAX_FRAME_BYTES`) and this one are read whole and refused with a clean 1009 close; beyond it
+/// the connection is refused as soon as the frame header arrives.
+const HARD_FRAME_LIMIT: usize = 1024 * 1024;
+
 /// Frames a client may send per second, and in a burst.
 const FRAMES_PER_SECOND: u32 = 20;
 const FRAME_BURST: u32 = 40;
@@ -50,8 +60,8 @@ pub fn configure(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
 }
 
 /// Why handling a frame did not succeed, and therefore what the client is told.
@@ -126,6 +136,8 @@ pub struct Connection {
     /// For agents: the shop whose inbox updates this connection receives.
     inbox: Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
     limiter: DefaultDirectRateLimiter,
+    /// Set once a close frame was sent.
+    closing: bool,
 }
 
 impl Connection {
@@ -139,6 +151,7 @@ impl Connection {
             live_events: StreamMap::new(),
             inbox: None,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+            closing: false,
         }
     }
 
@@ -148,6 +161,7 @@ impl Connection {
     }
 
     async fn close(&mut self, code: u16, reason: &str) {
+        self.closing = true;
         let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
         // The client may already be gone; there is nobody left to tell.
         let _ = self.sink.send(Message::Close(Some(frame))).await;
@@ -266,9 +280,10 @@ pub async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut han
     let mut conn = Connection::new(state, sink);
     if let Err(error) = handler.on_start(&mut conn).await {
         conn.report(error).await;
-        return conn.release_all();
+        conn.release_all();
+        return linger(&mut stream, conn.closing).await;
     }
-    let mut heartbeat = tokio::time::interval(PING_EVERY);
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     loop {
         let keep_going = tokio::select! {
@@ -296,6 +311,26 @@ pub async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut han
         }
     }
     conn.release_all();
+    linger(&mut stream, conn.closing).await;
+}
+
+/// After a close frame was sent, waits (bounded) for the client's close reply; see `CLOSE_LINGER`.
+async fn linger(stream: &mut SplitStream<WebSocket>, closing: bool) {
+    if !closing {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+                // Unreadable (after an oversized frame the stream reports an error, then its end):
+                // waiting out the timeout still gives the close frame time to reach the client.
+                Some(Err(_)) | None => std::future::pending::<()>().await,
+            }
+        }
+    })
+    .await;
 }
 
 async fn next_inbox_update(
@@ -317,13 +352,13 @@ async fn on_incoming<H: Handler>(
         Some(Ok(message)) => message,
         Some(Err(error)) => {
             if is_too_large(&error) {
-                let reason = format!("frame larger than {MAX_FRAME_BYTES} bytes");
-                conn.report(WsError::fatal(ErrorCode::BadFrame, close_code::TOO_BIG, reason)).await;
+                conn.report(too_large()).await;
             }
             return false;
         }
     };
     let result = match message {
+        Message::Text(text) if text.len() > MAX_FRAME_BYTES => Err(too_large()),
         Message::Text(text) => {
             if conn.limiter.check().is_err() {
                 Err(WsError::rejected(ErrorCode::RateLimited, "too many frames; slow down"))
@@ -331,6 +366,7 @@ async fn on_incoming<H: Handler>(
                 handler.on_text(conn, text.as_str()).await
             }
         }
+        Message::Binary(bytes) if bytes.len() > MAX_FRAME_BYTES => Err(too_large()),
         Message::Binary(_) => Err(WsError::rejected(ErrorCode::BadFrame, "binary frames are not supported; send JSON text")),
         Message::Close(_) => return false,
         Message::Ping(_) | Message::Pong(_) => Ok(()),
@@ -339,6 +375,10 @@ async fn on_incoming<H: Handler>(
         Ok(()) => true,
         Err(error) => conn.report(error).await,
     }
+}
+
+fn too_large() -> WsError {
+    WsError::fatal(ErrorCode::BadFrame, close_code::TOO_BIG, format!("frame larger than {MAX_FRAME_BYTES} bytes"))
 }
 
 fn is_too_large(error: &axum::Error) -> bool {

@@ -1,0 +1,240 @@
+//! Test support: the real relay binary on a loopback port with its own SQLite file, and real
+//! WebSocket clients talking to it. Every wait is bounded, so a broken relay fails a test instead
+//! of hanging it.
+
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use checkout_chat_protocol::{ServerFrame, VisitorFrame};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const DEMO_PASSWORD: &str = "demo-password-for-tests";
+pub const DEMO_EMAIL: &str = "anna@demo.example";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A relay process, killed when dropped.
+pub struct Relay {
+    child: Child,
+    pub addr: SocketAddr,
+    pub database: PathBuf,
+}
+
+impl Relay {
+    /// Starts the relay on a free loopback port with the database at `database`.
+    pub fn start(database: &Path) -> Relay {
+        Self::start_with(database, &[])
+    }
+
+    pub fn start_with(database: &Path, extra_args: &[&str]) -> Relay {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+            .args(["--listen", "127.0.0.1:0", "--static-dir", "no-front-end-in-these-tests"])
+            .arg("--database")
+            .arg(database)
+            .args(extra_args)
+            .env("CHECKOUT_CHAT_DEMO_AGENT_PASSWORD", DEMO_PASSWORD)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the relay binary");
+        let stdout = child.stdout.take().expect("relay stdout");
+        let (lines, announced) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("checkout-chat relay listening on http://") {
+                    let _ = lines.send(url.to_owned());
+                }
+            }
+        });
+        let addr = announced
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the relay announces its address within 30 s")
+            .parse()
+            .expect("a socket address");
+        Relay { child, addr, database: database.to_owned() }
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Logs the demo agent in and returns the session cookie (`name=value`).
+    pub async fn login(&self, email: &str, password: &str) -> Option<String> {
+        let response = reqwest::Client::new()
+            .post(self.http("/v1/agent/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("login request");
+        if !response.status().is_success() {
+            return None;
+        }
+        let cookie = response.headers().get("set-cookie")?.to_str().ok()?;
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "cookie flags: {cookie}");
+        cookie.split(';').next().map(str::to_owned)
+    }
+
+    pub async fn demo_agent(&self) -> Client {
+        let cookie = self.login(DEMO_EMAIL, DEMO_PASSWORD).await.expect("demo agent logs in");
+        let mut agent = Client::agent(self.addr, &cookie).await.expect("agent socket opens");
+        match agent.recv().await {
+            ServerFrame::AgentWelcome { .. } => agent,
+            other => panic!("expected agent_welcome, got {other:?}"),
+        }
+    }
+
+    /// Stops the relay the way a process manager does (SIGTERM) and waits for it to exit.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the relay did not exit within 5 s of SIGTERM");
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `relay agent add` against the database, with the password on stdin.
+pub fn add_agent(database: &Path, config: &Path, shop: &str, email: &str, password: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        .arg("--config")
+        .arg(config)
+        .arg("--database")
+        .arg(database)
+        .args(["agent", "add", "--shop", shop, "--email", email, "--name", "Other Agent", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run relay agent add");
+    child.stdin.take().expect("stdin").write_all(password.as_bytes()).expect("write password");
+    assert!(child.wait().expect("wait for relay agent add").success(), "relay agent add failed");
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A WebSocket client, as the widget or the console would be.
+pub struct Client {
+    socket: Socket,
+}
+
+/// How a connection ended, as the client saw it.
+#[derive(Debug)]
+pub enum Ending {
+    Closed(Option<u16>),
+    Dropped,
+}
+
+impl Client {
+    pub async fn visitor(addr: SocketAddr) -> Client {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/visitor"))
+            .await
+            .expect("visitor socket opens");
+        Client { socket }
+    }
+
+    /// Opens an agent socket with a session cookie; `Err` carries the HTTP status of a refusal.
+    pub async fn agent(addr: SocketAddr, cookie: &str) -> Result<Client, u16> {
+        let mut request = format!("ws://{addr}/v1/agent").into_client_request().expect("request");
+        if !cookie.is_empty() {
+            request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).expect("cookie header"));
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((socket, _)) => Ok(Client { socket }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+            Err(other) => panic!("agent socket failed unexpectedly: {other}"),
+        }
+    }
+
+    pub async fn send_json(&mut self, value: serde_json::Value) {
+        self.send_text(value.to_string()).await;
+    }
+
+    pub async fn send_frame(&mut self, frame: &VisitorFrame) {
+        self.send_text(serde_json::to_string(frame).expect("encode")).await;
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::Text(text.into())).await.expect("send frame");
+    }
+
+    /// The next protocol frame (pings are skipped); panics after 10 s or if the socket ends.
+    pub async fn recv(&mut self) -> ServerFrame {
+        match self.try_recv(WAIT).await {
+            Some(frame) => frame,
+            None => panic!("no frame within {WAIT:?}"),
+        }
+    }
+
+    /// The next protocol frame, or `None` if none comes within `wait`.
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<ServerFrame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()?;
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    return Some(ServerFrame::parse(text.as_str()).expect("relay sends valid frames"));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected a frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// Frames until (and including) the first one for which `last` is true.
+    pub async fn recv_until(&mut self, last: impl Fn(&ServerFrame) -> bool) -> Vec<ServerFrame> {
+        let mut frames = Vec::new();
+        loop {
+            let frame = self.recv().await;
+            let done = last(&frame);
+            frames.push(frame);
+            if done {
+                return frames;
+            }
+        }
+    }
+
+    /// Reads until the connection ends; returns how, skipping any frames on the way.
+    pub async fn ending(&mut self) -> Ending {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => panic!("the connection did not end within {WAIT:?}"),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return Ending::Closed(frame.map(|f: CloseFrame| u16::from(f.code)));
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(_)) | None) => return Ending::Dropped,
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
+
+impl Client {
+    pub fn from_socket(socket: Socket) -> Client {
+        Client { socket }
+    }
+}
