@@ -61,6 +61,8 @@ pub enum ServerFrame {
     Welcome {
         token: VisitorToken,
         visitor_id: VisitorId,
+        /// The shop's display name, for the widget's header.
+        shop_name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
     },

@@ -2,11 +2,13 @@
 //! the agents' console and the relay. Pure types and validation, no I/O, so every side agrees on
 //! exactly one definition. `docs/protocol.md` describes the same thing for humans.
 
+pub mod api;
 pub mod event;
 pub mod frames;
 pub mod ids;
 pub mod limits;
 pub mod text;
+pub mod timeline;
 
 pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody};
 pub use frames::{AgentFrame, ErrorCode, FrameError, ServerFrame, VisitorFrame, VisitorHello};

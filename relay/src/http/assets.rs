@@ -1,5 +1,5 @@
-//! The built front end, served from `static_dir`: the demo shop and the widget at the root, the
-//! agent console under `/console`.
+//! The built front end, served from `static_dir`: `shop/` (the demo shop and the widget, Trunk's
+//! build of the top-level `index.html`) at the root, `console/` under `/console`.
 //!
 //! The widget's files are loaded by shop pages on other origins, so they carry a permissive CORS
 //! header (they are public, and no credentials are involved). Everything is revalidated on each
@@ -16,20 +16,20 @@ use crate::config::Config;
 use crate::state::AppState;
 
 pub fn routes(config: &Config) -> Router<AppState> {
-    let dist = &config.static_dir;
-    if !dist.join("widget.js").is_file() {
+    let shop_dir = config.static_dir.join("shop");
+    let console_dir = config.static_dir.join("console");
+    if !shop_dir.join("widget.js").is_file() || !console_dir.join("index.html").is_file() {
         tracing::warn!(
-            static_dir = %dist.display(),
+            static_dir = %config.static_dir.display(),
             "the front end is not built here; run ./scripts/build.sh (or use ./scripts/run.sh)"
         );
     }
-    let console_dir = dist.join("console");
     // The console is a single-page app: unknown paths under /console get its index page.
     let console = ServeDir::new(&console_dir).fallback(ServeFile::new(console_dir.join("index.html")));
     let public = CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]);
     Router::new()
         .nest_service("/console", console)
-        .fallback_service(ServeDir::new(dist))
+        .fallback_service(ServeDir::new(shop_dir))
         .layer(public)
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))

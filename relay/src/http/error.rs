@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use checkout_chat_protocol::api::ApiErrorBody;
 
 use crate::auth::AuthError;
 use crate::storage::StorageError;
@@ -20,12 +20,6 @@ pub enum ApiError {
     Unavailable,
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    message: String,
-}
-
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -40,7 +34,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        (status, Json(ErrorBody { error: code, message: self.to_string() })).into_response()
+        (status, Json(ApiErrorBody { error: code.to_owned(), message: self.to_string() })).into_response()
     }
 }
 

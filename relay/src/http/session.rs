@@ -5,8 +5,7 @@ use axum::http::{header, HeaderMap};
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
-use checkout_chat_protocol::{AgentProfile, ShopId};
-use serde::{Deserialize, Serialize};
+use checkout_chat_protocol::api::{LoginRequest, SessionInfo};
 
 use super::error::ApiError;
 use crate::auth;
@@ -15,22 +14,8 @@ use crate::storage::AgentRecord;
 
 pub const SESSION_COOKIE: &str = "cc_session";
 
-#[derive(Deserialize)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-}
-
-#[derive(Serialize)]
-pub struct SessionInfo {
-    pub agent: AgentProfile,
-    pub shop: ShopId,
-}
-
-impl From<&AgentRecord> for SessionInfo {
-    fn from(agent: &AgentRecord) -> Self {
-        SessionInfo { agent: agent.profile(), shop: agent.shop_id.clone() }
-    }
+fn session_info(agent: &AgentRecord) -> SessionInfo {
+    SessionInfo { agent: agent.profile(), shop: agent.shop_id.clone() }
 }
 
 pub async fn login(
@@ -50,7 +35,7 @@ pub async fn login(
         .path("/")
         .max_age(time_hours(hours));
     tracing::info!(agent = %agent.email, "agent logged in");
-    Ok((jar.add(cookie), Json(SessionInfo::from(&agent))))
+    Ok((jar.add(cookie), Json(session_info(&agent))))
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Result<CookieJar, ApiError> {
@@ -63,7 +48,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: Cook
 
 pub async fn me(State(state): State<AppState>, jar: CookieJar) -> Result<Json<SessionInfo>, ApiError> {
     let agent = current_agent(&state, &jar).await?;
-    Ok(Json(SessionInfo::from(&agent)))
+    Ok(Json(session_info(&agent)))
 }
 
 /// The agent whose session cookie came with the request.

@@ -88,6 +88,7 @@ impl VisitorSession {
         conn.send(&ServerFrame::Welcome {
             token,
             visitor_id: visitor.id.clone(),
+            shop_name: shop.name.clone(),
             conversation_id: conversation.as_ref().map(|c| c.id.clone()),
         })
         .await?;

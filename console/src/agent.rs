@@ -1,0 +1,204 @@
+//! The agent's side of the protocol: the inbox, the conversations the agent has open (each a
+//! [`Timeline`]), and the [`Link`] that speaks the agent protocol on the shared reconnecting
+//! socket. After a reconnect every open conversation is re-opened from its last sequence number,
+//! so nothing is missed or shown twice.
+
+use std::collections::{HashMap, HashSet};
+
+use checkout_chat_client::socket::{self, AfterRefusal, Command, Link, Status};
+use checkout_chat_client::util::{new_client_id, now_ms};
+use checkout_chat_protocol::api::SessionInfo;
+use checkout_chat_protocol::text::normalize_message;
+use checkout_chat_protocol::timeline::Timeline;
+use checkout_chat_protocol::{AgentFrame, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame};
+use futures::channel::mpsc;
+use leptos::prelude::*;
+
+use crate::api;
+
+#[derive(Clone, Copy)]
+pub struct AgentService {
+    pub session: RwSignal<Option<SessionInfo>>,
+    pub status: RwSignal<Status>,
+    pub inbox: RwSignal<Vec<ConversationSummary>>,
+    pub timelines: RwSignal<HashMap<ConversationId, Timeline>>,
+    pub selected: RwSignal<Option<ConversationId>>,
+    commands: StoredValue<Option<mpsc::UnboundedSender<Command>>, LocalStorage>,
+}
+
+impl AgentService {
+    pub fn new() -> Self {
+        AgentService {
+            session: RwSignal::new(None),
+            status: RwSignal::new(Status::Idle),
+            inbox: RwSignal::new(Vec::new()),
+            timelines: RwSignal::new(HashMap::new()),
+            selected: RwSignal::new(None),
+            commands: StoredValue::new_local(None),
+        }
+    }
+
+    /// Called once logged in: opens the socket (the session cookie authenticates it).
+    pub fn start(&self, session: SessionInfo) {
+        self.session.set(Some(session));
+        if self.commands.with_value(Option::is_some) {
+            return;
+        }
+        let (sender, receiver) = mpsc::unbounded();
+        self.commands.set_value(Some(sender));
+        let link = *self;
+        wasm_bindgen_futures::spawn_local(socket::run(socket_url(), link, receiver));
+    }
+
+    pub async fn logout(&self) {
+        api::logout().await;
+        // A fresh page is the simplest way to drop the socket and every piece of state.
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    }
+
+    /// Shows a conversation, opening it on the socket the first time.
+    pub fn select(&self, id: ConversationId) {
+        self.selected.set(Some(id.clone()));
+        let is_new = self.timelines.with_untracked(|t| !t.contains_key(&id));
+        if is_new {
+            self.timelines.update(|t| {
+                t.insert(id.clone(), Timeline { id: Some(id.clone()), ..Default::default() });
+            });
+            self.command(Command::Frame(encode(&AgentFrame::Open { conversation_id: id, last_seq: 0 })));
+        }
+    }
+
+    pub fn send(&self, conversation: &ConversationId, text: &str) -> bool {
+        let Ok(text) = normalize_message(text) else { return false };
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(conversation) {
+                timeline.queue(new_client_id(), text, now_ms());
+            }
+        });
+        self.command(Command::Flush);
+        true
+    }
+
+    pub fn retry(&self, conversation: &ConversationId, client_id: &ClientId) {
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(conversation) {
+                timeline.retry(client_id);
+            }
+        });
+        self.command(Command::Resend(client_id.clone()));
+    }
+
+    pub fn discard(&self, conversation: &ConversationId, client_id: &ClientId) {
+        self.timelines.update(|t| {
+            if let Some(timeline) = t.get_mut(conversation) {
+                timeline.discard(client_id);
+            }
+        });
+    }
+
+    fn command(&self, command: Command) {
+        self.commands.with_value(|sender| {
+            if let Some(sender) = sender {
+                let _ = sender.unbounded_send(command);
+            }
+        });
+    }
+
+    fn upsert(&self, summary: ConversationSummary) {
+        self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
+            Some(existing) => *existing = summary,
+            None => inbox.push(summary),
+        });
+    }
+}
+
+impl Link for AgentService {
+    fn opening(&self) -> Option<String> {
+        None
+    }
+
+    /// Re-opens every conversation the agent has open, from what it has already shown.
+    fn on_live(&self) -> Vec<String> {
+        self.timelines.with_untracked(|timelines| {
+            timelines
+                .iter()
+                .map(|(id, t)| encode(&AgentFrame::Open { conversation_id: id.clone(), last_seq: t.last_seq }))
+                .collect()
+        })
+    }
+
+    fn on_frame(&self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::AgentWelcome { conversations, .. } => self.inbox.set(conversations),
+            ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
+            ServerFrame::Event { event } => {
+                self.timelines.update(|t| {
+                    if let Some(timeline) = t.get_mut(&event.conversation_id) {
+                        timeline.apply(event);
+                    }
+                });
+            }
+            ServerFrame::Error { code, message, client_id: Some(client_id) } => {
+                let reason = if code == ErrorCode::InvalidText { message } else { String::new() };
+                self.timelines.update(|t| {
+                    for timeline in t.values_mut() {
+                        timeline.fail(&client_id, reason.clone());
+                    }
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn unsent(&self, sent_here: &HashSet<ClientId>) -> Vec<(ClientId, String)> {
+        self.timelines.with_untracked(|timelines| {
+            timelines
+                .iter()
+                .flat_map(|(id, t)| t.unsent().map(move |p| (id, p)))
+                .filter(|(_, p)| !sent_here.contains(&p.client_id))
+                .map(|(id, p)| {
+                    let frame = AgentFrame::Send { conversation_id: id.clone(), client_id: p.client_id.clone(), text: p.text.clone() };
+                    (p.client_id.clone(), encode(&frame))
+                })
+                .collect()
+        })
+    }
+
+    fn on_status(&self, status: Status) {
+        if status == Status::Stopped {
+            // The socket task has ended; a later login starts a new one.
+            self.commands.set_value(None);
+        }
+        self.status.set(status);
+    }
+
+    fn on_refused(&self) -> AfterRefusal {
+        self.session.set(None);
+        AfterRefusal::Stop
+    }
+
+    /// A socket that fails before the welcome may mean the session has ended (the relay refuses
+    /// the upgrade with 401, which browsers report only as a failed connection).
+    async fn may_retry(&self) -> bool {
+        match api::current_session().await {
+            Ok(None) => {
+                self.session.set(None);
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
+fn encode(frame: &AgentFrame) -> String {
+    serde_json::to_string(frame).unwrap_or_default()
+}
+
+fn socket_url() -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
+    let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
+    format!("{}://{host}/v1/agent", if secure { "wss" } else { "ws" })
+}

@@ -1,0 +1,234 @@
+//! A conversation as a client shows it: stored lines in sequence order, each once, followed by the
+//! client's own messages that are not stored yet. Shared by the widget and the console; pure
+//! state with no browser APIs, so the rules (dedupe, ordering, resends) are tested natively.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Author, Event, EventBody};
+use crate::ids::{ClientId, ConversationId, Seq};
+
+/// A stored event worth showing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub seq: Seq,
+    pub author: Author,
+    pub kind: LineKind,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineKind {
+    Message(String),
+    Joined,
+}
+
+/// A message this client wrote that the relay has not stored yet. The widget also keeps these in
+/// localStorage (its outbox), so they survive a reload and are delivered exactly once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub client_id: ClientId,
+    pub text: String,
+    pub at_ms: i64,
+    #[serde(skip)]
+    pub state: PendingState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum PendingState {
+    /// Waiting for the relay (offline, or on its way).
+    #[default]
+    Sending,
+    /// The relay refused it; the writer can retry or discard it.
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    pub id: Option<ConversationId>,
+    pub lines: Vec<Line>,
+    pub pending: Vec<Pending>,
+    /// The highest sequence number shown; sent in `hello` so the relay replays only what is new.
+    pub last_seq: Seq,
+}
+
+impl Timeline {
+    pub fn with_outbox(pending: Vec<Pending>) -> Self {
+        Timeline { pending, ..Default::default() }
+    }
+
+    /// The relay says which conversation this is. A different one than shown (or none) means the
+    /// shown lines are not it: start over, keeping unsent messages.
+    pub fn welcome(&mut self, id: Option<ConversationId>) {
+        if self.id != id {
+            self.lines.clear();
+            self.last_seq = 0;
+            self.id = id;
+        }
+    }
+
+    /// Adds a stored event; returns true if it was new (not a repeat of a shown one).
+    pub fn apply(&mut self, event: Event) -> bool {
+        if self.id.as_ref() != Some(&event.conversation_id) {
+            // Our first message started a conversation: adopt it.
+            if self.id.is_none() && self.lines.is_empty() {
+                self.id = Some(event.conversation_id.clone());
+            } else {
+                return false;
+            }
+        }
+        if event.seq <= self.last_seq {
+            return false;
+        }
+        if let Some(client_id) = &event.client_id {
+            self.pending.retain(|p| &p.client_id != client_id);
+        }
+        self.last_seq = event.seq;
+        let kind = match event.body {
+            EventBody::Message { text } => LineKind::Message(text),
+            EventBody::Joined => LineKind::Joined,
+        };
+        self.lines.push(Line { seq: event.seq, author: event.author, kind, at_ms: event.at_ms });
+        true
+    }
+
+    pub fn queue(&mut self, client_id: ClientId, text: String, at_ms: i64) {
+        self.pending.push(Pending { client_id, text, at_ms, state: PendingState::Sending });
+    }
+
+    pub fn fail(&mut self, client_id: &ClientId, reason: String) {
+        if let Some(pending) = self.pending.iter_mut().find(|p| &p.client_id == client_id) {
+            pending.state = PendingState::Failed(reason);
+        }
+    }
+
+    pub fn retry(&mut self, client_id: &ClientId) {
+        if let Some(pending) = self.pending.iter_mut().find(|p| &p.client_id == client_id) {
+            pending.state = PendingState::Sending;
+        }
+    }
+
+    pub fn discard(&mut self, client_id: &ClientId) {
+        self.pending.retain(|p| &p.client_id != client_id);
+    }
+
+    /// Messages to (re)send on a connection: those not refused.
+    pub fn unsent(&self) -> impl Iterator<Item = &Pending> {
+        self.pending.iter().filter(|p| p.state == PendingState::Sending)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::AgentProfile;
+
+    fn cid(s: &str) -> ConversationId {
+        ConversationId::new(s).unwrap()
+    }
+
+    fn message(seq: Seq, client_id: Option<&str>, text: &str) -> Event {
+        Event {
+            conversation_id: cid("c1"),
+            seq,
+            at_ms: 0,
+            author: Author::Visitor,
+            client_id: client_id.map(|c| ClientId::new(c).unwrap()),
+            body: EventBody::Message { text: text.into() },
+        }
+    }
+
+    fn texts(c: &Timeline) -> Vec<String> {
+        c.lines
+            .iter()
+            .map(|l| match &l.kind {
+                LineKind::Message(t) => t.clone(),
+                LineKind::Joined => "<joined>".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_event_replaces_its_pending_message() {
+        let mut c = Timeline::default();
+        c.queue(ClientId::new("m1").unwrap(), "hi".into(), 0);
+        assert!(c.apply(message(1, Some("m1"), "hi")));
+        assert!(c.pending.is_empty());
+        assert_eq!(texts(&c), ["hi"]);
+        assert_eq!(c.id, Some(cid("c1")));
+    }
+
+    #[test]
+    fn repeated_events_are_shown_once() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        assert!(c.apply(message(1, None, "a")));
+        assert!(c.apply(message(2, None, "b")));
+        assert!(!c.apply(message(2, None, "b")));
+        assert!(!c.apply(message(1, None, "a")));
+        assert_eq!(texts(&c), ["a", "b"]);
+        assert_eq!(c.last_seq, 2);
+    }
+
+    #[test]
+    fn events_of_another_conversation_are_ignored() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        let mut other = message(1, None, "not yours");
+        other.conversation_id = cid("c2");
+        assert!(!c.apply(other));
+        assert!(c.lines.is_empty());
+    }
+
+    #[test]
+    fn a_welcome_for_another_conversation_clears_lines_but_keeps_unsent_messages() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        c.apply(message(1, None, "old"));
+        c.queue(ClientId::new("m9").unwrap(), "unsent".into(), 0);
+        c.welcome(None);
+        assert!(c.lines.is_empty());
+        assert_eq!(c.last_seq, 0);
+        assert_eq!(c.pending.len(), 1);
+        // The same conversation again changes nothing.
+        c.welcome(None);
+        assert_eq!(c.pending.len(), 1);
+    }
+
+    #[test]
+    fn refused_messages_are_not_resent_until_retried() {
+        let mut c = Timeline::default();
+        let id = ClientId::new("m1").unwrap();
+        c.queue(id.clone(), "x".into(), 0);
+        c.fail(&id, "too long".into());
+        assert_eq!(c.unsent().count(), 0);
+        c.retry(&id);
+        assert_eq!(c.unsent().count(), 1);
+        c.discard(&id);
+        assert!(c.pending.is_empty());
+    }
+
+    #[test]
+    fn joined_lines_keep_the_agent() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        let agent = AgentProfile { id: crate::ids::AgentId::new("a").unwrap(), name: "Anna".into() };
+        let joined = Event { author: Author::Agent(agent.clone()), body: EventBody::Joined, ..message(1, None, "") };
+        c.apply(joined);
+        assert_eq!(c.lines[0].author, Author::Agent(agent));
+        assert_eq!(c.lines[0].kind, LineKind::Joined);
+    }
+
+    #[test]
+    fn outbox_round_trips_through_json_as_sending() {
+        let pending = Pending {
+            client_id: ClientId::new("m1").unwrap(),
+            text: "hi".into(),
+            at_ms: 5,
+            state: PendingState::Failed("x".into()),
+        };
+        let json = serde_json::to_string(&vec![pending]).unwrap();
+        let back: Vec<Pending> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back[0].state, PendingState::Sending);
+        assert_eq!(back[0].text, "hi");
+    }
+}
