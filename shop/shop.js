@@ -1,428 +1,282 @@
 /* Nordhavn Coffee demo shop. Everything lives in this IIFE: no globals. */
-(function () {
+(() => {
   'use strict';
 
-  var CART_KEY = 'demo-shop-cart';
-  var SHIPPING_KEY = 'demo-shop-shipping';
-  var ORDER_KEY = 'demo-shop-last-order';
-  var KNOWN_IMAGES = ['beans-ethiopia', 'beans-colombia', 'beans-house', 'grinder-hand', 'kettle-gooseneck', 'dripper-ceramic'];
-  var MAX_QTY = 99;
-  var money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
+  const CART_KEY = 'demo-shop-cart'; // JSON [{sku, name, qty, price}]
+  const SHIPPING_KEY = 'demo-shop-shipping';
+  const ORDER_KEY = 'demo-shop-last-order';
+  const IMAGES = ['beans-ethiopia', 'beans-colombia', 'beans-house', 'grinder-hand', 'kettle-gooseneck', 'dripper-ceramic'];
+  const MAX = 99;
+  const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
+  const page = document.body.dataset.page;
+  const STEPS = ['shipping', 'payment', 'confirmation'];
+  const TITLES = { shipping: 'Shipping', payment: 'Payment', confirmation: 'Order confirmed', empty: 'Checkout' };
+  let step = null;
 
-  function $(sel, root) { return (root || document).querySelector(sel); }
-  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
-  function fmt(cents) { return money.format(cents / 100); }
-  function cents(price) { return Math.round(price * 100); }
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+  const cents = (price) => Math.round(price * 100);
+  const fmt = (c) => money.format(c / 100);
+  const total = (items) => items.reduce((s, i) => s + cents(i.price) * i.qty, 0);
+  const count = (items) => items.reduce((s, i) => s + i.qty, 0);
+  const find = (items, sku) => items.find((i) => i.sku === sku);
+  const emit = (name, detail) => document.dispatchEvent(new CustomEvent('demo-shop:' + name, { detail }));
+  const load = (store, key) => { try { return JSON.parse(store.getItem(key)); } catch (e) { return null; } };
+  const save = (store, key, value) => { try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* ignore */ } };
+  const drop = (store, key) => { try { store.removeItem(key); } catch (e) { /* ignore */ } };
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
+  function el(tag, cls, text, label) {
+    const node = document.createElement(tag);
     if (cls) node.className = cls;
     if (text != null) node.textContent = text;
+    if (label) node.setAttribute('aria-label', label);
+    if (tag === 'button') node.type = 'button';
     return node;
-  }
-
-  function storageGet(store, key) {
-    try { return JSON.parse(store.getItem(key)); } catch (e) { return null; }
-  }
-  function storageSet(store, key, value) {
-    try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode / quota: ignore */ }
-  }
-  function storageRemove(store, key) {
-    try { store.removeItem(key); } catch (e) { /* ignore */ }
   }
 
   /* ---------- cart model ---------- */
 
-  function sanitize(raw) {
-    var out = [];
-    if (!Array.isArray(raw)) return out;
-    raw.forEach(function (item) {
-      if (!item || typeof item.sku !== 'string' || !/^[a-z0-9-]{1,40}$/.test(item.sku)) return;
-      var price = Number(item.price);
-      var qty = Math.floor(Number(item.qty));
-      if (!isFinite(price) || price < 0 || !(qty >= 1)) return;
-      var existing = out.filter(function (o) { return o.sku === item.sku; })[0];
-      if (existing) { existing.qty = Math.min(MAX_QTY, existing.qty + qty); return; }
-      out.push({
-        sku: item.sku,
-        name: String(item.name || item.sku).slice(0, 120),
-        qty: Math.min(MAX_QTY, qty),
-        price: cents(price) / 100
-      });
-    });
+  function readCart() {
+    const raw = load(localStorage, CART_KEY), out = [];
+    for (const i of Array.isArray(raw) ? raw : []) {
+      if (!i || typeof i.sku !== 'string' || !/^[a-z0-9-]{1,40}$/.test(i.sku)) continue;
+      const price = Number(i.price), qty = Math.floor(Number(i.qty));
+      if (!isFinite(price) || price < 0 || !(qty >= 1)) continue;
+      const dup = find(out, i.sku);
+      if (dup) dup.qty = Math.min(MAX, dup.qty + qty);
+      else out.push({ sku: i.sku, name: String(i.name || i.sku).slice(0, 120), qty: Math.min(MAX, qty), price: cents(price) / 100 });
+    }
     return out;
   }
 
-  function readCart() { return sanitize(storageGet(localStorage, CART_KEY)); }
-
-  function cartTotalCents(items) {
-    return items.reduce(function (sum, i) { return sum + cents(i.price) * i.qty; }, 0);
-  }
-  function cartCount(items) {
-    return items.reduce(function (sum, i) { return sum + i.qty; }, 0);
-  }
-
-  function emitCart(items) {
-    var detail = { items: items.map(function (i) { return { sku: i.sku, name: i.name, qty: i.qty, price: i.price }; }),
-      count: cartCount(items), total: cartTotalCents(items) / 100, currency: 'EUR' };
-    document.dispatchEvent(new CustomEvent('demo-shop:cart-updated', { detail: detail }));
-  }
-
-  function writeCart(items) {
-    storageSet(localStorage, CART_KEY, items);
-    refresh();
-    emitCart(items);
-  }
-
-  function addToCart(sku, name, price) {
-    var items = readCart();
-    var line = items.filter(function (i) { return i.sku === sku; })[0];
-    if (line) line.qty = Math.min(MAX_QTY, line.qty + 1);
-    else items.push({ sku: sku, name: name, qty: 1, price: price });
-    storageRemove(sessionStorage, ORDER_KEY);
-    writeCart(items);
+  function writeCart(items, quiet) {
+    save(localStorage, CART_KEY, items);
+    if (!quiet) refresh();
+    emit('cart-updated', { items, count: count(items), total: total(items) / 100, currency: 'EUR' });
   }
 
   function setQty(sku, qty) {
-    var items = readCart();
-    if (qty < 1) items = items.filter(function (i) { return i.sku !== sku; });
-    else items.forEach(function (i) { if (i.sku === sku) i.qty = Math.min(MAX_QTY, qty); });
+    const items = readCart(), line = find(items, sku);
+    if (!line) return refresh();
+    if (qty < 1) items.splice(items.indexOf(line), 1);
+    else line.qty = Math.min(MAX, qty);
     writeCart(items);
   }
 
-  function imageFor(sku) {
-    return '/assets/' + (KNOWN_IMAGES.indexOf(sku) >= 0 ? sku : 'logo') + '.svg';
-  }
-
-  /* ---------- header ---------- */
-
-  function renderHeader(items) {
-    var count = cartCount(items);
-    var badge = $('#cart-count');
-    if (badge) {
-      badge.textContent = String(count);
-      badge.classList.toggle('is-empty', count === 0);
-    }
-  }
-
-  function bump() {
-    var badge = $('#cart-count');
+  function renderCount(items) {
+    const badge = $('#cart-count'), n = count(items);
     if (!badge) return;
-    badge.classList.remove('bump');
-    void badge.offsetWidth; // restart the animation
-    badge.classList.add('bump');
+    badge.textContent = String(n);
+    badge.classList.toggle('is-empty', n === 0);
   }
 
   /* ---------- product page ---------- */
 
-  var toastTimer = null;
-  function toast(name) {
-    var box = $('#toast');
-    if (!box) return;
-    box.textContent = '';
-    box.appendChild(el('span', null, name + ' was added to your cart.'));
-    var link = el('a', null, 'View cart');
-    link.href = '/cart.html';
-    box.appendChild(link);
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { box.hidden = true; }, 4000);
-  }
-
   function initProducts() {
-    $all('button.add-to-cart').forEach(function (btn) {
-      var label = btn.textContent;
-      var timer = null;
-      btn.addEventListener('click', function () {
-        var price = Number(btn.getAttribute('data-price'));
-        var sku = btn.getAttribute('data-sku');
-        var name = btn.getAttribute('data-name') || sku;
-        addToCart(sku, name, price);
-        bump();
-        toast(name);
+    for (const btn of $$('button.add-to-cart')) {
+      const label = btn.textContent;
+      let timer;
+      btn.addEventListener('click', () => {
+        const { sku, name = sku, price } = btn.dataset;
+        const items = readCart(), line = find(items, sku);
+        if (line) line.qty = Math.min(MAX, line.qty + 1);
+        else items.push({ sku, name, qty: 1, price: Number(price) });
+        drop(sessionStorage, ORDER_KEY);
+        writeCart(items);
+        const badge = $('#cart-count');
+        badge.classList.remove('bump');
+        void badge.offsetWidth; // restart the animation
+        badge.classList.add('bump');
         btn.classList.add('is-added');
         btn.textContent = 'Added ✓';
         clearTimeout(timer);
-        timer = setTimeout(function () { btn.classList.remove('is-added'); btn.textContent = label; }, 1500);
+        timer = setTimeout(() => { btn.classList.remove('is-added'); btn.textContent = label; }, 1500);
       });
-    });
+    }
   }
 
   /* ---------- cart page ---------- */
 
   function cartRow(item) {
-    var row = el('li', 'cart-row');
-    row.setAttribute('data-sku', item.sku);
-
-    var img = el('img', 'cart-thumb');
-    img.src = imageFor(item.sku);
+    const row = el('li', 'cart-row'), info = el('div', 'cart-info'), qty = el('div', 'qty'), img = el('img', 'cart-thumb');
+    row.dataset.sku = item.sku;
+    img.src = '/assets/' + (IMAGES.includes(item.sku) ? item.sku : 'logo') + '.svg';
     img.alt = '';
-    img.width = 72;
-    img.height = 72;
-    row.appendChild(img);
-
-    var info = el('div', 'cart-info');
-    info.appendChild(el('p', 'cart-name', item.name));
-    info.appendChild(el('p', 'cart-unit', fmt(cents(item.price)) + ' each'));
-    var remove = el('button', 'remove-item link-button', 'Remove');
-    remove.type = 'button';
-    remove.setAttribute('aria-label', 'Remove ' + item.name);
-    info.appendChild(remove);
-    row.appendChild(info);
-
-    var qty = el('div', 'qty');
-    var minus = el('button', 'qty-decrease', '−');
-    minus.type = 'button';
+    img.width = img.height = 72;
+    info.append(el('p', 'cart-name', item.name), el('p', 'cart-unit', fmt(cents(item.price)) + ' each'),
+      el('button', 'remove-item link-button', 'Remove', 'Remove ' + item.name));
+    const minus = el('button', 'qty-decrease', '−', 'Decrease quantity of ' + item.name);
+    const plus = el('button', 'qty-increase', '+', 'Increase quantity of ' + item.name);
     minus.disabled = item.qty <= 1;
-    minus.setAttribute('aria-label', 'Decrease quantity of ' + item.name);
-    var value = el('output', 'qty-value', String(item.qty));
-    value.setAttribute('aria-label', 'Quantity');
-    var plus = el('button', 'qty-increase', '+');
-    plus.type = 'button';
-    plus.disabled = item.qty >= MAX_QTY;
-    plus.setAttribute('aria-label', 'Increase quantity of ' + item.name);
-    qty.appendChild(minus);
-    qty.appendChild(value);
-    qty.appendChild(plus);
-    row.appendChild(qty);
-
-    row.appendChild(el('p', 'cart-line-total', fmt(cents(item.price) * item.qty)));
+    plus.disabled = item.qty >= MAX;
+    qty.append(minus, el('output', 'qty-value', String(item.qty), 'Quantity'), plus);
+    row.append(img, info, qty, el('p', 'cart-line-total', fmt(cents(item.price) * item.qty)));
     return row;
   }
 
-  function renderCartPage(items) {
-    var list = $('#cart-items');
-    if (!list) return;
-    var focused = document.activeElement;
-    var refocus = focused && list.contains(focused) && focused.closest('.cart-row') ?
-      { sku: focused.closest('.cart-row').getAttribute('data-sku'), cls: focused.className.split(' ')[0] } : null;
-
-    list.textContent = '';
-    items.forEach(function (item) { list.appendChild(cartRow(item)); });
-    var total = fmt(cartTotalCents(items));
-    $('#cart-subtotal').textContent = total;
-    $('#cart-total').textContent = total;
+  function renderCart(items) {
+    const list = $('#cart-items'), active = document.activeElement;
+    const row = list.contains(active) && active.closest('.cart-row');
+    const keep = row && { sku: row.dataset.sku, cls: active.classList[0] };
+    list.replaceChildren(...items.map(cartRow));
+    $('#cart-subtotal').textContent = $('#cart-total').textContent = fmt(total(items));
     $('#cart-empty').hidden = items.length > 0;
     $('#cart-content').hidden = items.length === 0;
-
-    if (refocus) {
-      var target = $all('.cart-row', list).filter(function (r) { return r.getAttribute('data-sku') === refocus.sku; })[0];
-      var btn = target && $('.' + refocus.cls, target);
-      if (btn && !btn.disabled) btn.focus();
-      else if (target) $('.qty-increase', target).focus();
-      else { var link = $('#checkout-button'); if (link && items.length) link.focus(); }
+    if (keep) { // keep keyboard focus on the control that was used
+      const same = $$('.cart-row', list).find((r) => r.dataset.sku === keep.sku);
+      const target = same && ($('.' + keep.cls + ':not(:disabled)', same) || $('.qty-increase', same));
+      (target || $('#checkout-button')).focus();
     }
   }
 
-  function initCartPage() {
-    $('#cart-items').addEventListener('click', function (ev) {
-      var btn = ev.target.closest('button');
-      var row = btn && btn.closest('.cart-row');
+  function initCart() {
+    $('#cart-items').addEventListener('click', (ev) => {
+      const btn = ev.target.closest('button'), row = btn && btn.closest('.cart-row');
       if (!row) return;
-      var sku = row.getAttribute('data-sku');
-      var line = readCart().filter(function (i) { return i.sku === sku; })[0];
-      if (!line) return refresh();
-      if (btn.classList.contains('qty-increase')) setQty(sku, line.qty + 1);
-      else if (btn.classList.contains('qty-decrease')) setQty(sku, Math.max(1, line.qty - 1));
-      else if (btn.classList.contains('remove-item')) setQty(sku, 0);
+      const sku = row.dataset.sku, qty = (find(readCart(), sku) || { qty: 0 }).qty, cl = btn.classList;
+      if (cl.contains('qty-increase')) setQty(sku, qty + 1);
+      else if (cl.contains('qty-decrease')) setQty(sku, Math.max(1, qty - 1));
+      else if (cl.contains('remove-item')) setQty(sku, 0);
     });
   }
 
-  /* ---------- checkout page ---------- */
+  /* ---------- checkout: #shipping -> #payment -> #confirmation ---------- */
 
-  var STEPS = ['shipping', 'payment', 'confirmation'];
-  var STEP_TITLES = { shipping: 'Shipping', payment: 'Payment', confirmation: 'Order confirmed', empty: 'Checkout' };
-  var currentStep = null;
-
-  function fillSummary(list, items) {
-    list.textContent = '';
-    items.forEach(function (item) {
-      var li = el('li');
-      li.appendChild(el('span', 'summary-qty', item.qty + ' ×'));
-      li.appendChild(el('span', 'summary-name', item.name));
-      li.appendChild(el('span', 'summary-price', fmt(cents(item.price) * item.qty)));
-      list.appendChild(li);
-    });
+  function fillItems(list, items) {
+    list.replaceChildren(...items.map((i) => {
+      const li = el('li');
+      li.append(el('span', 'summary-qty', i.qty + ' ×'), el('span', 'summary-name', i.name), el('span', 'summary-price', fmt(cents(i.price) * i.qty)));
+      return li;
+    }));
   }
 
-  function renderCheckoutSummary(items) {
-    var list = $('#summary-items');
-    if (!list) return;
-    fillSummary(list, items);
-    var total = fmt(cartTotalCents(items));
-    $('#summary-subtotal').textContent = total;
-    $('#summary-total').textContent = total;
+  function renderSummary(items) {
+    fillItems($('#summary-items'), items);
+    $('#summary-subtotal').textContent = $('#summary-total').textContent = fmt(total(items));
   }
 
-  function formData(form) {
-    var data = {};
-    $all('input, select', form).forEach(function (f) { data[f.name] = f.value.trim(); });
-    return data;
-  }
+  const formData = (form) => Object.fromEntries($$('input, select', form).map((f) => [f.name, f.value.trim()]));
 
   function renderConfirmation(order) {
+    const s = order.shipping || {}, addr = $('#confirmation-address');
     $('#order-number').textContent = order.number;
-    $('#confirmation-email').textContent = order.shipping.email || '';
-    var addr = $('#confirmation-address');
-    addr.textContent = '';
-    var s = order.shipping;
-    [s.name, s.address, [s.postcode, s.city].filter(Boolean).join(' '), s.country].forEach(function (line) {
-      if (!line) return;
-      addr.appendChild(el('span', null, line));
-      addr.appendChild(document.createElement('br'));
-    });
-    fillSummary($('#confirmation-items'), sanitize(order.items));
-    $('#confirmation-total').textContent = fmt(Math.round(Number(order.total) * 100) || 0);
-  }
-
-  function replaceHash(step) {
-    if (location.hash !== '#' + step) history.replaceState(null, '', '#' + step);
-  }
-
-  function resolveStep() {
-    var requested = location.hash.replace(/^#/, '');
-    var order = storageGet(sessionStorage, ORDER_KEY);
-    var items = readCart();
-    if (requested === 'confirmation' && order && order.number) return { step: 'confirmation', order: order };
-    if (!items.length) return { step: 'empty' };
-    if (requested === 'payment' && $('#shipping-form').checkValidity()) return { step: 'payment' };
-    return { step: 'shipping' };
+    $('#confirmation-email').textContent = s.email || '';
+    addr.replaceChildren();
+    for (const line of [s.name, s.address, [s.postcode, s.city].filter(Boolean).join(' '), s.country]) {
+      if (line) addr.append(el('span', null, line), el('br'));
+    }
+    fillItems($('#confirmation-items'), Array.isArray(order.items) ? order.items : []);
+    $('#confirmation-total').textContent = fmt(cents(Number(order.total)) || 0);
   }
 
   function renderCheckout(moveFocus) {
-    var r = resolveStep();
-    var step = r.step;
-    if (step === 'shipping' || step === 'confirmation' || step === 'payment') replaceHash(step);
+    const wanted = location.hash.slice(1), order = load(sessionStorage, ORDER_KEY);
+    let next = 'shipping';
+    if (wanted === 'confirmation' && order && order.number) next = 'confirmation';
+    else if (!readCart().length) next = 'empty';
+    else if (wanted === 'payment' && $('#shipping-form').checkValidity()) next = 'payment';
+    if (next !== 'empty' && wanted !== next) history.replaceState(null, '', '#' + next);
 
-    $('#checkout-empty').hidden = step !== 'empty';
-    $('#checkout-main').hidden = step !== 'shipping' && step !== 'payment';
-    $('#step-shipping').hidden = step !== 'shipping';
-    $('#step-payment').hidden = step !== 'payment';
-    $('#confirmation').hidden = step !== 'confirmation';
-    if (step === 'confirmation') renderConfirmation(r.order);
+    $('#checkout-empty').hidden = next !== 'empty';
+    $('#checkout-main').hidden = next !== 'shipping' && next !== 'payment';
+    $('#step-shipping').hidden = next !== 'shipping';
+    $('#step-payment').hidden = next !== 'payment';
+    $('#confirmation').hidden = next !== 'confirmation';
+    if (next === 'confirmation') renderConfirmation(order);
 
-    var idx = STEPS.indexOf(step);
-    $all('#checkout-steps li').forEach(function (li) {
-      var i = STEPS.indexOf(li.getAttribute('data-step'));
+    const idx = STEPS.indexOf(next);
+    for (const li of $$('#checkout-steps li')) {
+      const i = STEPS.indexOf(li.dataset.step);
       li.classList.toggle('is-current', i === idx);
       li.classList.toggle('is-done', idx >= 0 && i < idx);
       if (i === idx) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
-    });
-
-    document.body.setAttribute('data-checkout-step', step);
-    document.title = STEP_TITLES[step] + ' · Checkout · Nordhavn Coffee';
-
-    if (step !== currentStep) {
-      var previous = currentStep;
-      currentStep = step;
-      if (moveFocus && previous !== null) {
-        var heading = step === 'empty' ? null : $('#' + (step === 'confirmation' ? 'confirmation' : step) + '-title');
-        window.scrollTo(0, 0);
-        if (heading) heading.focus({ preventScroll: true });
-      }
-      document.dispatchEvent(new CustomEvent('demo-shop:checkout-step', { detail: { step: step } }));
     }
+    document.body.dataset.checkoutStep = next;
+    document.title = TITLES[next] + ' · Checkout · Nordhavn Coffee';
+
+    if (next === step) return;
+    const first = step === null;
+    step = next;
+    if (moveFocus && !first && next !== 'empty') {
+      window.scrollTo(0, 0);
+      $('#' + next + '-title').focus({ preventScroll: true });
+    }
+    emit('checkout-step', { step: next });
   }
 
-  function go(step) {
-    if (location.hash === '#' + step) renderCheckout(true);
-    else location.hash = step; // pushes a history entry; hashchange re-renders
-  }
-
-  function orderNumber() {
-    var n;
-    if (window.crypto && crypto.getRandomValues) n = crypto.getRandomValues(new Uint32Array(1))[0] % 1000000;
-    else n = Math.floor(Math.random() * 1000000);
-    return 'NH-' + String(n).padStart(6, '0');
-  }
-
-  function formatCardNumber(input) {
-    if (input.selectionStart !== input.value.length) return; // editing mid-value: leave it alone
-    var digits = input.value.replace(/\D/g, '').slice(0, 19);
-    input.value = digits.replace(/(\d{4})(?=\d)/g, '$1 ');
-  }
-
-  function formatExpiry(input) {
-    if (input.selectionStart !== input.value.length) return;
-    var digits = input.value.replace(/\D/g, '').slice(0, 4);
-    input.value = digits.length > 2 ? digits.slice(0, 2) + '/' + digits.slice(2) : digits;
+  function go(next) {
+    if (location.hash === '#' + next) renderCheckout(true);
+    else location.hash = next; // new history entry; hashchange re-renders
   }
 
   function initCheckout() {
-    var shippingForm = $('#shipping-form');
-    var paymentForm = $('#payment-form');
-    var saved = storageGet(sessionStorage, SHIPPING_KEY);
-    if (saved && typeof saved === 'object') {
-      $all('input, select', shippingForm).forEach(function (f) {
-        if (typeof saved[f.name] === 'string' && saved[f.name]) f.value = saved[f.name];
-      });
+    const shipping = $('#shipping-form'), payment = $('#payment-form');
+    const number = $('#card-number'), expiry = $('#card-expiry');
+    const saved = load(sessionStorage, SHIPPING_KEY) || {};
+    for (const f of $$('input, select', shipping)) {
+      if (typeof saved[f.name] === 'string' && saved[f.name]) f.value = saved[f.name];
     }
 
-    shippingForm.addEventListener('submit', function (ev) {
+    shipping.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      if (!shippingForm.checkValidity()) { shippingForm.reportValidity(); return; }
-      storageSet(sessionStorage, SHIPPING_KEY, formData(shippingForm));
+      if (!shipping.reportValidity()) return;
+      save(sessionStorage, SHIPPING_KEY, formData(shipping));
       go('payment');
     });
 
-    var cardNumber = $('#card-number');
-    cardNumber.addEventListener('input', function () {
-      formatCardNumber(cardNumber);
-      var n = cardNumber.value.replace(/\D/g, '').length;
-      cardNumber.setCustomValidity(n && (n < 12 || n > 19) ? 'Enter a card number with 12 to 19 digits.' : '');
+    // Light formatting while typing at the end of the field: "4242 4242 …", "MM/YY".
+    const atEnd = (input) => input.selectionStart === input.value.length;
+    number.addEventListener('input', () => {
+      const d = number.value.replace(/\D/g, '');
+      if (atEnd(number)) number.value = d.slice(0, 19).replace(/(\d{4})(?=\d)/g, '$1 ');
+      number.setCustomValidity(d.length && (d.length < 12 || d.length > 19) ? 'Enter a card number with 12 to 19 digits.' : '');
     });
-    var expiry = $('#card-expiry');
-    expiry.addEventListener('input', function () { formatExpiry(expiry); });
+    expiry.addEventListener('input', () => {
+      const d = expiry.value.replace(/\D/g, '').slice(0, 4);
+      if (atEnd(expiry)) expiry.value = d.length > 2 ? d.slice(0, 2) + '/' + d.slice(2) : d;
+    });
 
-    paymentForm.addEventListener('submit', function (ev) {
+    payment.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      if (!paymentForm.checkValidity()) { paymentForm.reportValidity(); return; }
-      var items = readCart();
+      if (!payment.reportValidity()) return;
+      const items = readCart();
       if (!items.length) return renderCheckout(true);
-      var order = {
-        number: orderNumber(),
-        shipping: formData(shippingForm),
-        items: items,
-        total: cartTotalCents(items) / 100,
-        placedAt: new Date().toISOString()
-      };
+      const n = crypto.getRandomValues(new Uint32Array(1))[0] % 1000000;
       // Card details are never stored or sent anywhere.
-      storageSet(sessionStorage, ORDER_KEY, order);
-      storageRemove(sessionStorage, SHIPPING_KEY);
-      paymentForm.reset();
-      // Clear the cart without re-rendering the payment step in between.
-      storageSet(localStorage, CART_KEY, []);
-      renderHeader([]);
-      renderCheckoutSummary([]);
-      emitCart([]);
+      save(sessionStorage, ORDER_KEY, {
+        number: 'NH-' + String(n).padStart(6, '0'),
+        shipping: formData(shipping), items, total: total(items) / 100, placedAt: new Date().toISOString()
+      });
+      drop(sessionStorage, SHIPPING_KEY);
+      payment.reset();
+      writeCart([], true); // clear without re-rendering the payment step first
+      renderCount([]);
+      renderSummary([]);
       go('confirmation');
     });
 
-    window.addEventListener('hashchange', function () { renderCheckout(true); });
+    window.addEventListener('hashchange', () => renderCheckout(true));
     renderCheckout(false);
   }
 
   /* ---------- wiring ---------- */
 
-  var page = document.body.getAttribute('data-page');
-
   function refresh() {
-    var items = readCart();
-    renderHeader(items);
-    if (page === 'cart') renderCartPage(items);
+    const items = readCart();
+    renderCount(items);
+    if (page === 'cart') renderCart(items);
     if (page === 'checkout') {
-      renderCheckoutSummary(items);
-      if (currentStep !== null && currentStep !== 'confirmation') renderCheckout(false);
+      renderSummary(items);
+      if (step !== null && step !== 'confirmation') renderCheckout(false);
     }
   }
 
-  // Keep several open tabs in sync.
-  window.addEventListener('storage', function (ev) {
+  window.addEventListener('storage', (ev) => { // keep open tabs in sync
     if (ev.key === CART_KEY || ev.key === null) refresh();
   });
 
   if (page === 'products') initProducts();
-  if (page === 'cart') initCartPage();
+  if (page === 'cart') initCart();
   refresh();
   if (page === 'checkout') initCheckout();
 })();

@@ -1,0 +1,109 @@
+//! End to end, in headless Chromium against the release build served by the real relay: a shopper
+//! and an agent talk, and the shopper's conversation survives a reload and a page change.
+
+use anyhow::{ensure, Result};
+use checkout_chat_e2e::{
+    eventually, in_widget, save_screenshot, wait_for_text, widget_texts, Chrome, OtherOriginShop, Relay, DEMO_EMAIL,
+    DEMO_PASSWORD,
+};
+use fantoccini::{Client, Locator};
+
+const QUESTION: &str = "Hi! Can I still change the delivery address of my order?";
+const REPLY: &str = "Of course! Which address should we ship it to?";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shopper_and_agent_talk_and_the_history_survives_reload_and_navigation() -> Result<()> {
+    let relay = Relay::start()?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let agent = chrome.session().await?;
+    let outcome = talk(&relay, &shopper, &agent).await;
+    // Screenshots of both sides whatever happened: they show a failure, or the product.
+    save_screenshot(&shopper, "shopper.png").await?;
+    save_screenshot(&agent, "agent.png").await?;
+    let outcome = match outcome {
+        Ok(()) => history_survives(&relay, &shopper).await,
+        failed => failed,
+    };
+    let _ = shopper.close().await;
+    let _ = agent.close().await;
+    outcome
+}
+
+async fn talk(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
+    // The shopper opens the widget on the demo shop and writes.
+    shopper.goto(&relay.url("/")).await?;
+    in_widget(shopper, ".cc-launcher").await?.click().await?;
+    in_widget(shopper, ".cc-input").await?.send_keys(QUESTION).await?;
+    in_widget(shopper, ".cc-send").await?.click().await?;
+    // Stored by the relay: no longer shown as pending.
+    wait_for_text(shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", QUESTION).await?;
+
+    // The agent logs in to the console, sees the waiting conversation, opens it, replies.
+    agent.goto(&relay.url("/console")).await?;
+    find(agent, "#email").await?.send_keys(DEMO_EMAIL).await?;
+    find(agent, "#password").await?.send_keys(DEMO_PASSWORD).await?;
+    find(agent, ".login-card button[type=submit]").await?.click().await?;
+    wait_for_text(agent, false, ".row .preview", QUESTION).await?;
+    find(agent, ".row").await?.click().await?;
+    wait_for_text(agent, false, ".message .bubble", QUESTION).await?;
+    find(agent, ".reply").await?.send_keys(REPLY).await?;
+    find(agent, ".composer button[type=submit]").await?.click().await?;
+    wait_for_text(agent, false, ".message.mine:not(.pending) .bubble", REPLY).await?;
+
+    // The reply appears live in the widget, with the agent's name.
+    wait_for_text(shopper, true, ".cc-theirs .cc-bubble", REPLY).await?;
+    wait_for_text(shopper, true, ".cc-theirs .cc-author", "Anna de Vries").await?;
+    wait_for_text(shopper, true, ".cc-notice", "Anna de Vries joined the chat").await?;
+    Ok(())
+}
+
+async fn history_survives(relay: &Relay, shopper: &Client) -> Result<()> {
+    shopper.refresh().await?;
+    expect_history_once(shopper).await?;
+    save_screenshot(shopper, "shopper-after-reload.png").await?;
+    // Another page of the shop: the same conversation follows the shopper.
+    shopper.goto(&relay.url("/cart.html")).await?;
+    expect_history_once(shopper).await
+}
+
+/// Opens the widget and checks that the question and the reply are each shown exactly once.
+async fn expect_history_once(shopper: &Client) -> Result<()> {
+    in_widget(shopper, ".cc-launcher").await?.click().await?;
+    wait_for_text(shopper, true, ".cc-theirs .cc-bubble", REPLY).await?;
+    let bubbles = widget_texts(shopper, ".cc-bubble").await?;
+    let count = |text: &str| bubbles.iter().filter(|b| b.trim() == text).count();
+    ensure!(count(QUESTION) == 1 && count(REPLY) == 1, "each message must appear once, got {bubbles:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_widget_works_on_a_shop_page_served_from_another_origin() -> Result<()> {
+    let relay = Relay::start()?;
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Another shop</title></head>\
+         <body><h1>A shop on another origin</h1><script src=\"{}\" data-shop=\"demo\" async></script></body></html>",
+        relay.url("/widget.js")
+    );
+    let shop = OtherOriginShop::serve(page)?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        shopper.goto(&shop.url()).await?;
+        in_widget(&shopper, ".cc-launcher").await?.click().await?;
+        in_widget(&shopper, ".cc-input").await?.send_keys("Hello from another origin").await?;
+        in_widget(&shopper, ".cc-send").await?.click().await?;
+        wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "Hello from another origin").await?;
+        wait_for_text(&shopper, true, ".cc-title", "Demo Shop").await
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "other-origin-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    outcome
+}
+
+async fn find(client: &Client, css: &str) -> Result<fantoccini::elements::Element> {
+    eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await
+}
