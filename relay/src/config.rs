@@ -64,7 +64,7 @@ impl Default for Config {
             demo_agent_password: None,
             shops: vec![ShopConfig {
                 id: ShopId::new("demo").unwrap_or_else(|_| unreachable!("\"demo\" is a valid shop id")),
-                name: "Demo Shop".into(),
+                name: "Nordhavn Coffee".into(),
                 allowed_origins: Vec::new(),
             }],
         }

@@ -39,7 +39,12 @@ struct ProcessGroup(Child);
 
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.0.id())]).status();
+        // The group id is the child's pid (it was started with `process_group(0)`). Never shell
+        // out to `kill -KILL -PID` for this: procps' kill reads that as `kill(-1)`, which ends
+        // every process the user may signal.
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -174,6 +179,16 @@ pub async fn in_widget(client: &Client, css: &str) -> Result<Element> {
         let host = client.find(Locator::Css("[data-checkout-chat]")).await?;
         let root = host.shadow_root().await?;
         Ok(root.find(Locator::Css(css)).await.ok())
+    })
+    .await
+}
+
+/// Clicks the first element matching `css` inside the widget, retrying while it is being replaced
+/// (the loader's stand-in launcher gives way to the app's own when the app mounts).
+pub async fn click_in_widget(client: &Client, css: &str) -> Result<()> {
+    eventually(&format!("{css} in the widget can be clicked"), || async {
+        let element = in_widget(client, css).await?;
+        Ok(element.click().await.ok())
     })
     .await
 }

@@ -3,7 +3,7 @@
 
 use anyhow::{ensure, Result};
 use checkout_chat_e2e::{
-    eventually, in_widget, save_screenshot, wait_for_text, widget_texts, Chrome, OtherOriginShop, Relay, DEMO_EMAIL,
+    click_in_widget, eventually, in_widget, save_screenshot, wait_for_text, widget_texts, Chrome, OtherOriginShop, Relay, DEMO_EMAIL,
     DEMO_PASSWORD,
 };
 use fantoccini::{Client, Locator};
@@ -33,9 +33,9 @@ async fn shopper_and_agent_talk_and_the_history_survives_reload_and_navigation()
 async fn talk(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
     // The shopper opens the widget on the demo shop and writes.
     shopper.goto(&relay.url("/")).await?;
-    in_widget(shopper, ".cc-launcher").await?.click().await?;
+    click_in_widget(shopper, ".cc-launcher").await?;
     in_widget(shopper, ".cc-input").await?.send_keys(QUESTION).await?;
-    in_widget(shopper, ".cc-send").await?.click().await?;
+    click_in_widget(shopper, ".cc-send").await?;
     // Stored by the relay: no longer shown as pending.
     wait_for_text(shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", QUESTION).await?;
 
@@ -69,7 +69,7 @@ async fn history_survives(relay: &Relay, shopper: &Client) -> Result<()> {
 
 /// Opens the widget and checks that the question and the reply are each shown exactly once.
 async fn expect_history_once(shopper: &Client) -> Result<()> {
-    in_widget(shopper, ".cc-launcher").await?.click().await?;
+    click_in_widget(shopper, ".cc-launcher").await?;
     wait_for_text(shopper, true, ".cc-theirs .cc-bubble", REPLY).await?;
     let bubbles = widget_texts(shopper, ".cc-bubble").await?;
     let count = |text: &str| bubbles.iter().filter(|b| b.trim() == text).count();
@@ -90,11 +90,11 @@ async fn the_widget_works_on_a_shop_page_served_from_another_origin() -> Result<
     let shopper = chrome.session().await?;
     let outcome = async {
         shopper.goto(&shop.url()).await?;
-        in_widget(&shopper, ".cc-launcher").await?.click().await?;
+        click_in_widget(&shopper, ".cc-launcher").await?;
         in_widget(&shopper, ".cc-input").await?.send_keys("Hello from another origin").await?;
-        in_widget(&shopper, ".cc-send").await?.click().await?;
+        click_in_widget(&shopper, ".cc-send").await?;
         wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "Hello from another origin").await?;
-        wait_for_text(&shopper, true, ".cc-title", "Demo Shop").await
+        wait_for_text(&shopper, true, ".cc-title", "Nordhavn Coffee").await
     }
     .await;
     if outcome.is_err() {

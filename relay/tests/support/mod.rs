@@ -96,7 +96,8 @@ impl Relay {
 
     /// Stops the relay the way a process manager does (SIGTERM) and waits for it to exit.
     pub fn stop(mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"));
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("send SIGTERM");
         for _ in 0..100 {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
