@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use checkout_chat_protocol::{ClientId, ServerFrame};
 use futures::channel::mpsc;
-use futures::{select, FutureExt, SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt, select};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;

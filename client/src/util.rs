@@ -27,3 +27,10 @@ pub fn clock(at_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
+
+/// Whether a key press in a message box sends the message: Enter alone sends, Shift+Enter is a
+/// new line, and Enter that confirms an input method's composition (Chinese, Japanese, …) does
+/// neither.
+pub fn is_send_shortcut(event: &web_sys::KeyboardEvent) -> bool {
+    event.key() == "Enter" && !event.shift_key() && !event.is_composing()
+}

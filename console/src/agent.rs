@@ -159,7 +159,11 @@ impl Link for AgentService {
                 .flat_map(|(id, t)| t.unsent().map(move |p| (id, p)))
                 .filter(|(_, p)| !sent_here.contains(&p.client_id))
                 .map(|(id, p)| {
-                    let frame = AgentFrame::Send { conversation_id: id.clone(), client_id: p.client_id.clone(), text: p.text.clone() };
+                    let frame = AgentFrame::Send {
+                        conversation_id: id.clone(),
+                        client_id: p.client_id.clone(),
+                        text: p.text.clone(),
+                    };
                     (p.client_id.clone(), encode(&frame))
                 })
                 .collect()

@@ -14,9 +14,8 @@ pub async fn current_session() -> Result<Option<SessionInfo>, String> {
 }
 
 pub async fn login(email: String, password: String) -> Result<SessionInfo, String> {
-    let request = Request::post("/v1/agent/login")
-        .json(&LoginRequest { email, password })
-        .map_err(|e| e.to_string())?;
+    let request =
+        Request::post("/v1/agent/login").json(&LoginRequest { email, password }).map_err(|e| e.to_string())?;
     let response = request.send().await.map_err(|_| "The relay cannot be reached.".to_owned())?;
     if response.ok() {
         return response.json().await.map_err(|e| e.to_string());

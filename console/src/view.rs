@@ -2,7 +2,7 @@
 //! of [`AgentService`] and call its methods; all I/O lives there and in `api`.
 
 use checkout_chat_client::socket::Status;
-use checkout_chat_client::util::{clock, now_ms};
+use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
 use checkout_chat_protocol::timeline::{Line, LineKind, Pending, PendingState};
 use checkout_chat_protocol::{Author, ConversationId, ConversationStatus, ConversationSummary};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
@@ -114,7 +114,12 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
     let rows = move || {
         let mut rows = service.inbox.get();
         // Waiting shoppers first, longest waiting at the top; then the rest by last activity.
-        rows.sort_by_key(|c| (c.status != ConversationStatus::Waiting, if c.status == ConversationStatus::Waiting { c.created_at_ms } else { -c.updated_at_ms }));
+        rows.sort_by_key(|c| {
+            (
+                c.status != ConversationStatus::Waiting,
+                if c.status == ConversationStatus::Waiting { c.created_at_ms } else { -c.updated_at_ms },
+            )
+        });
         rows
     };
     let waiting = move || service.inbox.with(|i| i.iter().filter(|c| c.status == ConversationStatus::Waiting).count());
@@ -208,7 +213,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         submit();
     };
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        if is_send_shortcut(&ev) {
             ev.prevent_default();
             submit();
         }

@@ -16,7 +16,10 @@ pub enum VisitorFrame {
     /// they last saw.
     Hello(VisitorHello),
     /// A message into the visitor's conversation; the relay starts one if there is none.
-    Send { client_id: ClientId, text: String },
+    Send {
+        client_id: ClientId,
+        text: String,
+    },
     Ping,
 }
 
@@ -47,9 +50,15 @@ pub enum AgentFrame {
         last_seq: Seq,
     },
     /// Stop following a conversation.
-    Leave { conversation_id: ConversationId },
+    Leave {
+        conversation_id: ConversationId,
+    },
     /// A message into a conversation of the agent's shop.
-    Send { conversation_id: ConversationId, client_id: ClientId, text: String },
+    Send {
+        conversation_id: ConversationId,
+        client_id: ClientId,
+        text: String,
+    },
     Ping,
 }
 
@@ -67,17 +76,32 @@ pub enum ServerFrame {
         conversation_id: Option<ConversationId>,
     },
     /// First frame on an agent socket: who is logged in and the open conversations of the shop.
-    AgentWelcome { agent: AgentProfile, shop: ShopId, conversations: Vec<ConversationSummary> },
+    AgentWelcome {
+        agent: AgentProfile,
+        shop: ShopId,
+        conversations: Vec<ConversationSummary>,
+    },
     /// One event of a conversation, replayed or live, always in sequence order and exactly once
     /// per connection.
-    Event { event: Event },
+    Event {
+        event: Event,
+    },
     /// The replay for a conversation is complete; what follows is live.
-    Synced { conversation_id: ConversationId, last_seq: Seq },
+    Synced {
+        conversation_id: ConversationId,
+        last_seq: Seq,
+    },
     /// The message with this client id is stored under `seq` (sent again for a resend, with the
     /// original `seq`).
-    Ack { client_id: ClientId, conversation_id: ConversationId, seq: Seq },
+    Ack {
+        client_id: ClientId,
+        conversation_id: ConversationId,
+        seq: Seq,
+    },
     /// For agents: a conversation of the shop was created or changed.
-    ConversationUpdated { conversation: ConversationSummary },
+    ConversationUpdated {
+        conversation: ConversationSummary,
+    },
     /// Something the client sent was refused. The connection stays open unless the relay closes it.
     Error {
         code: ErrorCode,
@@ -226,7 +250,11 @@ mod tests {
                 body: EventBody::Joined,
             },
         });
-        round_trip_server(ServerFrame::Ack { client_id: ClientId::new("m").unwrap(), conversation_id: cid("c"), seq: 9 });
+        round_trip_server(ServerFrame::Ack {
+            client_id: ClientId::new("m").unwrap(),
+            conversation_id: cid("c"),
+            seq: 9,
+        });
         round_trip_server(ServerFrame::error(ErrorCode::BadFrame, "nope"));
         round_trip_server(ServerFrame::Synced { conversation_id: cid("c"), last_seq: 0 });
     }

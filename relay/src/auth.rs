@@ -1,9 +1,9 @@
 //! Agent credentials: argon2id password hashes, login sessions, and the demo agent.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use std::sync::OnceLock;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use checkout_chat_protocol::ShopId;
+use std::sync::OnceLock;
 
 use crate::clock::now_ms;
 use crate::ids::{hash_token, random_token};
@@ -58,7 +58,8 @@ async fn password_matches(password: String, hash: Option<String>) -> bool {
                 })
                 .clone()
         });
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash)
+            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -95,7 +96,10 @@ pub async fn close_session(storage: &dyn Storage, token: &str) -> Result<(), Aut
 
 /// On a first run (the demo shop has no agent yet) creates the demo agent and returns its
 /// password so it can be shown once.
-pub async fn ensure_demo_agent(storage: &dyn Storage, configured_password: Option<&str>) -> Result<Option<String>, AuthError> {
+pub async fn ensure_demo_agent(
+    storage: &dyn Storage,
+    configured_password: Option<&str>,
+) -> Result<Option<String>, AuthError> {
     let shop = ShopId::new(DEMO_SHOP).unwrap_or_else(|_| unreachable!("valid shop id"));
     if storage.agent_count(&shop).await? > 0 {
         return Ok(None);

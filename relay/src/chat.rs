@@ -1,7 +1,7 @@
 //! What happens when someone writes into a conversation: check the text, store the event, and
 //! only then fan it out. Shared by the visitor and agent sessions.
 
-use checkout_chat_protocol::text::{normalize_message, TextError};
+use checkout_chat_protocol::text::{TextError, normalize_message};
 use checkout_chat_protocol::{AgentProfile, Author, ClientId, EventBody, ShopId};
 
 use crate::state::AppState;

@@ -23,6 +23,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
-        Self { config: Arc::new(config), storage, hub: Arc::new(Hub::default()), shutdown, sessions: TaskTracker::new() }
+        Self {
+            config: Arc::new(config),
+            storage,
+            hub: Arc::new(Hub::default()),
+            shutdown,
+            sessions: TaskTracker::new(),
+        }
     }
 }

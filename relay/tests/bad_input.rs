@@ -145,13 +145,18 @@ async fn a_token_for_another_conversation_is_refused() {
 
     // Bob's own hello shows only Bob's conversation.
     let mut bob = Client::visitor(relay.addr).await;
-    let ServerFrame::Welcome { conversation_id, .. } = welcome(&mut bob, Some(&bob_token), None).await else { panic!() };
+    let ServerFrame::Welcome { conversation_id, .. } = welcome(&mut bob, Some(&bob_token), None).await else {
+        panic!()
+    };
     assert_ne!(conversation_id.map(|c| c.to_string()), Some(alice_conversation));
     let frames = bob.recv_until(|f| matches!(f, ServerFrame::Synced { .. })).await;
-    let texts: Vec<String> = frames.iter().filter_map(|f| match f {
-        ServerFrame::Event { event } => Some(format!("{:?}", event.body)),
-        _ => None,
-    }).collect();
+    let texts: Vec<String> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Event { event } => Some(format!("{:?}", event.body)),
+            _ => None,
+        })
+        .collect();
     assert_eq!(texts.len(), 1);
     assert!(texts[0].contains("hello") && !texts[0].contains("Keizersgracht"));
 }
@@ -243,7 +248,9 @@ async fn an_agent_of_one_shop_cannot_read_another_shops_conversation() {
     assert!(conversations.is_empty(), "the demo shop's conversation is not listed");
     rival.send_json(json!({"type": "open", "conversation_id": demo_conversation})).await;
     expect_error(&mut rival, ErrorCode::NotFound).await;
-    rival.send_json(json!({"type": "send", "conversation_id": demo_conversation, "client_id": "x", "text": "hi"})).await;
+    rival
+        .send_json(json!({"type": "send", "conversation_id": demo_conversation, "client_id": "x", "text": "hi"}))
+        .await;
     expect_error(&mut rival, ErrorCode::NotFound).await;
 
     // New demo conversations do not reach the rival's inbox either.

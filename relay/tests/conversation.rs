@@ -12,10 +12,17 @@ use serde_json::json;
 use support::{Client, Ending, Relay};
 
 /// A visitor's `hello`; returns (token, conversation) from the welcome, after the replay if any.
-async fn hello(client: &mut Client, token: Option<&str>, conversation: Option<&str>, last_seq: u64) -> (String, Option<String>) {
+async fn hello(
+    client: &mut Client,
+    token: Option<&str>,
+    conversation: Option<&str>,
+    last_seq: u64,
+) -> (String, Option<String>) {
     client.send_json(json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation, "last_seq": last_seq})).await;
     match client.recv().await {
-        ServerFrame::Welcome { token, conversation_id, .. } => (token.to_string(), conversation_id.map(|c| c.to_string())),
+        ServerFrame::Welcome { token, conversation_id, .. } => {
+            (token.to_string(), conversation_id.map(|c| c.to_string()))
+        }
         other => panic!("expected welcome, got {other:?}"),
     }
 }
@@ -27,7 +34,9 @@ async fn say(client: &mut Client, client_id: &str, text: &str) -> Event {
 }
 
 async fn agent_says(agent: &mut Client, conversation: &str, client_id: &str, text: &str) -> Event {
-    agent.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": client_id, "text": text})).await;
+    agent
+        .send_json(json!({"type": "send", "conversation_id": conversation, "client_id": client_id, "text": text}))
+        .await;
     await_own_message(agent, client_id).await
 }
 
@@ -37,7 +46,9 @@ async fn await_own_message(client: &mut Client, client_id: &str) -> Event {
     while acked.is_none() || event.is_none() {
         match client.recv().await {
             ServerFrame::Ack { client_id: id, seq, .. } if id.as_str() == client_id => acked = Some(seq),
-            ServerFrame::Event { event: e } if e.client_id.as_ref().is_some_and(|c| c.as_str() == client_id) => event = Some(e),
+            ServerFrame::Event { event: e } if e.client_id.as_ref().is_some_and(|c| c.as_str() == client_id) => {
+                event = Some(e)
+            }
             ServerFrame::Error { message, .. } => panic!("refused: {message}"),
             _ => {}
         }
@@ -130,9 +141,13 @@ async fn resend_with_same_client_id_is_stored_once() {
     let first = say(&mut shopper, "order-question-1", "Where is order NH-204118?").await;
 
     // The same message again, as a widget resends after a lost acknowledgement.
-    shopper.send_json(json!({"type": "send", "client_id": "order-question-1", "text": "Where is order NH-204118?"})).await;
+    shopper
+        .send_json(json!({"type": "send", "client_id": "order-question-1", "text": "Where is order NH-204118?"}))
+        .await;
     match shopper.recv().await {
-        ServerFrame::Ack { seq, .. } => assert_eq!(seq, first.seq, "the resend is acknowledged with the original number"),
+        ServerFrame::Ack { seq, .. } => {
+            assert_eq!(seq, first.seq, "the resend is acknowledged with the original number")
+        }
         other => panic!("expected ack, got {other:?}"),
     }
     no_more_frames(&mut shopper).await;
@@ -148,7 +163,9 @@ async fn resend_with_same_client_id_is_stored_once() {
     assert_eq!(events.iter().map(text_of).collect::<Vec<_>>(), ["Where is order NH-204118?", "Thanks"]);
 
     // A resend after the reconnect is still recognised.
-    reloaded.send_json(json!({"type": "send", "client_id": "order-question-1", "text": "Where is order NH-204118?"})).await;
+    reloaded
+        .send_json(json!({"type": "send", "client_id": "order-question-1", "text": "Where is order NH-204118?"}))
+        .await;
     assert!(matches!(reloaded.recv().await, ServerFrame::Ack { seq: 1, .. }));
     no_more_frames(&mut reloaded).await;
 }

@@ -1,10 +1,10 @@
 //! End to end, in headless Chromium against the release build served by the real relay: a shopper
 //! and an agent talk, and the shopper's conversation survives a reload and a page change.
 
-use anyhow::{ensure, Result};
+use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    click_in_widget, eventually, in_widget, save_screenshot, wait_for_text, widget_texts, Chrome, OtherOriginShop, Relay, DEMO_EMAIL,
-    DEMO_PASSWORD,
+    Chrome, DEMO_EMAIL, DEMO_PASSWORD, OtherOriginShop, Relay, click_in_widget, eventually, in_widget, save_screenshot,
+    wait_for_text, widget_texts,
 };
 use fantoccini::{Client, Locator};
 

@@ -9,8 +9,8 @@ mod store;
 mod view;
 
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
 
 use crate::config::WidgetConfig;
 use crate::connection::ChatService;

@@ -5,9 +5,9 @@ use checkout_chat_protocol::{AgentProfile, Author};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 
-use checkout_chat_protocol::timeline::{Line, LineKind, Pending, PendingState};
 use checkout_chat_client::socket::Status;
-use checkout_chat_client::util::clock;
+use checkout_chat_client::util::{clock, is_send_shortcut};
+use checkout_chat_protocol::timeline::{Line, LineKind, Pending, PendingState};
 
 use crate::connection::ChatService;
 use crate::i18n::{Locale, Text};
@@ -71,7 +71,7 @@ fn Panel(service: ChatService, locale: Locale, on_close: Callback<()>) -> impl I
         submit();
     };
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+        if is_send_shortcut(&ev) {
             ev.prevent_default();
             submit();
         }

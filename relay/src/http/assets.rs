@@ -5,8 +5,8 @@
 //! header (they are public, and no credentials are involved). Everything is revalidated on each
 //! load (`no-cache`) because the bundle file names do not change between builds.
 
-use axum::http::{header, HeaderValue, Method};
 use axum::Router;
+use axum::http::{HeaderValue, Method, header};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};

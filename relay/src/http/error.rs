@@ -1,8 +1,8 @@
 //! The one place where HTTP handler errors become responses.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use checkout_chat_protocol::api::ApiErrorBody;
 
 use crate::auth::AuthError;

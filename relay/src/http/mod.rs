@@ -4,8 +4,8 @@ pub mod assets;
 pub mod error;
 pub mod session;
 
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;

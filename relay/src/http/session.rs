@@ -1,10 +1,10 @@
 //! Agent login, logout and "who am I", with the session in an HttpOnly, SameSite=Strict cookie.
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
 use axum::Json;
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use checkout_chat_protocol::api::{LoginRequest, SessionInfo};
 
 use super::error::ApiError;

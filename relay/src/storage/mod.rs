@@ -7,8 +7,8 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use checkout_chat_protocol::{
-    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary,
-    Event, EventBody, Seq, ShopId, VisitorId,
+    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody,
+    Seq, ShopId, VisitorId,
 };
 
 /// A sha256 of a secret token; tokens themselves are never stored.
@@ -96,14 +96,18 @@ pub trait Storage: Send + Sync + 'static {
     async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>>;
     /// The visitor's most recent conversation that is not closed.
     async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>>;
-    /// Conversations of a shop that are not closed, oldest first.
+    /// Conversations of a shop that are not closed and have at least one event, oldest first.
     async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>>;
 
     /// Appends an event with the conversation's next sequence number, unless an event with the
     /// same client id exists (then returns that one, marked duplicate). Durable when it returns.
     async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended>;
     /// Makes `agent` the conversation's agent, appending a `joined` event if they were not already.
-    async fn assign_agent(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>>;
+    async fn assign_agent(
+        &self,
+        conversation: &ConversationId,
+        agent: &AgentProfile,
+    ) -> StorageResult<Option<Appended>>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>>;
 

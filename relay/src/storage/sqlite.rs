@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use checkout_chat_protocol::{
-    text::preview, AgentId, AgentProfile, Author, ConversationId, ConversationStatus, ConversationSummary,
-    Event, EventBody, Seq, ShopId, VisitorId,
+    AgentId, AgentProfile, Author, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody, Seq,
+    ShopId, VisitorId, text::preview,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
 
 use super::{
-    AgentRecord, Appended, ConversationRecord, NewAgent, NewEvent, Storage, StorageError, StorageResult,
-    TokenHash, VisitorRecord,
+    AgentRecord, Appended, ConversationRecord, NewAgent, NewEvent, Storage, StorageError, StorageResult, TokenHash,
+    VisitorRecord,
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
@@ -155,9 +155,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
 
 fn summary(conn: &Connection, id: &ConversationId) -> StorageResult<ConversationSummary> {
     let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?1");
-    conn.query_row(&sql, [id.as_str()], summary_from_row)
-        .optional()?
-        .ok_or(StorageError::ConversationNotFound)
+    conn.query_row(&sql, [id.as_str()], summary_from_row).optional()?.ok_or(StorageError::ConversationNotFound)
 }
 
 const EVENT_COLUMNS: &str = "conversation_id, seq, client_id, author, body, created_at";
@@ -298,7 +296,10 @@ impl Storage for SqliteStorage {
     async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>> {
         let shop = shop.clone();
         self.call(move |conn| {
-            let sql = format!("{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status != 'closed' ORDER BY c.created_at");
+            // A conversation whose first message failed to store has nothing to show yet.
+            let sql = format!(
+                "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status != 'closed' AND c.last_seq > 0 ORDER BY c.created_at"
+            );
             let mut statement = conn.prepare_cached(&sql)?;
             let rows = statement.query_map([shop.as_str()], summary_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -313,7 +314,8 @@ impl Storage for SqliteStorage {
             let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
             if let Some(client_id) = &event.client_id {
                 let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND client_id = ?2");
-                let earlier = tx.query_row(&sql, params![id.as_str(), client_id.as_str()], event_from_row).optional()?;
+                let earlier =
+                    tx.query_row(&sql, params![id.as_str(), client_id.as_str()], event_from_row).optional()?;
                 if let Some(earlier) = earlier {
                     let summary = summary(&tx, &id)?;
                     return Ok(Appended { event: earlier, duplicate: true, summary });
@@ -327,7 +329,11 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn assign_agent(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>> {
+    async fn assign_agent(
+        &self,
+        conversation: &ConversationId,
+        agent: &AgentProfile,
+    ) -> StorageResult<Option<Appended>> {
         let id = conversation.clone();
         let agent = agent.clone();
         self.call(move |conn| {
@@ -409,7 +415,8 @@ impl Storage for SqliteStorage {
         let email = email.to_owned();
         self.call(move |conn| {
             let tx = conn.transaction()?;
-            let changed = tx.execute("UPDATE agents SET password_hash = ?2 WHERE email = ?1", params![email, password_hash])?;
+            let changed =
+                tx.execute("UPDATE agents SET password_hash = ?2 WHERE email = ?1", params![email, password_hash])?;
             if changed == 0 {
                 return Err(StorageError::AgentNotFound);
             }

@@ -1,15 +1,15 @@
 //! The agent's socket (`/v1/agent`), authenticated by the session cookie before the upgrade.
 //! An agent sees and writes into the conversations of their own shop only.
 
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::{AgentFrame, Author, ClientId, ConversationId, ErrorCode, ServerFrame};
 
-use super::{configure, run_session, Connection, Handler, WsError};
+use super::{Connection, Handler, WsError, configure, run_session};
 use crate::chat::{self, ChatError};
 use crate::http::session::{check_same_origin, current_agent};
 use crate::state::AppState;
@@ -42,8 +42,12 @@ impl Handler for AgentSession {
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
         conn.follow_inbox(&self.agent.shop_id);
         let conversations = conn.state.storage.open_conversations(&self.agent.shop_id).await?;
-        conn.send(&ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: self.agent.shop_id.clone(), conversations })
-            .await
+        conn.send(&ServerFrame::AgentWelcome {
+            agent: self.agent.profile(),
+            shop: self.agent.shop_id.clone(),
+            conversations,
+        })
+        .await
     }
 
     async fn on_text(&mut self, conn: &mut Connection, text: &str) -> Result<(), WsError> {
@@ -91,7 +95,8 @@ impl AgentSession {
         if conversation.assigned_agent_id.as_ref() != Some(&profile.id) {
             chat::join(&conn.state, &conversation, &profile).await?;
         }
-        let appended = chat::post_message(&conn.state, &conversation, Author::Agent(profile), client_id.clone(), text).await?;
+        let appended =
+            chat::post_message(&conn.state, &conversation, Author::Agent(profile), client_id.clone(), text).await?;
         conn.send(&ServerFrame::Ack {
             client_id: client_id.clone(),
             conversation_id: conversation.id,

@@ -14,13 +14,15 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
-use checkout_chat_protocol::{ClientId, ConversationId, ConversationSummary, ErrorCode, Event, Seq, ServerFrame, ShopId};
+use checkout_chat_protocol::{
+    ClientId, ConversationId, ConversationSummary, ErrorCode, Event, Seq, ServerFrame, ShopId,
+};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamMap;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use crate::chat::ChatError;
 use crate::state::AppState;
@@ -367,7 +369,9 @@ async fn on_incoming<H: Handler>(
             }
         }
         Message::Binary(bytes) if bytes.len() > MAX_FRAME_BYTES => Err(too_large()),
-        Message::Binary(_) => Err(WsError::rejected(ErrorCode::BadFrame, "binary frames are not supported; send JSON text")),
+        Message::Binary(_) => {
+            Err(WsError::rejected(ErrorCode::BadFrame, "binary frames are not supported; send JSON text"))
+        }
         Message::Close(_) => return false,
         Message::Ping(_) | Message::Pong(_) => Ok(()),
     };

@@ -1,14 +1,14 @@
 //! The shopper's socket (`/v1/visitor`): `hello` proves who the visitor is, then messages go
 //! into their one open conversation, which is created by their first message.
 
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::{Author, ClientId, ErrorCode, ServerFrame, VisitorFrame, VisitorHello, VisitorToken};
 
-use super::{close_code, configure, run_session, Connection, Handler, WsError};
+use super::{Connection, Handler, WsError, close_code, configure, run_session};
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
 use crate::ids::{hash_token, random_token};
@@ -37,7 +37,9 @@ impl Handler for VisitorSession {
         match (frame, self.identity.is_some()) {
             (VisitorFrame::Ping, _) => conn.send(&ServerFrame::Pong).await,
             (VisitorFrame::Hello(hello), false) => self.hello(conn, hello).await,
-            (VisitorFrame::Hello(_), true) => Err(WsError::rejected(ErrorCode::HelloExpected, "hello was already sent")),
+            (VisitorFrame::Hello(_), true) => {
+                Err(WsError::rejected(ErrorCode::HelloExpected, "hello was already sent"))
+            }
             (VisitorFrame::Send { .. }, false) => Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first")),
             (VisitorFrame::Send { client_id, text }, true) => {
                 self.send(conn, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
@@ -68,12 +70,15 @@ impl VisitorSession {
         let (visitor, token) = match (known, hello.token) {
             (Some(visitor), Some(token)) => (visitor, token),
             // A conversation can only be reopened with the token it was started with.
-            _ if hello.conversation_id.is_some() => return Err(forbidden("this token does not open that conversation")),
+            _ if hello.conversation_id.is_some() => {
+                return Err(forbidden("this token does not open that conversation"));
+            }
             // No token, or one this relay does not know (its database was reset): a new visitor.
             _ => {
                 let token = random_token();
                 let visitor = state.storage.create_visitor(&shop.id, hash_token(&token)).await?;
-                let token = VisitorToken::new(token).map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?;
+                let token =
+                    VisitorToken::new(token).map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?;
                 (visitor, token)
             }
         };

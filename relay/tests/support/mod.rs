@@ -14,10 +14,10 @@ use std::time::Duration;
 use checkout_chat_protocol::{ServerFrame, VisitorFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const DEMO_PASSWORD: &str = "demo-password-for-tests";
@@ -147,9 +147,8 @@ pub enum Ending {
 
 impl Client {
     pub async fn visitor(addr: SocketAddr) -> Client {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/visitor"))
-            .await
-            .expect("visitor socket opens");
+        let (socket, _) =
+            tokio_tungstenite::connect_async(format!("ws://{addr}/v1/visitor")).await.expect("visitor socket opens");
         Client { socket }
     }
 
