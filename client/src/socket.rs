@@ -8,8 +8,9 @@
 
 use std::collections::HashSet;
 
-use checkout_chat_protocol::{ClientId, ServerFrame};
+use checkout_chat_protocol::{ClientId, ErrorCode, ServerFrame};
 use futures::channel::mpsc;
+use futures::future::FusedFuture;
 use futures::{FutureExt, SinkExt, StreamExt, select};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
@@ -21,6 +22,9 @@ const CLOSE_POLICY: u16 = 1008;
 /// WebSocket pings, and a socket lost silently (a phone asleep, a changed network) would
 /// otherwise go unnoticed for minutes.
 const PING_EVERY_MS: u32 = 25_000;
+/// How long a message refused for a passing reason (rate, storage trouble) waits before it is
+/// sent again on the same connection.
+const TRANSIENT_RETRY_MS: u32 = 2_000;
 const FIRST_BACKOFF_MS: f64 = 500.0;
 const MAX_BACKOFF_MS: f64 = 30_000.0;
 
@@ -66,8 +70,9 @@ pub trait Link: Copy + 'static {
     /// Queued messages, encoded, whose client id is not in `sent_here`; the loop adds them.
     fn unsent(&self, sent_here: &HashSet<ClientId>) -> Vec<(ClientId, String)>;
     fn on_status(&self, status: Status);
-    /// The relay closed with 1008.
-    fn on_refused(&self) -> AfterRefusal;
+    /// The relay refused us (an error before its welcome, or close code 1008); `code` is the
+    /// error it gave, if any.
+    fn on_refused(&self, code: Option<ErrorCode>) -> AfterRefusal;
     /// The connection failed before the relay's welcome; return false to stop (e.g. logged out).
     fn may_retry(&self) -> impl Future<Output = bool> {
         async { true }
@@ -84,8 +89,9 @@ pub async fn run<L: Link>(url: String, link: L, mut commands: mpsc::UnboundedRec
             Err(_) => Ended::Lost { was_live: false },
         };
         match ended {
-            Ended::Refused => match link.on_refused() {
-                AfterRefusal::Retry => failures = 0,
+            Ended::Refused(code) => match link.on_refused(code) {
+                // Still backing off: a refusal that repeats must not become a tight loop.
+                AfterRefusal::Retry => failures = failures.saturating_add(1),
                 AfterRefusal::Stop => return link.on_status(Status::Stopped),
             },
             Ended::Lost { was_live: true } => failures = 1,
@@ -102,8 +108,13 @@ pub async fn run<L: Link>(url: String, link: L, mut commands: mpsc::UnboundedRec
 }
 
 enum Ended {
-    Refused,
+    Refused(Option<ErrorCode>),
     Lost { was_live: bool },
+}
+
+/// Whether an error the relay gives before its welcome refuses us (rather than failing for now).
+fn is_refusal(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::Forbidden | ErrorCode::UnknownShop | ErrorCode::OriginNotAllowed)
 }
 
 /// One connection, from the opening frame until it is lost.
@@ -119,6 +130,9 @@ async fn session<L: Link>(socket: WebSocket, link: L, commands: &mut mpsc::Unbou
     let mut sent_here: HashSet<ClientId> = HashSet::new();
     let mut awaiting_pong = false;
     let mut ping_timer = TimeoutFuture::new(PING_EVERY_MS).fuse();
+    // Messages refused for a passing reason, sent again when `retry_timer` fires.
+    let mut deferred: HashSet<ClientId> = HashSet::new();
+    let mut retry_timer = futures::future::Fuse::terminated();
     loop {
         let mut to_send: Vec<String> = Vec::new();
         select! {
@@ -127,11 +141,23 @@ async fn session<L: Link>(socket: WebSocket, link: L, commands: &mut mpsc::Unbou
                     // A frame this version does not know is skipped, not fatal: the relay may be newer.
                     let Ok(frame) = ServerFrame::parse(&text) else { continue };
                     let welcome = matches!(frame, ServerFrame::Welcome { .. } | ServerFrame::AgentWelcome { .. });
-                    if matches!(frame, ServerFrame::Pong) {
-                        awaiting_pong = false;
-                    }
-                    if let ServerFrame::Error { client_id: Some(client_id), .. } = &frame {
-                        sent_here.remove(client_id);
+                    match &frame {
+                        ServerFrame::Pong => awaiting_pong = false,
+                        ServerFrame::Error { code, client_id: Some(client_id), .. } if code.is_transient() => {
+                            deferred.insert(client_id.clone());
+                            if retry_timer.is_terminated() {
+                                retry_timer = TimeoutFuture::new(TRANSIENT_RETRY_MS).fuse();
+                            }
+                        }
+                        ServerFrame::Error { client_id: Some(client_id), .. } => {
+                            sent_here.remove(client_id);
+                        }
+                        // Without a welcome the connection is of no use: refused, or failed for
+                        // now (then the relay closes it too, and reconnecting tries again).
+                        ServerFrame::Error { code, client_id: None, .. } if !live => {
+                            return if is_refusal(*code) { Ended::Refused(Some(*code)) } else { Ended::Lost { was_live: false } };
+                        }
+                        _ => {}
                     }
                     link.on_frame(frame);
                     if welcome {
@@ -143,7 +169,7 @@ async fn session<L: Link>(socket: WebSocket, link: L, commands: &mut mpsc::Unbou
                 Some(Ok(Message::Bytes(_))) => {}
                 // An error event is always followed by the close event that says why.
                 Some(Err(WebSocketError::ConnectionError)) => {}
-                Some(Err(WebSocketError::ConnectionClose(close))) if close.code == CLOSE_POLICY => return Ended::Refused,
+                Some(Err(WebSocketError::ConnectionClose(close))) if close.code == CLOSE_POLICY => return Ended::Refused(None),
                 Some(Err(_)) | None => return Ended::Lost { was_live: live },
             },
             command = commands.next() => match command {
@@ -153,6 +179,11 @@ async fn session<L: Link>(socket: WebSocket, link: L, commands: &mut mpsc::Unbou
                 Some(Command::Frame(frame)) if live => to_send.push(frame),
                 _ => {}
             },
+            () = retry_timer => {
+                for client_id in deferred.drain() {
+                    sent_here.remove(&client_id);
+                }
+            }
             () = ping_timer => {
                 if awaiting_pong {
                     return Ended::Lost { was_live: live };

@@ -106,9 +106,12 @@ impl AgentService {
         });
     }
 
+    /// Adds or updates an inbox row. Updates can arrive out of order (they are published by
+    /// different connections' tasks), so an older one never replaces a newer one.
     fn upsert(&self, summary: ConversationSummary) {
         self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
-            Some(existing) => *existing = summary,
+            Some(existing) if summary.last_seq >= existing.last_seq => *existing = summary,
+            Some(_) => {}
             None => inbox.push(summary),
         });
     }
@@ -140,7 +143,14 @@ impl Link for AgentService {
                     }
                 });
             }
-            ServerFrame::Error { code, message, client_id: Some(client_id) } => {
+            ServerFrame::Synced { conversation_id, last_seq } => {
+                self.timelines.update(|t| {
+                    if let Some(timeline) = t.get_mut(&conversation_id) {
+                        timeline.synced(last_seq);
+                    }
+                });
+            }
+            ServerFrame::Error { code, message, client_id: Some(client_id) } if !code.is_transient() => {
                 let reason = if code == ErrorCode::InvalidText { message } else { String::new() };
                 self.timelines.update(|t| {
                     for timeline in t.values_mut() {
@@ -178,7 +188,8 @@ impl Link for AgentService {
         self.status.set(status);
     }
 
-    fn on_refused(&self) -> AfterRefusal {
+    /// The session has ended (logged out elsewhere, expired, password changed): back to login.
+    fn on_refused(&self, _code: Option<ErrorCode>) -> AfterRefusal {
         self.session.set(None);
         AfterRefusal::Stop
     }

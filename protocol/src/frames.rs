@@ -81,12 +81,14 @@ pub enum ServerFrame {
         shop: ShopId,
         conversations: Vec<ConversationSummary>,
     },
-    /// One event of a conversation, replayed or live, always in sequence order and exactly once
-    /// per connection.
+    /// One event of a conversation, replayed or live, in sequence order; on one connection each
+    /// event is sent at most once (opening a conversation twice does not replay it again).
     Event {
         event: Event,
     },
-    /// The replay for a conversation is complete; what follows is live.
+    /// The replay for a conversation is complete; what follows is live. `last_seq` is the
+    /// conversation's real position: lower than the client's own only if the relay's database
+    /// went back in time, in which case the client drops what it showed beyond it.
     Synced {
         conversation_id: ConversationId,
         last_seq: Seq,
@@ -121,6 +123,8 @@ pub enum ErrorCode {
     /// A visitor frame arrived before `hello`, or a second `hello`.
     HelloExpected,
     UnknownShop,
+    /// The page's origin is not one the shop allows to open its chat.
+    OriginNotAllowed,
     /// The token or session does not give access to what was asked.
     Forbidden,
     NotFound,
@@ -129,6 +133,13 @@ pub enum ErrorCode {
     RateLimited,
     /// The relay could not store the event; the client should retry later.
     Unavailable,
+}
+
+impl ErrorCode {
+    /// Whether sending the same frame again later can succeed (a client retries these by itself).
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorCode::RateLimited | ErrorCode::Unavailable)
+    }
 }
 
 /// Why a text frame could not be read as a client frame.
@@ -167,8 +178,11 @@ impl ServerFrame {
     }
 
     pub fn to_json(&self) -> String {
-        // Serialising these types cannot fail: no maps with non-string keys, no custom impls.
-        serde_json::to_string(self).unwrap_or_else(|_| String::from(r#"{"type":"pong"}"#))
+        // Serialising these types cannot fail (no maps with non-string keys, no custom impls);
+        // should it ever, the client gets an honest error instead of a broken frame.
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            String::from(r#"{"type":"error","code":"unavailable","message":"the relay could not encode a frame"}"#)
+        })
     }
 
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {

@@ -90,6 +90,14 @@ string_id!(
     /// A visitor (one browser of one shopper), chosen by the relay.
     VisitorId, "visitor id", MAX_ID_LEN
 );
+impl VisitorId {
+    /// A readable stand-in for an anonymous shopper's name ("Visitor 7F3A"), stable per visitor.
+    pub fn display_name(&self) -> String {
+        let tag: String = self.0.chars().take(4).collect::<String>().to_uppercase();
+        format!("Visitor {tag}")
+    }
+}
+
 string_id!(
     /// An agent account, chosen by the relay.
     AgentId, "agent id", MAX_ID_LEN
@@ -116,6 +124,11 @@ mod tests {
         assert!(matches!(ClientId::new("a b"), Err(IdError::BadCharacter { .. })));
         assert!(matches!(ClientId::new("<script>"), Err(IdError::BadCharacter { .. })));
         assert!(matches!(ClientId::new("é"), Err(IdError::BadCharacter { .. })));
+    }
+
+    #[test]
+    fn visitors_get_a_short_stable_name() {
+        assert_eq!(VisitorId::new("7f3a9c").unwrap().display_name(), "Visitor 7F3A");
     }
 
     #[test]

@@ -11,6 +11,24 @@ pub enum TextError {
     TooLong { max: usize },
 }
 
+/// A message text that has passed [`normalize_message`]: what the relay stores and forwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub fn new(text: &str) -> Result<Self, TextError> {
+        normalize_message(text).map(MessageText)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// Returns the message as it will be stored: line endings normalised to `\n`, control characters
 /// other than newline and tab removed, surrounding whitespace trimmed.
 pub fn normalize_message(text: &str) -> Result<String, TextError> {
@@ -44,6 +62,12 @@ pub fn preview(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_text_is_always_normalised() {
+        assert_eq!(MessageText::new(" hi\r\n ").unwrap().as_str(), "hi");
+        assert_eq!(MessageText::new(""), Err(TextError::Empty));
+    }
 
     #[test]
     fn trims_and_normalises_line_endings() {

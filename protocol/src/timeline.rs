@@ -11,6 +11,8 @@ use crate::ids::{ClientId, ConversationId, Seq};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     pub seq: Seq,
+    /// The id the writing client gave it: how an unsent copy elsewhere is known to be delivered.
+    pub client_id: Option<ClientId>,
     pub author: Author,
     pub kind: LineKind,
     pub at_ms: i64,
@@ -87,8 +89,24 @@ impl Timeline {
             EventBody::Message { text } => LineKind::Message(text),
             EventBody::Joined => LineKind::Joined,
         };
-        self.lines.push(Line { seq: event.seq, author: event.author, kind, at_ms: event.at_ms });
+        self.lines.push(Line {
+            seq: event.seq,
+            client_id: event.client_id,
+            author: event.author,
+            kind,
+            at_ms: event.at_ms,
+        });
         true
+    }
+
+    /// The relay's replay is complete up to `last_seq`. Lines beyond it are not in the relay's log
+    /// (its database was restored from an older copy): drop them so that new events, which
+    /// reuse those numbers, are not mistaken for repeats.
+    pub fn synced(&mut self, last_seq: Seq) {
+        if last_seq < self.last_seq {
+            self.lines.retain(|line| line.seq <= last_seq);
+            self.last_seq = last_seq;
+        }
     }
 
     pub fn queue(&mut self, client_id: ClientId, text: String, at_ms: i64) {
@@ -109,6 +127,11 @@ impl Timeline {
 
     pub fn discard(&mut self, client_id: &ClientId) {
         self.pending.retain(|p| &p.client_id != client_id);
+    }
+
+    /// Whether a message with this client id is stored (shown as a line).
+    pub fn is_delivered(&self, client_id: &ClientId) -> bool {
+        self.lines.iter().any(|line| line.client_id.as_ref() == Some(client_id))
     }
 
     /// Messages to (re)send on a connection: those not refused.
@@ -158,6 +181,14 @@ mod tests {
     }
 
     #[test]
+    fn stored_messages_are_known_as_delivered() {
+        let mut c = Timeline::default();
+        c.apply(message(1, Some("m1"), "hi"));
+        assert!(c.is_delivered(&ClientId::new("m1").unwrap()));
+        assert!(!c.is_delivered(&ClientId::new("m2").unwrap()));
+    }
+
+    #[test]
     fn repeated_events_are_shown_once() {
         let mut c = Timeline::default();
         c.welcome(Some(cid("c1")));
@@ -192,6 +223,20 @@ mod tests {
         // The same conversation again changes nothing.
         c.welcome(None);
         assert_eq!(c.pending.len(), 1);
+    }
+
+    #[test]
+    fn a_relay_behind_the_client_resets_what_it_no_longer_has() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        for seq in 1..=5 {
+            c.apply(message(seq, None, &format!("m{seq}")));
+        }
+        c.synced(5);
+        assert_eq!(c.last_seq, 5);
+        c.synced(3);
+        assert_eq!(texts(&c), ["m1", "m2", "m3"]);
+        assert!(c.apply(message(4, None, "new four")), "a new event 4 is shown, not taken for a repeat");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use checkout_chat_protocol::ShopId;
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 use crate::clock::now_ms;
 use crate::ids::{hash_token, random_token};
@@ -12,6 +13,11 @@ use crate::storage::{AgentRecord, NewAgent, Storage, StorageError};
 pub const DEMO_AGENT_EMAIL: &str = "anna@demo.example";
 pub const DEMO_AGENT_NAME: &str = "Anna de Vries";
 pub const DEMO_SHOP: &str = "demo";
+
+/// Password hashes computed at once. Each argon2 run takes ~19 MiB and a core for tens of
+/// milliseconds; without a bound, a burst of logins would exhaust memory and the blocking pool
+/// that storage also uses.
+static HASHING_SLOTS: Semaphore = Semaphore::const_new(2);
 
 /// Shortest password an agent account accepts.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -34,6 +40,7 @@ pub async fn hash_password(password: String) -> Result<String, AuthError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AuthError::WeakPassword);
     }
+    let _slot = HASHING_SLOTS.acquire().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -49,6 +56,7 @@ pub async fn hash_password(password: String) -> Result<String, AuthError> {
 /// the time taken is the same.
 async fn password_matches(password: String, hash: Option<String>) -> bool {
     static THROWAWAY_HASH: OnceLock<String> = OnceLock::new();
+    let Ok(_slot) = HASHING_SLOTS.acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| {
             THROWAWAY_HASH

@@ -1,7 +1,7 @@
-//! What happens when someone writes into a conversation: check the text, store the event, and
-//! only then fan it out. Shared by the visitor and agent sessions.
+//! What happens when someone writes into a conversation: store the event, and only then fan it
+//! out. Shared by the visitor and agent sessions.
 
-use checkout_chat_protocol::text::{TextError, normalize_message};
+use checkout_chat_protocol::text::{MessageText, TextError};
 use checkout_chat_protocol::{AgentProfile, Author, ClientId, EventBody, ShopId};
 
 use crate::state::AppState;
@@ -22,10 +22,9 @@ pub async fn post_message(
     conversation: &ConversationRecord,
     author: Author,
     client_id: ClientId,
-    text: &str,
+    text: MessageText,
 ) -> Result<Appended, ChatError> {
-    let text = normalize_message(text)?;
-    let event = NewEvent { author, client_id: Some(client_id), body: EventBody::Message { text } };
+    let event = NewEvent { author, client_id: Some(client_id), body: EventBody::Message { text: text.into_string() } };
     let appended = state.storage.append_event(&conversation.id, event).await?;
     if !appended.duplicate {
         forward(state, &conversation.shop_id, &appended);

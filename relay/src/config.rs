@@ -12,6 +12,9 @@ use serde::Deserialize;
 /// Read when no `--config` is given and the file exists in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "checkout-chat.toml";
 
+/// A year: longer sessions are a risk, not a convenience.
+const MAX_SESSION_HOURS: u64 = 24 * 365;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -35,6 +38,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long an agent stays logged in.
     pub session_hours: u64,
+    /// Most WebSocket connections open at once; more are refused with 503.
+    pub max_connections: usize,
     /// Password for the demo agent created on first run; a random one is generated and logged
     /// when unset.
     pub demo_agent_password: Option<String>,
@@ -61,6 +66,7 @@ impl Default for Config {
             static_dir: PathBuf::from("dist"),
             secure_cookies: false,
             session_hours: 12,
+            max_connections: 20_000,
             demo_agent_password: None,
             shops: vec![ShopConfig {
                 id: ShopId::new("demo").unwrap_or_else(|_| unreachable!("\"demo\" is a valid shop id")),
@@ -143,8 +149,11 @@ impl Config {
                 )));
             }
         }
-        if self.session_hours == 0 {
-            return Err(ConfigError::Invalid("session_hours must be at least 1".into()));
+        if !(1..=MAX_SESSION_HOURS).contains(&self.session_hours) {
+            return Err(ConfigError::Invalid(format!("session_hours must be from 1 to {MAX_SESSION_HOURS}")));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Invalid("max_connections must be at least 1".into()));
         }
         Ok(())
     }
@@ -217,6 +226,9 @@ mod tests {
         assert!(config.validate().unwrap_err().to_string().contains("not an origin"));
         config.shops.clear();
         assert!(config.validate().is_err());
+        let mut config = Config::default();
+        config.session_hours = u64::MAX;
+        assert!(config.validate().unwrap_err().to_string().contains("session_hours"));
     }
 
     #[test]

@@ -10,19 +10,43 @@ use std::sync::{Arc, Mutex};
 use checkout_chat_protocol::{ConversationId, ConversationSummary, Event, ShopId};
 use tokio::sync::broadcast;
 
+use crate::storage::TokenHash;
+
 /// Events buffered per conversation for followers that are momentarily slower than the writer.
 /// A follower further behind resynchronises from storage.
 const CONVERSATION_BUFFER: usize = 32;
 /// Inbox updates buffered per shop.
 const SHOP_BUFFER: usize = 64;
+/// Ended sessions buffered; a socket that misses some re-checks its session on the next heartbeat.
+const REVOCATION_BUFFER: usize = 64;
 
-#[derive(Default)]
 pub struct Hub {
     conversations: Topics<ConversationId, Arc<Event>>,
     shops: Topics<ShopId, Arc<ConversationSummary>>,
+    /// Agent sessions ended in this process (logout), so their sockets close at once.
+    revoked_sessions: broadcast::Sender<TokenHash>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            conversations: Topics::default(),
+            shops: Topics::default(),
+            revoked_sessions: broadcast::channel(REVOCATION_BUFFER).0,
+        }
+    }
 }
 
 impl Hub {
+    pub fn revoke_session(&self, session: TokenHash) {
+        // Nobody listening means no socket uses the session.
+        let _ = self.revoked_sessions.send(session);
+    }
+
+    pub fn session_revocations(&self) -> broadcast::Receiver<TokenHash> {
+        self.revoked_sessions.subscribe()
+    }
+
     pub fn follow_conversation(&self, id: &ConversationId) -> broadcast::Receiver<Arc<Event>> {
         self.conversations.subscribe(id, CONVERSATION_BUFFER)
     }

@@ -20,7 +20,9 @@ const SESSION_DRAIN: Duration = Duration::from_secs(5);
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let storage = SqliteStorage::open(&config.database)
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.database.display()))?;
-    if let Some(password) = auth::ensure_demo_agent(&storage, config.demo_agent_password.as_deref()).await? {
+    let serves_demo_shop = config.shops.iter().any(|shop| shop.id.as_str() == auth::DEMO_SHOP);
+    let demo_password = config.demo_agent_password.as_deref();
+    if serves_demo_shop && let Some(password) = auth::ensure_demo_agent(&storage, demo_password).await? {
         tracing::info!(
             "created the demo agent for /console: email {} password {password} (shown once; \
              change it with `relay agent reset-password {}`)",

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -19,16 +20,20 @@ pub struct AppState {
     /// Tracks WebSocket sessions, which outlive the HTTP request that upgraded them, so shutdown
     /// can wait for them to close cleanly.
     pub sessions: TaskTracker,
+    /// One permit per open WebSocket, up to `max_connections`.
+    pub connection_slots: Arc<Semaphore>,
 }
 
 impl AppState {
     pub fn new(config: Config, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
+        let connection_slots = Arc::new(Semaphore::new(config.max_connections));
         Self {
             config: Arc::new(config),
             storage,
             hub: Arc::new(Hub::default()),
             shutdown,
             sessions: TaskTracker::new(),
+            connection_slots,
         }
     }
 }

@@ -162,6 +162,38 @@ async fn a_token_for_another_conversation_is_refused() {
 }
 
 #[tokio::test]
+async fn a_hello_claiming_more_than_is_stored_gets_the_real_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (token, conversation) = visitor_with_conversation(&relay, "first").await;
+    let mut client = Client::visitor(relay.addr).await;
+    client
+        .send_json(json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation, "last_seq": u64::MAX}))
+        .await;
+    assert!(matches!(client.recv().await, ServerFrame::Welcome { .. }));
+    match client.recv().await {
+        ServerFrame::Synced { last_seq, .. } => assert_eq!(last_seq, 1, "synced says what is really stored"),
+        other => panic!("expected synced, got {other:?}"),
+    }
+    // Later events are delivered, not skipped as "already seen".
+    client.send_json(json!({"type": "send", "client_id": "c2", "text": "second"})).await;
+    let frames = client.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await;
+    let mut seqs: Vec<u64> = frames
+        .iter()
+        .filter_map(|f| if let ServerFrame::Event { event } = f { Some(event.seq) } else { None })
+        .collect();
+    if seqs.is_empty() {
+        let ServerFrame::Event { event } = client.recv().await else { panic!("expected the event") };
+        seqs.push(event.seq);
+    }
+    assert_eq!(seqs, [2]);
+    match frames.last() {
+        Some(ServerFrame::Ack { conversation_id, .. }) => assert_eq!(conversation_id.as_str(), conversation),
+        other => panic!("expected an ack, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_shop_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
@@ -172,25 +204,21 @@ async fn an_unknown_shop_is_refused() {
 }
 
 #[tokio::test]
-async fn a_flood_of_frames_is_rate_limited_and_the_connection_recovers() {
+async fn a_flood_of_frames_is_slowed_to_the_rate_limit_and_nothing_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
     let mut client = Client::visitor(relay.addr).await;
+    let started = std::time::Instant::now();
     for _ in 0..100 {
         client.send_json(json!({"type": "ping"})).await;
     }
-    let mut limited = 0;
     for _ in 0..100 {
-        match client.recv().await {
-            ServerFrame::Pong => {}
-            ServerFrame::Error { code: ErrorCode::RateLimited, .. } => limited += 1,
-            other => panic!("unexpected {other:?}"),
-        }
+        assert_eq!(client.recv().await, ServerFrame::Pong, "every frame is answered, none refused");
     }
-    assert!(limited > 0, "a burst of 100 frames must hit the limit");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    client.send_json(json!({"type": "ping"})).await;
-    assert_eq!(client.recv().await, ServerFrame::Pong);
+    // 40 frames pass at once, the other 60 at 20 per second: at least 3 s in all. (A lower
+    // bound only: a slow machine can take longer, never shorter.)
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(2_900), "100 frames were handled in {took:?}, faster than the limit");
 }
 
 #[tokio::test]
@@ -220,8 +248,15 @@ async fn every_agent_endpoint_refuses_a_request_without_a_valid_session() {
         .await
         .unwrap();
     assert_eq!(cross.status(), 403);
+    let mut open_socket = Client::agent(relay.addr, &cookie).await.expect("agent socket opens");
+    assert!(matches!(open_socket.recv().await, ServerFrame::AgentWelcome { .. }));
     let logout = http.post(relay.http("/v1/agent/logout")).header("cookie", &cookie).send().await.unwrap();
     assert!(logout.status().is_success());
+    // A socket opened with the session ends with it, at once.
+    match open_socket.ending().await {
+        Ending::Closed(Some(1008)) => {}
+        other => panic!("the agent socket should close with 1008 on logout, got {other:?}"),
+    }
     assert_eq!(http.get(relay.http("/v1/agent/me")).header("cookie", &cookie).send().await.unwrap().status(), 401);
     assert_eq!(Client::agent(relay.addr, &cookie).await.err(), Some(401));
 }

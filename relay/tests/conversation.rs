@@ -248,6 +248,53 @@ async fn relay_restarted_on_the_same_database_loses_nothing() {
 }
 
 #[tokio::test]
+async fn two_tabs_of_one_visitor_share_one_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let mut first_tab = Client::visitor(relay.addr).await;
+    let (token, _) = hello(&mut first_tab, None, None, 0).await;
+    // The second tab says hello before either has written: neither has a conversation yet.
+    let mut second_tab = Client::visitor(relay.addr).await;
+    let (_, none_yet) = hello(&mut second_tab, Some(&token), None, 0).await;
+    assert_eq!(none_yet, None);
+
+    let from_first = say(&mut first_tab, "tab1-m1", "from the first tab").await;
+    second_tab.send_json(json!({"type": "send", "client_id": "tab2-m1", "text": "from the second tab"})).await;
+    let frames = second_tab.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await;
+    let Some(ServerFrame::Ack { conversation_id, seq, .. }) = frames.last() else { panic!("no ack: {frames:?}") };
+    assert_eq!(conversation_id, &from_first.conversation_id, "both tabs write into the same conversation");
+    assert_eq!(*seq, 2);
+    // The second tab was shown the first tab's message when it joined the conversation.
+    assert!(frames.iter().any(|f| matches!(f, ServerFrame::Event { event } if event.seq == 1)), "{frames:?}");
+
+    let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.unwrap();
+    let mut inbox = Client::agent(relay.addr, &cookie).await.unwrap();
+    let ServerFrame::AgentWelcome { conversations, .. } = inbox.recv().await else { panic!("expected welcome") };
+    assert_eq!(conversations.len(), 1, "one visitor, one conversation in the inbox");
+}
+
+#[tokio::test]
+async fn a_resent_agent_reply_is_stored_once_and_does_not_join_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let mut shopper = Client::visitor(relay.addr).await;
+    hello(&mut shopper, None, None, 0).await;
+    let question = say(&mut shopper, "q", "question").await;
+    let conversation = question.conversation_id.to_string();
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "open", "conversation_id": conversation})).await;
+    let answer = agent_says(&mut agent, &conversation, "a1", "answer").await;
+    assert_eq!(answer.seq, 3);
+    agent
+        .send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "a1", "text": "answer"}))
+        .await;
+    let frames = agent.recv_until(|f| matches!(f, ServerFrame::Ack { .. })).await;
+    assert!(matches!(frames.last(), Some(ServerFrame::Ack { seq: 3, .. })), "{frames:?}");
+    assert!(!frames.iter().any(|f| matches!(f, ServerFrame::Event { .. })), "nothing new was stored: {frames:?}");
+    no_more_frames(&mut agent).await;
+}
+
+#[tokio::test]
 async fn every_client_sees_each_event_once_under_concurrent_writers() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));

@@ -75,7 +75,7 @@ impl ChatService {
 
     pub fn discard(&self, client_id: &ClientId) {
         self.timeline.update(|t| t.discard(client_id));
-        self.save_outbox();
+        self.store.with_value(|s| s.forget_outbox_entry(client_id));
     }
 
     fn command(&self, command: Command) {
@@ -88,8 +88,9 @@ impl ChatService {
     }
 
     fn save_outbox(&self) {
-        let pending = self.timeline.with_untracked(|t| t.pending.clone());
-        self.store.with_value(|s| s.set_outbox(&pending));
+        self.timeline.with_untracked(|t| {
+            self.store.with_value(|s| s.save_outbox(&t.pending, |p| t.is_delivered(&p.client_id)));
+        });
     }
 }
 
@@ -127,9 +128,10 @@ impl Link for ChatService {
                     }
                 });
             }
-            ServerFrame::Error { code, message, client_id: Some(client_id) } => {
-                // Refused for good (bad text) or for now (storage trouble, too fast): either way the
-                // shopper sees it and decides; nothing is dropped silently.
+            ServerFrame::Synced { last_seq, .. } => self.timeline.update(|t| t.synced(last_seq)),
+            // Refused for good: the shopper sees it and decides (retry or discard); nothing is
+            // dropped silently. A passing refusal is retried by the socket by itself.
+            ServerFrame::Error { code, message, client_id: Some(client_id) } if !code.is_transient() => {
                 let reason = if code == ErrorCode::InvalidText { message } else { String::new() };
                 self.timeline.update(|t| t.fail(&client_id, reason));
             }
@@ -155,11 +157,24 @@ impl Link for ChatService {
         self.status.set(status);
     }
 
-    /// The relay refused our identity (its database was reset, or the stored conversation is not
-    /// ours): start over as a new visitor, keeping unsent messages.
-    fn on_refused(&self) -> AfterRefusal {
-        self.store.with_value(Store::forget_identity);
-        self.timeline.update(|t| t.welcome(None));
-        AfterRefusal::Retry
+    fn on_refused(&self, code: Option<ErrorCode>) -> AfterRefusal {
+        match code {
+            // The embed is wrong (data-shop) or the page's origin is not allowed for the shop:
+            // nothing the widget can fix, so it says so once to the shop owner and stops.
+            Some(ErrorCode::UnknownShop | ErrorCode::OriginNotAllowed) => {
+                let shop = self.config.with_value(|c| c.shop.clone());
+                leptos::logging::warn!(
+                    "checkout-chat: the relay does not serve shop \"{shop}\" on this page (check data-shop and the shop's allowed origins)"
+                );
+                AfterRefusal::Stop
+            }
+            // Our identity is refused (the relay's database was reset, or the stored conversation
+            // is not ours): start over as a new visitor, keeping unsent messages.
+            _ => {
+                self.store.with_value(Store::forget_identity);
+                self.timeline.update(|t| t.welcome(None));
+                AfterRefusal::Retry
+            }
+        }
     }
 }

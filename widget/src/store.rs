@@ -60,10 +60,31 @@ impl Store {
         self.get("outbox").and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
     }
 
-    pub fn set_outbox(&self, pending: &[Pending]) {
-        if pending.is_empty() {
+    /// Writes this tab's unsent messages. Another tab of the shop may have its own in the same
+    /// outbox: those stay unless this tab has seen them delivered (`delivered`), so closing one
+    /// tab never drops what another tab queued.
+    pub fn save_outbox(&self, mine: &[Pending], delivered: impl Fn(&Pending) -> bool) {
+        let others: Vec<Pending> = self
+            .outbox()
+            .into_iter()
+            .filter(|stored| !mine.iter().any(|p| p.client_id == stored.client_id) && !delivered(stored))
+            .collect();
+        let mut outbox: Vec<Pending> = mine.iter().cloned().chain(others).collect();
+        outbox.sort_by_key(|p| p.at_ms);
+        self.write_outbox(&outbox);
+    }
+
+    /// Removes one message from the outbox (the shopper discarded it).
+    pub fn forget_outbox_entry(&self, client_id: &checkout_chat_protocol::ClientId) {
+        let mut outbox = self.outbox();
+        outbox.retain(|p| &p.client_id != client_id);
+        self.write_outbox(&outbox);
+    }
+
+    fn write_outbox(&self, outbox: &[Pending]) {
+        if outbox.is_empty() {
             self.set("outbox", None);
-        } else if let Ok(json) = serde_json::to_string(pending) {
+        } else if let Ok(json) = serde_json::to_string(outbox) {
             self.set("outbox", Some(&json));
         }
     }

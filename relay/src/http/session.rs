@@ -9,6 +9,7 @@ use checkout_chat_protocol::api::{LoginRequest, SessionInfo};
 
 use super::error::ApiError;
 use crate::auth;
+use crate::ids::hash_token;
 use crate::state::AppState;
 use crate::storage::AgentRecord;
 
@@ -42,6 +43,8 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: Cook
     check_same_origin(&headers)?;
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         auth::close_session(state.storage.as_ref(), cookie.value()).await?;
+        // Sockets opened with this session close now, not at their next heartbeat.
+        state.hub.revoke_session(hash_token(cookie.value()));
     }
     Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
 }

@@ -92,7 +92,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord>;
     async fn visitor_by_token(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<Option<VisitorRecord>>;
 
-    async fn create_conversation(&self, shop: &ShopId, visitor: &VisitorId) -> StorageResult<ConversationRecord>;
+    /// The visitor's open conversation, created if there is none. Atomic: two tabs starting a
+    /// conversation at once get the same one.
+    async fn open_or_create_conversation(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> StorageResult<ConversationRecord>;
     async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>>;
     /// The visitor's most recent conversation that is not closed.
     async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>>;
@@ -108,6 +114,12 @@ pub trait Storage: Send + Sync + 'static {
         conversation: &ConversationId,
         agent: &AgentProfile,
     ) -> StorageResult<Option<Appended>>;
+    /// The event a client stored under `client_id`, if any (to recognise a resend early).
+    async fn event_by_client_id(
+        &self,
+        conversation: &ConversationId,
+        client_id: &ClientId,
+    ) -> StorageResult<Option<Event>>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>>;
 

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use checkout_chat_protocol::{
-    AgentId, AgentProfile, Author, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody, Seq,
-    ShopId, VisitorId, text::preview,
+    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody,
+    Seq, ShopId, VisitorId, text::preview,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
@@ -22,7 +22,10 @@ use super::{
 use crate::clock::now_ms;
 use crate::ids::random_id;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/001_initial.sql")),
+    M::up(include_str!("../../migrations/002_one_open_conversation_per_visitor.sql")),
+];
 
 /// Characters of a message kept in the inbox preview.
 const PREVIEW_CHARS: usize = 120;
@@ -76,12 +79,6 @@ impl SqliteStorage {
     }
 }
 
-/// A readable stand-in for an anonymous shopper's name, stable for the visitor.
-pub fn visitor_display_name(visitor: &VisitorId) -> String {
-    let tag: String = visitor.as_str().chars().take(4).collect::<String>().to_uppercase();
-    format!("Visitor {tag}")
-}
-
 fn parse_id<T: TryFrom<String>>(value: String) -> rusqlite::Result<T> {
     T::try_from(value).map_err(|_| rusqlite::Error::InvalidQuery)
 }
@@ -130,6 +127,11 @@ fn find_conversation(conn: &Connection, id: &ConversationId) -> StorageResult<Op
     Ok(conn.query_row(&sql, [id.as_str()], conversation_from_row).optional()?)
 }
 
+fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>> {
+    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE visitor_id = ?1 AND status != 'closed'");
+    Ok(conn.query_row(&sql, [visitor.as_str()], conversation_from_row).optional()?)
+}
+
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
      c.updated_at, a.id, a.name FROM conversations c LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
@@ -143,7 +145,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
     };
     Ok(ConversationSummary {
         id: parse_id(row.get(0)?)?,
-        visitor_name: visitor_display_name(&visitor),
+        visitor_name: visitor.display_name(),
         status: status_from_str(&row.get::<_, String>(2)?),
         assigned_agent,
         last_seq: row.get(3)?,
@@ -169,6 +171,11 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
         body: json_column(row, 4)?,
         at_ms: row.get(5)?,
     })
+}
+
+fn find_by_client_id(conn: &Connection, id: &ConversationId, client_id: &ClientId) -> StorageResult<Option<Event>> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND client_id = ?2");
+    Ok(conn.query_row(&sql, params![id.as_str(), client_id.as_str()], event_from_row).optional()?)
 }
 
 /// Inserts `event` as the next event of `conversation` inside an open transaction, updating the
@@ -253,27 +260,41 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn create_conversation(&self, shop: &ShopId, visitor: &VisitorId) -> StorageResult<ConversationRecord> {
-        let record = ConversationRecord {
-            id: ConversationId::new(random_id()).map_err(id_error)?,
-            shop_id: shop.clone(),
-            visitor_id: visitor.clone(),
-            status: ConversationStatus::Waiting,
-            assigned_agent_id: None,
-            last_seq: 0,
-        };
-        let row = record.clone();
+    async fn open_or_create_conversation(
+        &self,
+        shop: &ShopId,
+        visitor: &VisitorId,
+    ) -> StorageResult<ConversationRecord> {
+        let new_id = ConversationId::new(random_id()).map_err(id_error)?;
+        let (shop, visitor) = (shop.clone(), visitor.clone());
         self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let Some(open) = find_open_conversation(&tx, &visitor)? {
+                return Ok(open);
+            }
             let now = now_ms();
-            conn.execute(
+            tx.execute(
                 "INSERT INTO conversations (id, shop_id, visitor_id, status, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![row.id.as_str(), row.shop_id.as_str(), row.visitor_id.as_str(), status_to_str(row.status), now],
+                params![
+                    new_id.as_str(),
+                    shop.as_str(),
+                    visitor.as_str(),
+                    status_to_str(ConversationStatus::Waiting),
+                    now
+                ],
             )?;
-            Ok(())
+            tx.commit()?;
+            Ok(ConversationRecord {
+                id: new_id,
+                shop_id: shop,
+                visitor_id: visitor,
+                status: ConversationStatus::Waiting,
+                assigned_agent_id: None,
+                last_seq: 0,
+            })
         })
-        .await?;
-        Ok(record)
+        .await
     }
 
     async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>> {
@@ -283,14 +304,7 @@ impl Storage for SqliteStorage {
 
     async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>> {
         let visitor = visitor.clone();
-        self.call(move |conn| {
-            let sql = format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE visitor_id = ?1 AND status != 'closed' \
-                 ORDER BY created_at DESC LIMIT 1"
-            );
-            Ok(conn.query_row(&sql, [visitor.as_str()], conversation_from_row).optional()?)
-        })
-        .await
+        self.call(move |conn| find_open_conversation(conn, &visitor)).await
     }
 
     async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>> {
@@ -353,6 +367,15 @@ impl Storage for SqliteStorage {
             Ok(Some(Appended { event: stored, duplicate: false, summary }))
         })
         .await
+    }
+
+    async fn event_by_client_id(
+        &self,
+        conversation: &ConversationId,
+        client_id: &ClientId,
+    ) -> StorageResult<Option<Event>> {
+        let (id, client_id) = (conversation.clone(), client_id.clone());
+        self.call(move |conn| find_by_client_id(conn, &id, &client_id)).await
     }
 
     async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>> {

@@ -1,17 +1,20 @@
-//! The agent's socket (`/v1/agent`), authenticated by the session cookie before the upgrade.
-//! An agent sees and writes into the conversations of their own shop only.
+//! The agent's socket (`/v1/agent`), authenticated by the session cookie before the upgrade and
+//! checked again on every heartbeat; logging out closes it at once. An agent sees and writes into
+//! the conversations of their own shop only.
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use checkout_chat_protocol::text::normalize_message;
+use checkout_chat_protocol::text::MessageText;
 use checkout_chat_protocol::{AgentFrame, Author, ClientId, ConversationId, ErrorCode, ServerFrame};
 
-use super::{Connection, Handler, WsError, configure, run_session};
+use super::{Connection, Handler, WsError, accept, close_code};
+use crate::auth;
 use crate::chat::{self, ChatError};
-use crate::http::session::{check_same_origin, current_agent};
+use crate::http::session::{SESSION_COOKIE, check_same_origin, current_agent};
+use crate::ids::hash_token;
 use crate::state::AppState;
 use crate::storage::{AgentRecord, ConversationRecord};
 
@@ -29,25 +32,42 @@ pub async fn upgrade(
         Ok(agent) => agent,
         Err(error) => return error.into_response(),
     };
-    let session = AgentSession { agent };
-    let sessions = state.sessions.clone();
-    configure(upgrade).on_upgrade(move |socket| sessions.track_future(run_session(socket, state, session)))
+    let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    accept(state, upgrade, AgentSession { agent, session_token })
 }
 
 struct AgentSession {
     agent: AgentRecord,
+    /// Re-checked on every heartbeat, so an ended session (logout, expiry, new password, a
+    /// disabled account) ends the socket too.
+    session_token: String,
+}
+
+fn session_ended() -> WsError {
+    WsError::fatal(ErrorCode::Forbidden, close_code::POLICY, "the session has ended; log in again")
 }
 
 impl Handler for AgentSession {
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
         conn.follow_inbox(&self.agent.shop_id);
+        conn.watch_session(hash_token(&self.session_token));
         let conversations = conn.state.storage.open_conversations(&self.agent.shop_id).await?;
-        conn.send(&ServerFrame::AgentWelcome {
-            agent: self.agent.profile(),
-            shop: self.agent.shop_id.clone(),
-            conversations,
-        })
-        .await
+        let welcome =
+            ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: self.agent.shop_id.clone(), conversations };
+        conn.send(&welcome).await.map_err(WsError::ending)
+    }
+
+    async fn on_heartbeat(&mut self, conn: &mut Connection) -> Result<(), WsError> {
+        match auth::session_agent(conn.state.storage.as_ref(), &self.session_token).await {
+            Ok(Some(agent)) if agent.id == self.agent.id => Ok(()),
+            Ok(_) => Err(session_ended()),
+            // Storage trouble is not the agent's fault; check again next time.
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn on_session_revoked(&mut self) -> WsError {
+        session_ended()
     }
 
     async fn on_text(&mut self, conn: &mut Connection, text: &str) -> Result<(), WsError> {
@@ -55,8 +75,8 @@ impl Handler for AgentSession {
         match frame {
             AgentFrame::Ping => conn.send(&ServerFrame::Pong).await,
             AgentFrame::Open { conversation_id, last_seq } => {
-                self.own_conversation(conn, &conversation_id).await?;
-                conn.follow(&conversation_id, last_seq).await
+                let conversation = self.own_conversation(conn, &conversation_id).await?;
+                conn.follow(&conversation_id, last_seq.min(conversation.last_seq)).await
             }
             AgentFrame::Leave { conversation_id } => {
                 conn.unfollow(&conversation_id);
@@ -89,19 +109,19 @@ impl AgentSession {
         text: &str,
     ) -> Result<(), WsError> {
         let conversation = self.own_conversation(conn, conversation_id).await?;
-        // Checked before joining, so a bad message does not make the agent join.
-        normalize_message(text).map_err(ChatError::from)?;
-        let profile = self.agent.profile();
-        if conversation.assigned_agent_id.as_ref() != Some(&profile.id) {
-            chat::join(&conn.state, &conversation, &profile).await?;
-        }
-        let appended =
-            chat::post_message(&conn.state, &conversation, Author::Agent(profile), client_id.clone(), text).await?;
-        conn.send(&ServerFrame::Ack {
-            client_id: client_id.clone(),
-            conversation_id: conversation.id,
-            seq: appended.event.seq,
-        })
-        .await
+        let text = MessageText::new(text).map_err(ChatError::from)?;
+        // A resend is answered before anything else, so it cannot make the agent (re)join.
+        let seq = match conn.state.storage.event_by_client_id(conversation_id, client_id).await? {
+            Some(stored) => stored.seq,
+            None => {
+                let profile = self.agent.profile();
+                if conversation.assigned_agent_id.as_ref() != Some(&profile.id) {
+                    chat::join(&conn.state, &conversation, &profile).await?;
+                }
+                let author = Author::Agent(profile);
+                chat::post_message(&conn.state, &conversation, author, client_id.clone(), text).await?.event.seq
+            }
+        };
+        conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id: conversation.id, seq }).await
     }
 }

@@ -1,18 +1,21 @@
 //! WebSocket sessions: one task per socket, driving frames in, stored events out.
 //!
 //! [`Connection`] is what both kinds of session share: the socket, the conversations it follows
-//! (each delivered exactly once and in order, see [`Connection::deliver`]), and the one place
-//! where errors become error frames or close codes ([`Connection::report`]). The per-kind logic
-//! lives in [`visitor`] and [`agent`].
+//! (each event delivered at most once per connection and in order, see [`Connection::deliver`]),
+//! and the one place where errors become error frames or close codes ([`Connection::report`]).
+//! The per-kind logic lives in [`visitor`] and [`agent`].
 
 pub mod agent;
 pub mod visitor;
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
 use checkout_chat_protocol::{
     ClientId, ConversationId, ConversationSummary, ErrorCode, Event, Seq, ServerFrame, ShopId,
@@ -20,26 +23,32 @@ use checkout_chat_protocol::{
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, broadcast};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use crate::chat::ChatError;
 use crate::state::AppState;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, TokenHash};
 
 /// WebSocket close codes we use (RFC 6455 §7.4.1).
 pub mod close_code {
     pub const NORMAL: u16 = 1000;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
-    pub const INTERNAL: u16 = 1011;
     pub const RESTART: u16 = 1012;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
-/// How often the relay pings an idle client, and how long it waits for any sign of life.
-const PING_EVERY: Duration = Duration::from_secs(25);
+/// How often the relay pings an idle client (and re-checks an agent's session), and how long it
+/// waits for any sign of life.
+const HEARTBEAT: Duration = Duration::from_secs(25);
 const IDLE_LIMIT: Duration = Duration::from_secs(75);
+
+/// How long one frame may take to reach a client. A client that stops reading is disconnected
+/// instead of holding its session (and the memory of what is queued for it) indefinitely.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a session waits for the client's reply to its close frame. Dropping the socket while
 /// the client's data is unread makes the kernel send a reset, which can destroy the close frame
@@ -51,19 +60,28 @@ const CLOSE_LINGER: Duration = Duration::from_secs(1);
 /// the connection is refused as soon as the frame header arrives.
 const HARD_FRAME_LIMIT: usize = 1024 * 1024;
 
-/// Frames a client may send per second, and in a burst.
+/// Frames a client may send per second, and in a burst. Beyond that the relay reads the client's
+/// frames more slowly (nothing is refused): a widget resending a long outbox is delayed, a flood
+/// is held to this rate.
 const FRAMES_PER_SECOND: u32 = 20;
 const FRAME_BURST: u32 = 40;
 
-/// Applies the relay's socket limits. Small buffers keep an idle connection at a few KB instead
-/// of the ~260 KB tungstenite reserves by default (see ../shared/TOOLCHAIN.md).
-pub fn configure(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+/// Accepts an upgrade if there is room for one more connection (503 otherwise) and runs the
+/// session with the relay's socket limits. Small buffers keep an idle connection at a few KB
+/// instead of the ~260 KB tungstenite reserves by default (see ../shared/TOOLCHAIN.md).
+pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, handler: H) -> Response {
+    let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
+        tracing::warn!("connection limit reached; refusing a WebSocket");
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry shortly").into_response();
+    };
+    let sessions = state.sessions.clone();
     upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| sessions.track_future(run_session(socket, state, handler, permit)))
 }
 
 /// Why handling a frame did not succeed, and therefore what the client is told.
@@ -87,6 +105,15 @@ impl WsError {
 
     pub fn fatal(code: ErrorCode, close_code: u16, reason: impl Into<String>) -> Self {
         WsError::Fatal { code, close_code, reason: reason.into() }
+    }
+
+    /// The same error, but ending the connection (1013, try again later) if it would not have:
+    /// for steps after which a client cannot go on without reconnecting.
+    pub fn ending(self) -> Self {
+        match self {
+            WsError::Rejected { code, message, .. } => WsError::fatal(code, close_code::TRY_AGAIN_LATER, message),
+            other => other,
+        }
     }
 
     fn for_message(self, id: &ClientId) -> Self {
@@ -113,16 +140,21 @@ impl From<ChatError> for WsError {
     }
 }
 
-/// Where a conversation a connection follows stands: everything up to `last_sent` was sent.
-struct Feed {
-    last_sent: Seq,
-}
-
 /// The per-kind part of a session.
 pub trait Handler: Send {
     /// Runs right after the upgrade, before any frame is read.
     fn on_start(&mut self, _conn: &mut Connection) -> impl Future<Output = Result<(), WsError>> + Send {
         async { Ok(()) }
+    }
+
+    /// Runs on every heartbeat (an agent re-checks its session here).
+    fn on_heartbeat(&mut self, _conn: &mut Connection) -> impl Future<Output = Result<(), WsError>> + Send {
+        async { Ok(()) }
+    }
+
+    /// The session this connection watches (see [`Connection::watch_session`]) was ended.
+    fn on_session_revoked(&mut self) -> WsError {
+        WsError::Disconnected
     }
 
     /// Handles one text frame from the client.
@@ -133,10 +165,13 @@ pub trait Handler: Send {
 pub struct Connection {
     pub state: AppState,
     sink: SplitSink<WebSocket, Message>,
-    feeds: std::collections::HashMap<ConversationId, Feed>,
+    /// For each followed conversation, the highest sequence number sent on this connection.
+    sent_up_to: HashMap<ConversationId, Seq>,
     live_events: StreamMap<ConversationId, BroadcastStream<Arc<Event>>>,
     /// For agents: the shop whose inbox updates this connection receives.
     inbox: Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
+    /// For agents: their session, and the channel that says when a session is ended.
+    session: Option<(TokenHash, broadcast::Receiver<TokenHash>)>,
     limiter: DefaultDirectRateLimiter,
     /// Set once a close frame was sent.
     closing: bool,
@@ -149,41 +184,50 @@ impl Connection {
         Self {
             state,
             sink,
-            feeds: Default::default(),
+            sent_up_to: HashMap::new(),
             live_events: StreamMap::new(),
             inbox: None,
+            session: None,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             closing: false,
         }
     }
 
     pub async fn send(&mut self, frame: &ServerFrame) -> Result<(), WsError> {
-        let text = Utf8Bytes::from(frame.to_json());
-        self.sink.send(Message::Text(text)).await.map_err(|_| WsError::Disconnected)
+        self.send_message(Message::Text(Utf8Bytes::from(frame.to_json()))).await
+    }
+
+    async fn send_message(&mut self, message: Message) -> Result<(), WsError> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(WsError::Disconnected),
+        }
     }
 
     async fn close(&mut self, code: u16, reason: &str) {
         self.closing = true;
         let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
         // The client may already be gone; there is nobody left to tell.
-        let _ = self.sink.send(Message::Close(Some(frame))).await;
+        let _ = self.send_message(Message::Close(Some(frame))).await;
     }
 
-    /// Starts following a conversation: sends what was stored after `last_seen`, then `synced`,
-    /// then live events. Subscribing before reading storage means nothing falls in between.
+    /// Follows a conversation: sends what was stored after `last_seen`, then `synced`, then live
+    /// events. Subscribing before reading storage means nothing falls in between. Following a
+    /// conversation again never re-sends what this connection already sent.
     pub async fn follow(&mut self, id: &ConversationId, last_seen: Seq) -> Result<(), WsError> {
-        if !self.feeds.contains_key(id) {
+        if !self.live_events.contains_key(id) {
             let receiver = self.state.hub.follow_conversation(id);
             self.live_events.insert(id.clone(), BroadcastStream::new(receiver));
         }
-        self.feeds.insert(id.clone(), Feed { last_sent: last_seen });
+        let position = self.sent_up_to.entry(id.clone()).or_insert(last_seen);
+        *position = (*position).max(last_seen);
         self.catch_up(id).await?;
-        let last_seq = self.feeds.get(id).map_or(last_seen, |feed| feed.last_sent);
+        let last_seq = self.sent_up_to.get(id).copied().unwrap_or(last_seen);
         self.send(&ServerFrame::Synced { conversation_id: id.clone(), last_seq }).await
     }
 
     pub fn unfollow(&mut self, id: &ConversationId) {
-        self.feeds.remove(id);
+        self.sent_up_to.remove(id);
         if self.live_events.remove(id).is_some() {
             self.state.hub.release_conversation(id);
         }
@@ -196,6 +240,12 @@ impl Connection {
         self.inbox = Some((shop.clone(), BroadcastStream::new(receiver)));
     }
 
+    /// Ends this connection (through [`Handler::on_session_revoked`]) when the session with this
+    /// token hash is ended.
+    pub fn watch_session(&mut self, session: TokenHash) {
+        self.session = Some((session, self.state.hub.session_revocations()));
+    }
+
     /// Sends every open conversation of the followed shop as an update (after missed updates).
     async fn resend_inbox(&mut self) -> Result<(), WsError> {
         let Some((shop, _)) = &self.inbox else { return Ok(()) };
@@ -206,10 +256,10 @@ impl Connection {
         Ok(())
     }
 
-    /// Sends every stored event after the feed's position, page by page.
+    /// Sends every stored event after what this connection has sent, page by page.
     async fn catch_up(&mut self, id: &ConversationId) -> Result<(), WsError> {
         loop {
-            let Some(after) = self.feeds.get(id).map(|feed| feed.last_sent) else { return Ok(()) };
+            let Some(after) = self.sent_up_to.get(id).copied() else { return Ok(()) };
             let events = self.state.storage.events_after(id, after, REPLAY_PAGE).await?;
             let complete = events.len() < REPLAY_PAGE;
             for event in events {
@@ -225,8 +275,8 @@ impl Connection {
         let id = event.conversation_id.clone();
         let seq = event.seq;
         self.send(&ServerFrame::Event { event }).await?;
-        if let Some(feed) = self.feeds.get_mut(&id) {
-            feed.last_sent = seq;
+        if let Some(position) = self.sent_up_to.get_mut(&id) {
+            *position = seq;
         }
         Ok(())
     }
@@ -235,12 +285,10 @@ impl Connection {
     /// event whose predecessor this connection has not sent) is filled from storage, where the
     /// predecessor is already durable.
     async fn deliver(&mut self, event: &Event) -> Result<(), WsError> {
-        let Some(last_sent) = self.feeds.get(&event.conversation_id).map(|feed| feed.last_sent) else {
-            return Ok(());
-        };
-        if event.seq <= last_sent {
+        let Some(sent) = self.sent_up_to.get(&event.conversation_id).copied() else { return Ok(()) };
+        if event.seq <= sent {
             Ok(())
-        } else if event.seq == last_sent + 1 {
+        } else if event.seq == sent + 1 {
             self.send_event(event.clone()).await
         } else {
             self.catch_up(&event.conversation_id).await
@@ -264,7 +312,7 @@ impl Connection {
     }
 
     fn release_all(&mut self) {
-        let followed: Vec<ConversationId> = self.feeds.keys().cloned().collect();
+        let followed: Vec<ConversationId> = self.sent_up_to.keys().cloned().collect();
         for id in followed {
             self.unfollow(&id);
         }
@@ -275,8 +323,9 @@ impl Connection {
     }
 }
 
-/// Runs a session until the client leaves, misbehaves fatally, or the relay shuts down.
-pub async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler: H) {
+/// Runs a session until the client leaves, misbehaves fatally, or the relay shuts down. The
+/// permit is the session's place under the connection limit.
+async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler: H, _permit: OwnedSemaphorePermit) {
     let shutdown = state.shutdown.clone();
     let (sink, mut stream) = socket.split();
     let mut conn = Connection::new(state, sink);
@@ -285,7 +334,7 @@ pub async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut han
         conn.release_all();
         return linger(&mut stream, conn.closing).await;
     }
-    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
     loop {
         let keep_going = tokio::select! {
@@ -299,14 +348,8 @@ pub async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut han
             }
             Some((id, item)) = conn.live_events.next() => on_live_event(&mut conn, id, item).await,
             Some(item) = next_inbox_update(&mut conn.inbox) => on_inbox_update(&mut conn, item).await,
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() > IDLE_LIMIT {
-                    conn.close(close_code::NORMAL, "idle").await;
-                    false
-                } else {
-                    conn.sink.send(Message::Ping(Default::default())).await.is_ok()
-                }
-            }
+            () = session_revoked(&mut conn.session) => conn.report(handler.on_session_revoked()).await,
+            _ = heartbeat.tick() => on_heartbeat(&mut conn, &mut handler, last_heard).await,
         };
         if !keep_going {
             break;
@@ -344,6 +387,31 @@ async fn next_inbox_update(
     }
 }
 
+/// Completes when the watched session is ended; never, when no session is watched.
+async fn session_revoked(session: &mut Option<(TokenHash, broadcast::Receiver<TokenHash>)>) {
+    let Some((mine, revocations)) = session else { return std::future::pending().await };
+    loop {
+        match revocations.recv().await {
+            Ok(revoked) if revoked == *mine => return,
+            Ok(_) => continue,
+            // Missed some revocations: the next heartbeat re-checks the session in storage.
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
+        }
+    }
+}
+
+async fn on_heartbeat<H: Handler>(conn: &mut Connection, handler: &mut H, last_heard: Instant) -> bool {
+    if last_heard.elapsed() > IDLE_LIMIT {
+        conn.close(close_code::NORMAL, "idle").await;
+        return false;
+    }
+    if let Err(error) = handler.on_heartbeat(conn).await {
+        return conn.report(error).await;
+    }
+    conn.send_message(Message::Ping(Default::default())).await.is_ok()
+}
+
 async fn on_incoming<H: Handler>(
     conn: &mut Connection,
     handler: &mut H,
@@ -361,14 +429,11 @@ async fn on_incoming<H: Handler>(
     };
     let result = match message {
         Message::Text(text) if text.len() > MAX_FRAME_BYTES => Err(too_large()),
-        Message::Text(text) => {
-            if conn.limiter.check().is_err() {
-                Err(WsError::rejected(ErrorCode::RateLimited, "too many frames; slow down"))
-            } else {
-                handler.on_text(conn, text.as_str()).await
-            }
-        }
         Message::Binary(bytes) if bytes.len() > MAX_FRAME_BYTES => Err(too_large()),
+        Message::Text(text) => {
+            conn.limiter.until_ready().await;
+            handler.on_text(conn, text.as_str()).await
+        }
         Message::Binary(_) => {
             Err(WsError::rejected(ErrorCode::BadFrame, "binary frames are not supported; send JSON text"))
         }

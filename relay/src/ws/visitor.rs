@@ -1,14 +1,14 @@
 //! The shopper's socket (`/v1/visitor`): `hello` proves who the visitor is, then messages go
-//! into their one open conversation, which is created by their first message.
+//! into their one open conversation, which their first message starts.
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use checkout_chat_protocol::text::normalize_message;
+use checkout_chat_protocol::text::MessageText;
 use checkout_chat_protocol::{Author, ClientId, ErrorCode, ServerFrame, VisitorFrame, VisitorHello, VisitorToken};
 
-use super::{Connection, Handler, WsError, close_code, configure, run_session};
+use super::{Connection, Handler, WsError, accept, close_code};
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
 use crate::ids::{hash_token, random_token};
@@ -17,9 +17,7 @@ use crate::storage::{ConversationRecord, VisitorRecord};
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let session = VisitorSession { origin, identity: None, conversation: None };
-    let sessions = state.sessions.clone();
-    configure(upgrade).on_upgrade(move |socket| sessions.track_future(run_session(socket, state, session)))
+    accept(state, upgrade, VisitorSession { origin, identity: None, conversation: None })
 }
 
 struct VisitorSession {
@@ -27,7 +25,7 @@ struct VisitorSession {
     origin: Option<String>,
     /// Set by a successful `hello`.
     identity: Option<(ShopConfig, VisitorRecord)>,
-    /// The conversation this socket shows; none until the visitor first writes.
+    /// The conversation this socket follows; none until the visitor first writes.
     conversation: Option<ConversationRecord>,
 }
 
@@ -36,7 +34,9 @@ impl Handler for VisitorSession {
         let frame = VisitorFrame::parse(text).map_err(|e| WsError::rejected(ErrorCode::BadFrame, e.to_string()))?;
         match (frame, self.identity.is_some()) {
             (VisitorFrame::Ping, _) => conn.send(&ServerFrame::Pong).await,
-            (VisitorFrame::Hello(hello), false) => self.hello(conn, hello).await,
+            // The client is live only after a welcome, and reconnecting is how it tries again:
+            // so a hello that cannot be answered ends the connection rather than leaving it idle.
+            (VisitorFrame::Hello(hello), false) => self.hello(conn, hello).await.map_err(WsError::ending),
             (VisitorFrame::Hello(_), true) => {
                 Err(WsError::rejected(ErrorCode::HelloExpected, "hello was already sent"))
             }
@@ -61,7 +61,11 @@ impl VisitorSession {
             .cloned()
             .ok_or_else(|| WsError::fatal(ErrorCode::UnknownShop, close_code::POLICY, "unknown shop"))?;
         if !shop.allows_origin(self.origin.as_deref()) {
-            return Err(forbidden("this page may not open this shop's chat"));
+            return Err(WsError::fatal(
+                ErrorCode::OriginNotAllowed,
+                close_code::POLICY,
+                "this page may not open this shop's chat",
+            ));
         }
         let known = match &hello.token {
             Some(token) => state.storage.visitor_by_token(&shop.id, hash_token(token.as_str())).await?,
@@ -99,7 +103,9 @@ impl VisitorSession {
         .await?;
         self.identity = Some((shop, visitor));
         if let Some(conversation) = conversation {
-            conn.follow(&conversation.id, hello.last_seq).await?;
+            // A client cannot have seen more than is stored; if it claims so (the database went
+            // back in time), it gets the real position in `synced` and drops the rest.
+            conn.follow(&conversation.id, hello.last_seq.min(conversation.last_seq)).await?;
             self.conversation = Some(conversation);
         }
         Ok(())
@@ -107,7 +113,7 @@ impl VisitorSession {
 
     async fn send(&mut self, conn: &mut Connection, client_id: &ClientId, text: &str) -> Result<(), WsError> {
         // Checked before a conversation is started for it, so a bad first message starts nothing.
-        normalize_message(text).map_err(ChatError::from)?;
+        let text = MessageText::new(text).map_err(ChatError::from)?;
         let conversation = match &self.conversation {
             Some(conversation) => conversation.clone(),
             None => self.start_conversation(conn).await?,
@@ -121,12 +127,15 @@ impl VisitorSession {
         .await
     }
 
+    /// Follows the visitor's open conversation, starting one if there is none. Another tab of
+    /// the same visitor may have started it already: then this socket replays it from the start.
     async fn start_conversation(&mut self, conn: &mut Connection) -> Result<ConversationRecord, WsError> {
         let Some((shop, visitor)) = &self.identity else {
             return Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first"));
         };
-        let conversation = conn.state.storage.create_conversation(&shop.id, &visitor.id).await?;
+        let conversation = conn.state.storage.open_or_create_conversation(&shop.id, &visitor.id).await?;
         conn.follow(&conversation.id, 0).await?;
+        // Only once followed: if following failed, the next message tries again.
         self.conversation = Some(conversation.clone());
         Ok(conversation)
     }
