@@ -226,8 +226,7 @@ mod tests {
         assert!(config.validate().unwrap_err().to_string().contains("not an origin"));
         config.shops.clear();
         assert!(config.validate().is_err());
-        let mut config = Config::default();
-        config.session_hours = u64::MAX;
+        let config = Config { session_hours: u64::MAX, ..Config::default() };
         assert!(config.validate().unwrap_err().to_string().contains("session_hours"));
     }
 
