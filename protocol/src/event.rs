@@ -39,6 +39,18 @@ pub enum EventBody {
     Message { text: String },
     /// The author (an agent) joined the conversation.
     Joined,
+    /// The author (an agent) ended the conversation; the shopper is asked for a rating.
+    Closed,
+    /// The shopper rated the conversation, 1 to 5.
+    Rated {
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// No agent was online: the shopper left a question and an email to answer to.
+    LeftMessage { email: String, text: String },
+    /// The shopper asked for the conversation by email, to this address.
+    TranscriptRequested { email: String },
 }
 
 /// The public face of an agent: what a shopper and other agents may see.
@@ -58,6 +70,19 @@ impl AgentProfile {
     }
 }
 
+/// What the relay knows of who the shopper is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityStatus {
+    /// The shop did not say.
+    #[default]
+    Anonymous,
+    /// The shop identified the shopper with a valid signature.
+    Verified,
+    /// An identity was claimed but its signature was wrong: treat the shopper as anonymous.
+    Unverified,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
@@ -72,8 +97,13 @@ pub enum ConversationStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: ConversationId,
-    /// A readable name for the shopper ("Visitor 7F3A" while anonymous).
+    /// A readable name for the shopper: their name when verified, else "Visitor 7F3A".
     pub visitor_name: String,
+    #[serde(default)]
+    pub identity: IdentityStatus,
+    /// Where the shopper asked to be answered or sent the transcript, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
     pub status: ConversationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_agent: Option<AgentProfile>,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{AgentProfile, ConversationSummary, Event};
+use crate::event::{AgentProfile, Author, ConversationSummary, Event};
 use crate::ids::{ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
 
 /// What the widget sends.
@@ -20,7 +20,44 @@ pub enum VisitorFrame {
         client_id: ClientId,
         text: String,
     },
+    /// The shopper started or stopped typing (not stored; throttled by the widget).
+    Typing {
+        typing: bool,
+    },
+    /// The shop says who the shopper is (also possible in `hello`).
+    Identify(Identity),
+    /// A rating for the conversation after the agent ended it.
+    Rate {
+        client_id: ClientId,
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// No agent online: a question and the address to answer to. Starts a conversation if needed.
+    LeaveMessage {
+        client_id: ClientId,
+        email: String,
+        text: String,
+    },
+    /// Email this conversation to the shopper (when it ends, or now if it has ended).
+    EmailTranscript {
+        client_id: ClientId,
+        email: String,
+    },
     Ping,
+}
+
+/// What the shop's page passes to `checkoutChat.push(["identify", …])`. The relay believes it only
+/// if `user_hash` is the hex HMAC-SHA256 of `user_id` under the shop's identity secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub user_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +73,9 @@ pub struct VisitorHello {
     /// The highest sequence number the widget has shown; the relay replays everything after it.
     #[serde(default)]
     pub last_seq: Seq,
+    /// Who the shop says the shopper is, if it called `identify` before the widget connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
 }
 
 /// What the agents' console sends (after logging in over HTTP; the socket is authenticated by the
@@ -59,6 +99,15 @@ pub enum AgentFrame {
         client_id: ClientId,
         text: String,
     },
+    /// The agent started or stopped typing in a conversation (not stored).
+    Typing {
+        conversation_id: ConversationId,
+        typing: bool,
+    },
+    /// End the conversation; the shopper is asked for a rating.
+    Close {
+        conversation_id: ConversationId,
+    },
     Ping,
 }
 
@@ -72,6 +121,9 @@ pub enum ServerFrame {
         visitor_id: VisitorId,
         /// The shop's display name, for the widget's header.
         shop_name: String,
+        /// Agents of the shop online now; none means the widget offers to leave a message.
+        #[serde(default)]
+        agents_online: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
     },
@@ -104,6 +156,24 @@ pub enum ServerFrame {
     ConversationUpdated {
         conversation: ConversationSummary,
     },
+    /// Someone in the conversation started or stopped typing (never stored).
+    Typing {
+        conversation_id: ConversationId,
+        author: Author,
+        typing: bool,
+    },
+    /// For visitors: how many of the shop's agents are online, whenever it changes.
+    Presence {
+        agents_online: u32,
+    },
+    /// For visitors waiting for an agent: their place in the queue (1 = next) and an estimate
+    /// from how long recent shoppers waited, when there is enough history for one.
+    Queue {
+        conversation_id: ConversationId,
+        position: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimated_wait_seconds: Option<u32>,
+    },
     /// Something the client sent was refused. The connection stays open unless the relay closes it.
     Error {
         code: ErrorCode,
@@ -128,6 +198,8 @@ pub enum ErrorCode {
     /// The token or session does not give access to what was asked.
     Forbidden,
     NotFound,
+    /// The conversation has ended: nothing but a rating or a transcript request can be added.
+    ConversationClosed,
     /// Message text empty or too long.
     InvalidText,
     RateLimited,
@@ -213,7 +285,21 @@ mod tests {
                 token: Some(VisitorToken::new("tok").unwrap()),
                 conversation_id: Some(cid("c1")),
                 last_seq: 7,
+                identity: Some(Identity {
+                    user_id: "u-1".into(),
+                    name: Some("Sara".into()),
+                    email: None,
+                    user_hash: "ab12".into(),
+                }),
             }),
+            VisitorFrame::Typing { typing: true },
+            VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 5, comment: Some("great".into()) },
+            VisitorFrame::LeaveMessage {
+                client_id: ClientId::new("l").unwrap(),
+                email: "a@b.example".into(),
+                text: "call me".into(),
+            },
+            VisitorFrame::EmailTranscript { client_id: ClientId::new("e").unwrap(), email: "a@b.example".into() },
             VisitorFrame::Send { client_id: ClientId::new("m1").unwrap(), text: "hoi".into() },
             VisitorFrame::Ping,
         ];
@@ -233,6 +319,8 @@ mod tests {
                 client_id: ClientId::new("m2").unwrap(),
                 text: "Hello!".into(),
             },
+            AgentFrame::Typing { conversation_id: cid("c1"), typing: false },
+            AgentFrame::Close { conversation_id: cid("c1") },
             AgentFrame::Ping,
         ];
         for frame in frames {
@@ -271,10 +359,39 @@ mod tests {
         });
         round_trip_server(ServerFrame::error(ErrorCode::BadFrame, "nope"));
         round_trip_server(ServerFrame::Synced { conversation_id: cid("c"), last_seq: 0 });
+        round_trip_server(ServerFrame::Typing { conversation_id: cid("c"), author: Author::Visitor, typing: true });
+        round_trip_server(ServerFrame::Presence { agents_online: 2 });
+        round_trip_server(ServerFrame::Queue {
+            conversation_id: cid("c"),
+            position: 3,
+            estimated_wait_seconds: Some(90),
+        });
+        for body in [
+            EventBody::Closed,
+            EventBody::Rated { score: 4, comment: None },
+            EventBody::LeftMessage { email: "a@b.example".into(), text: "hi".into() },
+            EventBody::TranscriptRequested { email: "a@b.example".into() },
+        ] {
+            round_trip_server(ServerFrame::Event {
+                event: Event {
+                    conversation_id: cid("c"),
+                    seq: 1,
+                    at_ms: 1,
+                    author: Author::Visitor,
+                    client_id: None,
+                    body,
+                },
+            });
+        }
     }
 
     #[test]
     fn wire_format_is_stable() {
+        let typing = ServerFrame::Typing { conversation_id: cid("c"), author: Author::Visitor, typing: true };
+        assert_eq!(
+            typing.to_json(),
+            r#"{"type":"typing","conversation_id":"c","author":{"role":"visitor"},"typing":true}"#
+        );
         let json = r#"{"type":"hello","shop":"demo","last_seq":4}"#;
         let VisitorFrame::Hello(hello) = VisitorFrame::parse(json).unwrap() else { panic!("not hello") };
         assert_eq!(hello.shop.as_str(), "demo");

@@ -9,7 +9,8 @@ pub mod ids;
 pub mod limits;
 pub mod text;
 pub mod timeline;
+pub mod transcript;
 
-pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody};
-pub use frames::{AgentFrame, ErrorCode, FrameError, ServerFrame, VisitorFrame, VisitorHello};
+pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus};
+pub use frames::{AgentFrame, ErrorCode, FrameError, Identity, ServerFrame, VisitorFrame, VisitorHello};
 pub use ids::{AgentId, ClientId, ConversationId, IdError, Seq, ShopId, VisitorId, VisitorToken};

@@ -15,3 +15,18 @@ pub const MAX_TOKEN_LEN: usize = 128;
 
 /// Most events the relay sends in one replay batch before it reads the next page from storage.
 pub const REPLAY_PAGE: usize = 500;
+
+/// Longest rating comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 1000;
+
+/// Longest email address (RFC 5321 path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// Longest user id, name and signature a shop may pass to `identify`.
+pub const MAX_USER_ID_LEN: usize = 128;
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_USER_HASH_LEN: usize = 128;
+
+/// A shopper typing is announced at most this often; silence this long ends it.
+pub const TYPING_THROTTLE_MS: u32 = 3_000;
+pub const TYPING_TIMEOUT_MS: u32 = 6_000;

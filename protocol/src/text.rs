@@ -11,13 +11,15 @@ pub enum TextError {
     TooLong { max: usize },
 }
 
-/// A message text that has passed [`normalize_message`]: what the relay stores and forwards.
+/// A message text that has passed [`normalize_message`] and [`mask_card_numbers`]: what the
+/// relay stores and forwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageText(String);
 
 impl MessageText {
     pub fn new(text: &str) -> Result<Self, TextError> {
-        normalize_message(text).map(MessageText)
+        let text = normalize_message(text)?;
+        Ok(MessageText(mask_card_numbers(&text).unwrap_or(text)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -59,6 +61,161 @@ pub fn preview(text: &str, max_chars: usize) -> String {
     cut
 }
 
+/// The text with every payment card number (13 to 19 digits, optionally grouped by single spaces
+/// or dashes, passing the Luhn check) masked to its last four digits, or `None` when there is
+/// none. Other numbers (order numbers, phone numbers) are left alone.
+pub fn mask_card_numbers(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut masked: Option<Vec<u8>> = None;
+    let mut start = 0;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_digit() {
+            start += 1;
+            continue;
+        }
+        let groups = digit_groups(bytes, start);
+        let end = groups.last().map_or(start + 1, |g| g.1);
+        for (first, last) in card_spans(bytes, &groups) {
+            let out = masked.get_or_insert_with(|| bytes.to_vec());
+            mask_span(out, groups[first].0, groups[last].1);
+        }
+        start = end;
+    }
+    masked.and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
+/// Digit groups starting at `start`, separated by exactly one space or dash: (start, end) byte
+/// ranges.
+fn digit_groups(bytes: &[u8], start: usize) -> Vec<(usize, usize)> {
+    let mut groups = Vec::new();
+    let mut position = start;
+    loop {
+        let group_start = position;
+        while position < bytes.len() && bytes[position].is_ascii_digit() {
+            position += 1;
+        }
+        groups.push((group_start, position));
+        let separated = position + 1 < bytes.len()
+            && matches!(bytes[position], b' ' | b'-')
+            && bytes[position + 1].is_ascii_digit();
+        if !separated {
+            return groups;
+        }
+        position += 1;
+    }
+}
+
+/// Runs of consecutive groups that form a card number, leftmost and longest first.
+fn card_spans(bytes: &[u8], groups: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut first = 0;
+    while first < groups.len() {
+        let found = (first..groups.len()).rev().find(|&last| {
+            let digits: Vec<u8> =
+                groups[first..=last].iter().flat_map(|&(s, e)| bytes[s..e].iter().map(|b| b - b'0')).collect();
+            (13..=19).contains(&digits.len()) && passes_luhn(&digits)
+        });
+        match found {
+            Some(last) => {
+                spans.push((first, last));
+                first = last + 1;
+            }
+            None => first += 1,
+        }
+    }
+    spans
+}
+
+fn passes_luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Replaces every digit in `start..end` but the last four with `*`.
+fn mask_span(bytes: &mut [u8], start: usize, end: usize) {
+    let digits = bytes[start..end].iter().filter(|b| b.is_ascii_digit()).count();
+    let mut seen = 0;
+    for byte in &mut bytes[start..end] {
+        if byte.is_ascii_digit() {
+            seen += 1;
+            if seen <= digits.saturating_sub(4) {
+                *byte = b'*';
+            }
+        }
+    }
+}
+
+/// A piece of a message: plain text, or a web link to render as a safe link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Text(&'a str),
+    Link(&'a str),
+}
+
+/// Splits a message into text and `http(s)://` links. Trailing punctuation that ends a sentence
+/// (and an unbalanced closing bracket) is not part of the link.
+pub fn linkify(text: &str) -> Vec<Segment<'_>> {
+    let mut segments = Vec::new();
+    let mut rest = text;
+    while let Some(found) = find_link_start(rest) {
+        let after = &rest[found..];
+        let raw_end =
+            after.find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"').unwrap_or(after.len());
+        let link = trim_link(&after[..raw_end]);
+        let scheme_only = link.trim_end_matches('/').ends_with(':');
+        if scheme_only {
+            segments.push(Segment::Text(&rest[..found + raw_end.max(1)]));
+            rest = &rest[found + raw_end.max(1)..];
+            continue;
+        }
+        if found > 0 {
+            segments.push(Segment::Text(&rest[..found]));
+        }
+        segments.push(Segment::Link(link));
+        rest = &rest[found + link.len()..];
+    }
+    if !rest.is_empty() {
+        segments.push(Segment::Text(rest));
+    }
+    segments
+}
+
+fn find_link_start(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    [lower.find("https://"), lower.find("http://")].into_iter().flatten().min()
+}
+
+fn trim_link(link: &str) -> &str {
+    let mut link = link.trim_end_matches(['.', ',', '!', '?', ';', ':', '\'', '…']);
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        while link.ends_with(close) && link.matches(open).count() < link.matches(close).count() {
+            link = &link[..link.len() - 1];
+        }
+    }
+    link
+}
+
+/// A light check that `email` looks like an address (one `@`, a dot in the domain, no spaces,
+/// not too long); delivery is the real test.
+pub fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    email.len() <= crate::limits::MAX_EMAIL_LEN
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +247,66 @@ mod tests {
     #[test]
     fn keeps_right_to_left_text_intact() {
         assert_eq!(normalize_message("سلام، سفارش من کجاست؟").unwrap(), "سلام، سفارش من کجاست؟");
+    }
+
+    #[test]
+    fn card_numbers_are_masked_to_their_last_four_digits() {
+        assert_eq!(
+            mask_card_numbers("my card is 4242 4242 4242 4242, ok?").as_deref(),
+            Some("my card is **** **** **** 4242, ok?")
+        );
+        assert_eq!(mask_card_numbers("4111-1111-1111-1111").as_deref(), Some("****-****-****-1111"));
+        assert_eq!(mask_card_numbers("5555555555554444").as_deref(), Some("************4444"));
+        // Amex, 15 digits in 4-6-5 groups.
+        assert_eq!(mask_card_numbers("378282246310005").as_deref(), Some("***********0005"));
+        assert_eq!(mask_card_numbers("3782 822463 10005").as_deref(), Some("**** ****** *0005"));
+    }
+
+    #[test]
+    fn other_numbers_are_left_alone() {
+        // Order and phone numbers, a 16-digit number that fails Luhn, too short, too long.
+        for text in [
+            "order NH-204118",
+            "call +31 20 123 4567",
+            "4242 4242 4242 4241",
+            "424242424242",
+            "42424242424242424242424",
+        ] {
+            assert_eq!(mask_card_numbers(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_card_inside_a_longer_run_of_groups_is_found() {
+        assert_eq!(mask_card_numbers("ref 12 4242 4242 4242 4242").as_deref(), Some("ref 12 **** **** **** 4242"));
+    }
+
+    #[test]
+    fn message_text_masks_card_numbers() {
+        assert_eq!(MessageText::new("pay with 4242424242424242").unwrap().as_str(), "pay with ************4242");
+    }
+
+    #[test]
+    fn links_are_found_without_trailing_punctuation() {
+        assert_eq!(
+            linkify("See https://shop.example/track?id=5. Thanks!"),
+            [Segment::Text("See "), Segment::Link("https://shop.example/track?id=5"), Segment::Text(". Thanks!")]
+        );
+        assert_eq!(
+            linkify("(http://a.example/x)"),
+            [Segment::Text("("), Segment::Link("http://a.example/x"), Segment::Text(")")]
+        );
+        assert_eq!(linkify("no links"), [Segment::Text("no links")]);
+        assert_eq!(linkify("javascript:alert(1)"), [Segment::Text("javascript:alert(1)")]);
+        assert_eq!(linkify("https://"), [Segment::Text("https://")]);
+    }
+
+    #[test]
+    fn emails_are_checked_lightly() {
+        assert!(is_plausible_email("anna@shop.example"));
+        for bad in ["", "anna", "anna@", "@shop.example", "anna@shop", "an na@shop.example", "a@b@c.example"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -14,14 +14,8 @@ pub struct Line {
     /// The id the writing client gave it: how an unsent copy elsewhere is known to be delivered.
     pub client_id: Option<ClientId>,
     pub author: Author,
-    pub kind: LineKind,
+    pub body: EventBody,
     pub at_ms: i64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum LineKind {
-    Message(String),
-    Joined,
 }
 
 /// A message this client wrote that the relay has not stored yet. The widget also keeps these in
@@ -51,6 +45,10 @@ pub struct Timeline {
     pub pending: Vec<Pending>,
     /// The highest sequence number shown; sent in `hello` so the relay replays only what is new.
     pub last_seq: Seq,
+    /// An agent ended the conversation.
+    pub closed: bool,
+    /// The shopper's rating, once given.
+    pub rating: Option<u8>,
 }
 
 impl Timeline {
@@ -68,11 +66,18 @@ impl Timeline {
         }
     }
 
+    /// Shows nothing of the current conversation any more (the shopper starts a new chat after
+    /// one ended); unsent messages stay.
+    pub fn start_over(&mut self) {
+        *self = Timeline { pending: std::mem::take(&mut self.pending), ..Default::default() };
+    }
+
     /// Adds a stored event; returns true if it was new (not a repeat of a shown one).
     pub fn apply(&mut self, event: Event) -> bool {
         if self.id.as_ref() != Some(&event.conversation_id) {
-            // Our first message started a conversation: adopt it.
-            if self.id.is_none() && self.lines.is_empty() {
+            // Our first message started a conversation, or a new one followed an ended one: adopt it.
+            if (self.id.is_none() && self.lines.is_empty()) || self.closed {
+                self.start_over();
                 self.id = Some(event.conversation_id.clone());
             } else {
                 return false;
@@ -85,15 +90,16 @@ impl Timeline {
             self.pending.retain(|p| &p.client_id != client_id);
         }
         self.last_seq = event.seq;
-        let kind = match event.body {
-            EventBody::Message { text } => LineKind::Message(text),
-            EventBody::Joined => LineKind::Joined,
-        };
+        match &event.body {
+            EventBody::Closed => self.closed = true,
+            EventBody::Rated { score, .. } => self.rating = Some(*score),
+            _ => {}
+        }
         self.lines.push(Line {
             seq: event.seq,
             client_id: event.client_id,
             author: event.author,
-            kind,
+            body: event.body,
             at_ms: event.at_ms,
         });
         true
@@ -163,9 +169,9 @@ mod tests {
     fn texts(c: &Timeline) -> Vec<String> {
         c.lines
             .iter()
-            .map(|l| match &l.kind {
-                LineKind::Message(t) => t.clone(),
-                LineKind::Joined => "<joined>".into(),
+            .map(|l| match &l.body {
+                EventBody::Message { text } => text.clone(),
+                other => format!("<{other:?}>"),
             })
             .collect()
     }
@@ -240,6 +246,24 @@ mod tests {
     }
 
     #[test]
+    fn after_an_ended_chat_the_next_conversation_takes_over() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        c.apply(message(1, None, "old"));
+        c.apply(Event { body: EventBody::Closed, ..message(2, None, "") });
+        assert!(c.closed);
+        c.apply(Event { body: EventBody::Rated { score: 5, comment: None }, ..message(3, None, "") });
+        assert_eq!(c.rating, Some(5));
+        c.queue(ClientId::new("m2").unwrap(), "new question".into(), 0);
+        let mut first_of_new = message(1, Some("m2"), "new question");
+        first_of_new.conversation_id = cid("c2");
+        assert!(c.apply(first_of_new));
+        assert_eq!(c.id, Some(cid("c2")));
+        assert_eq!(texts(&c), ["new question"]);
+        assert!(!c.closed && c.rating.is_none() && c.pending.is_empty());
+    }
+
+    #[test]
     fn refused_messages_are_not_resent_until_retried() {
         let mut c = Timeline::default();
         let id = ClientId::new("m1").unwrap();
@@ -260,7 +284,7 @@ mod tests {
         let joined = Event { author: Author::Agent(agent.clone()), body: EventBody::Joined, ..message(1, None, "") };
         c.apply(joined);
         assert_eq!(c.lines[0].author, Author::Agent(agent));
-        assert_eq!(c.lines[0].kind, LineKind::Joined);
+        assert_eq!(c.lines[0].body, EventBody::Joined);
     }
 
     #[test]

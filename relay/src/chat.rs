@@ -1,9 +1,11 @@
-//! What happens when someone writes into a conversation: store the event, and only then fan it
-//! out. Shared by the visitor and agent sessions.
+//! What happens when something is said or done in a conversation: store the event, and only then
+//! fan it out, update the queue, and wake whoever has work to do because of it. Shared by the
+//! visitor and agent sessions.
 
 use checkout_chat_protocol::text::{MessageText, TextError};
 use checkout_chat_protocol::{AgentProfile, Author, ClientId, EventBody, ShopId};
 
+use crate::routing;
 use crate::state::AppState;
 use crate::storage::{Appended, ConversationRecord, NewEvent, StorageError};
 
@@ -11,6 +13,8 @@ use crate::storage::{Appended, ConversationRecord, NewEvent, StorageError};
 pub enum ChatError {
     #[error(transparent)]
     InvalidText(#[from] TextError),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -24,10 +28,15 @@ pub async fn post_message(
     client_id: ClientId,
     text: MessageText,
 ) -> Result<Appended, ChatError> {
-    let event = NewEvent { author, client_id: Some(client_id), body: EventBody::Message { text: text.into_string() } };
+    let body = EventBody::Message { text: text.into_string() };
+    post(state, conversation, NewEvent { author, client_id: Some(client_id), body }).await
+}
+
+/// Stores any event and does what follows from it.
+pub async fn post(state: &AppState, conversation: &ConversationRecord, event: NewEvent) -> Result<Appended, ChatError> {
     let appended = state.storage.append_event(&conversation.id, event).await?;
     if !appended.duplicate {
-        forward(state, &conversation.shop_id, &appended);
+        after_append(state, &conversation.shop_id, &appended).await;
     }
     Ok(appended)
 }
@@ -35,12 +44,20 @@ pub async fn post_message(
 /// Makes `agent` the conversation's agent; the shopper sees a "joined" event.
 pub async fn join(state: &AppState, conversation: &ConversationRecord, agent: &AgentProfile) -> Result<(), ChatError> {
     if let Some(appended) = state.storage.assign_agent(&conversation.id, agent).await? {
-        forward(state, &conversation.shop_id, &appended);
+        after_append(state, &conversation.shop_id, &appended).await;
     }
     Ok(())
 }
 
-fn forward(state: &AppState, shop: &ShopId, appended: &Appended) {
+async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) {
     state.hub.publish_event(appended.event.clone());
     state.hub.publish_summary(shop, appended.summary.clone());
+    let body = &appended.event.body;
+    // The queue changes when a conversation starts waiting, is taken, or ends.
+    if appended.event.seq == 1 || matches!(body, EventBody::Joined | EventBody::Closed) {
+        routing::announce_queue_quietly(state, shop).await;
+    }
+    if matches!(body, EventBody::Closed | EventBody::TranscriptRequested { .. }) {
+        state.outbox_ready.notify_one();
+    }
 }

@@ -12,6 +12,9 @@ use serde::Deserialize;
 /// Read when no `--config` is given and the file exists in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "checkout-chat.toml";
 
+/// The demo shop's identity secret. Public on purpose: it exists to show how `identify` works.
+pub const DEMO_IDENTITY_SECRET: &str = "demo-identity-secret";
+
 /// A year: longer sessions are a risk, not a convenience.
 const MAX_SESSION_HOURS: u64 = 24 * 365;
 
@@ -43,7 +46,41 @@ pub struct Config {
     /// Password for the demo agent created on first run; a random one is generated and logged
     /// when unset.
     pub demo_agent_password: Option<String>,
+    /// Outgoing mail (conversation transcripts). Without it, transcript requests are kept and
+    /// sent once SMTP is configured.
+    pub smtp: Option<SmtpConfig>,
     pub shops: Vec<ShopConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender, e.g. `"Nordhavn Coffee <support@shop.example>"`.
+    pub from: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `starttls` (default), `tls` (implicit TLS, usually port 465) or `none` (only for a relay
+    /// on the same machine or a test sink).
+    #[serde(default)]
+    pub tls: SmtpTls,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+fn default_smtp_port() -> u16 {
+    587
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +93,10 @@ pub struct ShopConfig {
     /// Origins (`https://shop.example`) whose pages may open the widget. Empty means any.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Secret the shop's backend signs user ids with (`identify`'s `user_hash` is the hex
+    /// HMAC-SHA256 of the user id under it). Without it every identity stays unverified.
+    #[serde(default)]
+    pub identity_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -68,10 +109,13 @@ impl Default for Config {
             session_hours: 12,
             max_connections: 20_000,
             demo_agent_password: None,
+            smtp: None,
             shops: vec![ShopConfig {
                 id: ShopId::new("demo").unwrap_or_else(|_| unreachable!("\"demo\" is a valid shop id")),
                 name: "Nordhavn Coffee".into(),
                 allowed_origins: Vec::new(),
+                // Documented in docs/embedding.md so the demo can show identity verification.
+                identity_secret: Some(DEMO_IDENTITY_SECRET.into()),
             }],
         }
     }
@@ -142,6 +186,12 @@ impl Config {
             if shop.name.trim().is_empty() {
                 return Err(ConfigError::Invalid(format!("shop \"{}\" has an empty name", shop.id)));
             }
+            if shop.identity_secret.as_deref().is_some_and(|secret| secret.len() < 16) {
+                return Err(ConfigError::Invalid(format!(
+                    "shop \"{}\": identity_secret must have at least 16 characters",
+                    shop.id
+                )));
+            }
             if let Some(bad) = shop.allowed_origins.iter().find(|o| !is_origin(o)) {
                 return Err(ConfigError::Invalid(format!(
                     "shop \"{}\": allowed_origins entry \"{bad}\" is not an origin like https://shop.example",
@@ -151,6 +201,11 @@ impl Config {
         }
         if !(1..=MAX_SESSION_HOURS).contains(&self.session_hours) {
             return Err(ConfigError::Invalid(format!("session_hours must be from 1 to {MAX_SESSION_HOURS}")));
+        }
+        if let Some(smtp) = &self.smtp
+            && (smtp.host.trim().is_empty() || !smtp.from.contains('@'))
+        {
+            return Err(ConfigError::Invalid("[smtp] needs a host and a from address".into()));
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Invalid("max_connections must be at least 1".into()));

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-use checkout_chat_protocol::{ConversationId, ConversationSummary, Event, ShopId};
-use tokio::sync::broadcast;
+use checkout_chat_protocol::{ConversationId, ConversationSummary, Event, ServerFrame, ShopId};
+use tokio::sync::{broadcast, watch};
 
 use crate::storage::TokenHash;
 
@@ -20,11 +20,22 @@ const SHOP_BUFFER: usize = 64;
 /// Ended sessions buffered; a socket that misses some re-checks its session on the next heartbeat.
 const REVOCATION_BUFFER: usize = 64;
 
+/// What goes to the followers of a conversation.
+#[derive(Debug)]
+pub enum Live {
+    /// A stored event (numbered, replayable).
+    Event(Event),
+    /// A passing notice (typing, queue position): never stored, sent only to who is connected.
+    Notice { frame: ServerFrame, visitors_only: bool },
+}
+
 pub struct Hub {
-    conversations: Topics<ConversationId, Arc<Event>>,
+    conversations: Topics<ConversationId, Arc<Live>>,
     shops: Topics<ShopId, Arc<ConversationSummary>>,
     /// Agent sessions ended in this process (logout), so their sockets close at once.
     revoked_sessions: broadcast::Sender<TokenHash>,
+    /// Agents connected, per shop.
+    presence: Mutex<HashMap<ShopId, watch::Sender<u32>>>,
 }
 
 impl Default for Hub {
@@ -33,6 +44,7 @@ impl Default for Hub {
             conversations: Topics::default(),
             shops: Topics::default(),
             revoked_sessions: broadcast::channel(REVOCATION_BUFFER).0,
+            presence: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -47,7 +59,27 @@ impl Hub {
         self.revoked_sessions.subscribe()
     }
 
-    pub fn follow_conversation(&self, id: &ConversationId) -> broadcast::Receiver<Arc<Event>> {
+    /// Counts an agent of `shop` as online until the guard is dropped.
+    pub fn agent_online(self: &Arc<Self>, shop: &ShopId) -> PresenceGuard {
+        self.presence_sender(shop).send_modify(|online| *online += 1);
+        PresenceGuard { hub: Arc::clone(self), shop: shop.clone() }
+    }
+
+    /// The number of `shop`'s agents online, kept current.
+    pub fn presence(&self, shop: &ShopId) -> watch::Receiver<u32> {
+        self.presence_sender(shop).subscribe()
+    }
+
+    pub fn agents_online(&self, shop: &ShopId) -> u32 {
+        *self.presence_sender(shop).borrow()
+    }
+
+    fn presence_sender(&self, shop: &ShopId) -> watch::Sender<u32> {
+        let mut presence = self.presence.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        presence.entry(shop.clone()).or_insert_with(|| watch::channel(0).0).clone()
+    }
+
+    pub fn follow_conversation(&self, id: &ConversationId) -> broadcast::Receiver<Arc<Live>> {
         self.conversations.subscribe(id, CONVERSATION_BUFFER)
     }
 
@@ -59,7 +91,12 @@ impl Hub {
 
     pub fn publish_event(&self, event: Event) {
         let id = event.conversation_id.clone();
-        self.conversations.publish(&id, Arc::new(event));
+        self.conversations.publish(&id, Arc::new(Live::Event(event)));
+    }
+
+    /// A notice for whoever follows the conversation now; nobody else ever sees it.
+    pub fn publish_notice(&self, conversation: &ConversationId, frame: ServerFrame, visitors_only: bool) {
+        self.conversations.publish(conversation, Arc::new(Live::Notice { frame, visitors_only }));
     }
 
     pub fn follow_shop(&self, shop: &ShopId) -> broadcast::Receiver<Arc<ConversationSummary>> {
@@ -77,6 +114,18 @@ impl Hub {
     /// Number of conversations with at least one live channel (for tests and metrics).
     pub fn followed_conversations(&self) -> usize {
         self.conversations.len()
+    }
+}
+
+/// An agent's place in their shop's presence count.
+pub struct PresenceGuard {
+    hub: Arc<Hub>,
+    shop: ShopId,
+}
+
+impl Drop for PresenceGuard {
+    fn drop(&mut self) {
+        self.hub.presence_sender(&self.shop).send_modify(|online| *online = online.saturating_sub(1));
     }
 }
 
@@ -146,8 +195,23 @@ mod tests {
         let mut follower = hub.follow_conversation(&a);
         hub.publish_event(event("b", 1));
         hub.publish_event(event("a", 1));
-        assert_eq!(follower.recv().await.unwrap().conversation_id, a);
+        let Live::Event(received) = &*follower.recv().await.unwrap() else { panic!("expected an event") };
+        assert_eq!(received.conversation_id, a);
         assert!(follower.try_recv().is_err());
+    }
+
+    #[test]
+    fn presence_counts_connected_agents() {
+        let hub = Arc::new(Hub::default());
+        let shop = ShopId::new("demo").unwrap();
+        let watcher = hub.presence(&shop);
+        let first = hub.agent_online(&shop);
+        let second = hub.agent_online(&shop);
+        assert_eq!(*watcher.borrow(), 2);
+        drop(first);
+        assert_eq!(hub.agents_online(&shop), 1);
+        drop(second);
+        assert_eq!(*watcher.borrow(), 0);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //!
 //! Layout: [`config`] (where settings come from), [`http`] (routes, static files, login),
 //! [`ws`] (one task per WebSocket), [`chat`] (store-then-forward), [`hub`] (in-memory fan-out),
-//! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords and sessions),
-//! [`server`] (start-up and graceful shutdown).
+//! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords, sessions, shop
+//! identities), [`routing`] (the queue), [`mail`] (transcripts from the outbox), [`server`]
+//! (start-up and graceful shutdown).
 
 pub mod auth;
 pub mod chat;
@@ -13,6 +14,8 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod mail;
+pub mod routing;
 pub mod server;
 pub mod state;
 pub mod storage;

@@ -40,8 +40,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     tracing::info!("demo shop: http://{address}/  agent console: http://{address}/console");
 
     let sessions = state.sessions.clone();
+    let deliverer = tokio::spawn(crate::mail::run_deliverer(state.clone()));
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
     sessions.close();
+    deliverer.abort();
     if tokio::time::timeout(SESSION_DRAIN, sessions.wait()).await.is_err() {
         tracing::warn!("some WebSocket sessions did not close in time");
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -22,6 +22,8 @@ pub struct AppState {
     pub sessions: TaskTracker,
     /// One permit per open WebSocket, up to `max_connections`.
     pub connection_slots: Arc<Semaphore>,
+    /// Wakes the mail deliverer when something was put in the outbox.
+    pub outbox_ready: Arc<Notify>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             shutdown,
             sessions: TaskTracker::new(),
             connection_slots,
+            outbox_ready: Arc::new(Notify::new()),
         }
     }
 }

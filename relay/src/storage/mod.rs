@@ -24,6 +24,10 @@ pub enum StorageError {
     DuplicateAgent,
     #[error("no such agent")]
     AgentNotFound,
+    #[error("the conversation has ended")]
+    ConversationClosed,
+    #[error("the conversation is already rated")]
+    AlreadyRated,
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -76,6 +80,41 @@ pub struct NewEvent {
     pub body: EventBody,
 }
 
+/// What the relay knows of a visitor's identity, as checked against the shop's secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityUpdate {
+    Verified {
+        user_id: String,
+        name: Option<String>,
+        email: Option<String>,
+    },
+    /// A claim with a wrong signature: nothing of it is kept.
+    Unverified,
+}
+
+/// One piece of work in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: OutboxKind,
+    pub conversation_id: ConversationId,
+    pub recipient: String,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxKind {
+    /// Email the conversation's transcript to `recipient`.
+    TranscriptEmail,
+}
+
+/// A conversation waiting for an agent, in queue order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub conversation_id: ConversationId,
+    pub since_ms: i64,
+}
+
 /// The result of an append.
 #[derive(Debug, Clone)]
 pub struct Appended {
@@ -102,11 +141,19 @@ pub trait Storage: Send + Sync + 'static {
     async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>>;
     /// The visitor's most recent conversation that is not closed.
     async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>>;
+    /// How agents see the conversation in their inbox.
+    async fn conversation_summary(&self, id: &ConversationId) -> StorageResult<ConversationSummary>;
     /// Conversations of a shop that are not closed and have at least one event, oldest first.
     async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>>;
 
     /// Appends an event with the conversation's next sequence number, unless an event with the
     /// same client id exists (then returns that one, marked duplicate). Durable when it returns.
+    ///
+    /// What the event changes is updated in the same transaction: `closed` ends the conversation
+    /// (only a `rated` event, once, may follow); an email given with `left_message` or
+    /// `transcript_requested` becomes the conversation's contact address; a transcript email is
+    /// queued in the outbox when a conversation with a requested transcript ends (or at once if
+    /// it has ended).
     async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended>;
     /// Makes `agent` the conversation's agent, appending a `joined` event if they were not already.
     async fn assign_agent(
@@ -122,6 +169,19 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<Option<Event>>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>>;
+
+    async fn set_visitor_identity(&self, visitor: &VisitorId, identity: IdentityUpdate) -> StorageResult<()>;
+
+    /// Waiting conversations of a shop (not closed, no agent yet, at least one event), oldest
+    /// first: the queue.
+    async fn waiting_conversations(&self, shop: &ShopId) -> StorageResult<Vec<Waiting>>;
+    /// How long (ms) the shop's most recent shoppers waited for an agent, newest first.
+    async fn recent_waits(&self, shop: &ShopId, since_ms: i64, limit: usize) -> StorageResult<Vec<i64>>;
+
+    /// Outbox items due at `now_ms`, oldest first.
+    async fn due_outbox(&self, now_ms: i64, limit: usize) -> StorageResult<Vec<OutboxItem>>;
+    async fn outbox_delivered(&self, id: i64, now_ms: i64) -> StorageResult<()>;
+    async fn outbox_failed(&self, id: i64, next_attempt_at_ms: i64, error: &str) -> StorageResult<()>;
 
     async fn create_agent(&self, agent: NewAgent) -> StorageResult<AgentRecord>;
     async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>>;

@@ -10,14 +10,14 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use checkout_chat_protocol::{
     AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody,
-    Seq, ShopId, VisitorId, text::preview,
+    IdentityStatus, Seq, ShopId, VisitorId, text::preview,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    AgentRecord, Appended, ConversationRecord, NewAgent, NewEvent, Storage, StorageError, StorageResult, TokenHash,
-    VisitorRecord,
+    AgentRecord, Appended, ConversationRecord, IdentityUpdate, NewAgent, NewEvent, OutboxItem, OutboxKind, Storage,
+    StorageError, StorageResult, TokenHash, VisitorRecord, Waiting,
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
@@ -25,6 +25,7 @@ use crate::ids::random_id;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/001_initial.sql")),
     M::up(include_str!("../../migrations/002_one_open_conversation_per_visitor.sql")),
+    M::up(include_str!("../../migrations/003_identity_closing_outbox.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -99,6 +100,14 @@ fn status_from_str(value: &str) -> ConversationStatus {
     }
 }
 
+fn identity_from_str(value: &str) -> IdentityStatus {
+    match value {
+        "verified" => IdentityStatus::Verified,
+        "unverified" => IdentityStatus::Unverified,
+        _ => IdentityStatus::Anonymous,
+    }
+}
+
 fn json_column<T: serde::de::DeserializeOwned>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
     serde_json::from_str(&text)
@@ -133,7 +142,8 @@ fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResu
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
-     c.updated_at, a.id, a.name FROM conversations c LEFT JOIN agents a ON a.id = c.assigned_agent_id";
+     c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email FROM conversations c \
+     JOIN visitors v ON v.id = c.visitor_id LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
     let visitor: VisitorId = parse_id(row.get(1)?)?;
@@ -143,9 +153,17 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         (Some(id), Some(name)) => Some(AgentProfile { id: parse_id(id)?, name }),
         _ => None,
     };
+    let identity = identity_from_str(&row.get::<_, String>(9)?);
+    let verified_name: Option<String> = row.get(10)?;
+    let visitor_name = match (identity, verified_name) {
+        (IdentityStatus::Verified, Some(name)) if !name.trim().is_empty() => name,
+        _ => visitor.display_name(),
+    };
     Ok(ConversationSummary {
         id: parse_id(row.get(0)?)?,
-        visitor_name: visitor.display_name(),
+        visitor_name,
+        identity,
+        contact_email: row.get(11)?,
         status: status_from_str(&row.get::<_, String>(2)?),
         assigned_agent,
         last_seq: row.get(3)?,
@@ -198,15 +216,11 @@ fn insert_event(
             at_ms
         ],
     )?;
-    let last_message = match &event.body {
-        EventBody::Message { text } => Some(preview(text, PREVIEW_CHARS)),
-        EventBody::Joined => None,
-    };
     tx.execute(
-        "UPDATE conversations SET last_seq = ?2, updated_at = ?3, last_message = COALESCE(?4, last_message) \
-         WHERE id = ?1",
-        params![conversation.id.as_str(), seq, at_ms, last_message],
+        "UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1",
+        params![conversation.id.as_str(), seq, at_ms],
     )?;
+    apply_effects(tx, conversation, &event.body, at_ms)?;
     Ok(Event {
         conversation_id: conversation.id.clone(),
         seq,
@@ -215,6 +229,89 @@ fn insert_event(
         client_id: event.client_id,
         body: event.body,
     })
+}
+
+/// Updates what an event changes in the conversation row, and queues the work it causes.
+fn apply_effects(
+    tx: &rusqlite::Transaction<'_>,
+    conversation: &ConversationRecord,
+    body: &EventBody,
+    at_ms: i64,
+) -> StorageResult<()> {
+    let id = conversation.id.as_str();
+    match body {
+        EventBody::Message { text } => {
+            tx.execute(
+                "UPDATE conversations SET last_message = ?2 WHERE id = ?1",
+                params![id, preview(text, PREVIEW_CHARS)],
+            )?;
+        }
+        EventBody::LeftMessage { email, text } => {
+            tx.execute(
+                "UPDATE conversations SET last_message = ?2, contact_email = ?3 WHERE id = ?1",
+                params![id, preview(text, PREVIEW_CHARS), email],
+            )?;
+        }
+        EventBody::TranscriptRequested { email } => {
+            tx.execute(
+                "UPDATE conversations SET contact_email = ?2, transcript_email = ?2 WHERE id = ?1",
+                params![id, email],
+            )?;
+            if conversation.status == ConversationStatus::Closed {
+                queue_transcript_email(tx, id, email, at_ms)?;
+            }
+        }
+        EventBody::Closed => {
+            tx.execute("UPDATE conversations SET status = 'closed', closed_at = ?2 WHERE id = ?1", params![id, at_ms])?;
+            let requested: Option<String> =
+                tx.query_row("SELECT transcript_email FROM conversations WHERE id = ?1", [id], |row| row.get(0))?;
+            if let Some(email) = requested {
+                queue_transcript_email(tx, id, &email, at_ms)?;
+            }
+        }
+        EventBody::Rated { score, .. } => {
+            tx.execute("UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
+        }
+        EventBody::Joined => {}
+    }
+    Ok(())
+}
+
+fn queue_transcript_email(
+    tx: &rusqlite::Transaction<'_>,
+    conversation: &str,
+    email: &str,
+    at_ms: i64,
+) -> StorageResult<()> {
+    tx.execute(
+        "INSERT INTO outbox (kind, conversation_id, recipient, created_at, next_attempt_at) VALUES ('transcript_email', ?1, ?2, ?3, ?3)",
+        params![conversation, email, at_ms],
+    )?;
+    Ok(())
+}
+
+/// Whether `body` may still be added to a conversation that has ended: a rating (once) and a
+/// request for the transcript.
+fn check_open_for(
+    tx: &rusqlite::Transaction<'_>,
+    conversation: &ConversationRecord,
+    body: &EventBody,
+) -> StorageResult<()> {
+    if conversation.status != ConversationStatus::Closed {
+        return Ok(());
+    }
+    match body {
+        EventBody::TranscriptRequested { .. } => Ok(()),
+        EventBody::Rated { .. } => {
+            let rated: bool = tx.query_row(
+                "SELECT rating IS NOT NULL FROM conversations WHERE id = ?1",
+                [conversation.id.as_str()],
+                |row| row.get(0),
+            )?;
+            if rated { Err(StorageError::AlreadyRated) } else { Ok(()) }
+        }
+        _ => Err(StorageError::ConversationClosed),
+    }
 }
 
 const AGENT_COLUMNS: &str = "id, shop_id, email, name, password_hash, disabled";
@@ -307,6 +404,11 @@ impl Storage for SqliteStorage {
         self.call(move |conn| find_open_conversation(conn, &visitor)).await
     }
 
+    async fn conversation_summary(&self, id: &ConversationId) -> StorageResult<ConversationSummary> {
+        let id = id.clone();
+        self.call(move |conn| summary(conn, &id)).await
+    }
+
     async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>> {
         let shop = shop.clone();
         self.call(move |conn| {
@@ -335,6 +437,7 @@ impl Storage for SqliteStorage {
                     return Ok(Appended { event: earlier, duplicate: true, summary });
                 }
             }
+            check_open_for(&tx, &record, &event.body)?;
             let stored = insert_event(&tx, &record, event)?;
             let summary = summary(&tx, &id)?;
             tx.commit()?;
@@ -356,9 +459,13 @@ impl Storage for SqliteStorage {
             if record.assigned_agent_id.as_ref() == Some(&agent.id) {
                 return Ok(None);
             }
+            if record.status == ConversationStatus::Closed {
+                return Err(StorageError::ConversationClosed);
+            }
             tx.execute(
-                "UPDATE conversations SET assigned_agent_id = ?2, status = 'active' WHERE id = ?1",
-                params![id.as_str(), agent.id.as_str()],
+                "UPDATE conversations SET assigned_agent_id = ?2, status = 'active', \
+                 first_agent_at = COALESCE(first_agent_at, ?3) WHERE id = ?1",
+                params![id.as_str(), agent.id.as_str(), now_ms()],
             )?;
             let joined = NewEvent { author: Author::Agent(agent), client_id: None, body: EventBody::Joined };
             let stored = insert_event(&tx, &record, joined)?;
@@ -388,6 +495,105 @@ impl Storage for SqliteStorage {
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = statement.query_map(params![id.as_str(), after, limit], event_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn set_visitor_identity(&self, visitor: &VisitorId, identity: IdentityUpdate) -> StorageResult<()> {
+        let visitor = visitor.clone();
+        self.call(move |conn| {
+            let (status, user_id, name, email) = match identity {
+                IdentityUpdate::Verified { user_id, name, email } => ("verified", Some(user_id), name, email),
+                IdentityUpdate::Unverified => ("unverified", None, None, None),
+            };
+            conn.execute(
+                "UPDATE visitors SET identity = ?2, user_id = ?3, name = ?4, email = ?5 WHERE id = ?1",
+                params![visitor.as_str(), status, user_id, name, email],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn waiting_conversations(&self, shop: &ShopId) -> StorageResult<Vec<Waiting>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT id, created_at FROM conversations WHERE shop_id = ?1 AND status = 'waiting' AND last_seq > 0 \
+                 ORDER BY created_at",
+            )?;
+            let rows = statement.query_map([shop.as_str()], |row| {
+                Ok(Waiting { conversation_id: parse_id(row.get(0)?)?, since_ms: row.get(1)? })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn recent_waits(&self, shop: &ShopId, since_ms: i64, limit: usize) -> StorageResult<Vec<i64>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT first_agent_at - created_at FROM conversations WHERE shop_id = ?1 AND first_agent_at IS NOT NULL \
+                 AND created_at >= ?2 ORDER BY first_agent_at DESC LIMIT ?3",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![shop.as_str(), since_ms, limit], |row| row.get(0))?;
+            Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+        })
+        .await
+    }
+
+    async fn due_outbox(&self, now_ms: i64, limit: usize) -> StorageResult<Vec<OutboxItem>> {
+        self.call(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT id, kind, conversation_id, recipient, attempts FROM outbox \
+                 WHERE delivered_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+            )?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = statement.query_map(params![now_ms, limit], |row| {
+                let kind: String = row.get(1)?;
+                Ok((row.get(0)?, kind, row.get::<_, String>(2)?, row.get(3)?, row.get(4)?))
+            })?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (id, kind, conversation, recipient, attempts): (i64, String, String, String, u32) = row?;
+                // Kinds this version does not know (written by a newer one) are left for it.
+                if kind == "transcript_email" {
+                    let conversation_id = parse_id(conversation)?;
+                    items.push(OutboxItem {
+                        id,
+                        kind: OutboxKind::TranscriptEmail,
+                        conversation_id,
+                        recipient,
+                        attempts,
+                    });
+                }
+            }
+            Ok(items)
+        })
+        .await
+    }
+
+    async fn outbox_delivered(&self, id: i64, now_ms: i64) -> StorageResult<()> {
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1 WHERE id = ?1",
+                params![id, now_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn outbox_failed(&self, id: i64, next_attempt_at_ms: i64, error: &str) -> StorageResult<()> {
+        let error = error.to_owned();
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+                params![id, next_attempt_at_ms, error],
+            )?;
+            Ok(())
         })
         .await
     }

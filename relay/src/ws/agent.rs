@@ -8,15 +8,19 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use checkout_chat_protocol::text::MessageText;
-use checkout_chat_protocol::{AgentFrame, Author, ClientId, ConversationId, ErrorCode, ServerFrame};
+use checkout_chat_protocol::{
+    AgentFrame, Author, ClientId, ConversationId, ConversationStatus, ErrorCode, EventBody, ServerFrame,
+};
 
 use super::{Connection, Handler, WsError, accept, close_code};
 use crate::auth;
 use crate::chat::{self, ChatError};
 use crate::http::session::{SESSION_COOKIE, check_same_origin, current_agent};
+use crate::hub::PresenceGuard;
 use crate::ids::hash_token;
+use crate::routing;
 use crate::state::AppState;
-use crate::storage::{AgentRecord, ConversationRecord};
+use crate::storage::{AgentRecord, ConversationRecord, NewEvent};
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -33,7 +37,7 @@ pub async fn upgrade(
         Err(error) => return error.into_response(),
     };
     let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    accept(state, upgrade, AgentSession { agent, session_token })
+    accept(state, upgrade, AgentSession { agent, session_token, online: None })
 }
 
 struct AgentSession {
@@ -41,6 +45,8 @@ struct AgentSession {
     /// Re-checked on every heartbeat, so an ended session (logout, expiry, new password, a
     /// disabled account) ends the socket too.
     session_token: String,
+    /// Counts this agent as online (shoppers see whether anyone is) while the socket lives.
+    online: Option<PresenceGuard>,
 }
 
 fn session_ended() -> WsError {
@@ -48,9 +54,14 @@ fn session_ended() -> WsError {
 }
 
 impl Handler for AgentSession {
+    const VISITOR: bool = false;
+
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
         conn.follow_inbox(&self.agent.shop_id);
         conn.watch_session(hash_token(&self.session_token));
+        self.online = Some(conn.state.hub.agent_online(&self.agent.shop_id));
+        // With an agent online, waiting shoppers may now get an estimate.
+        routing::announce_queue_quietly(&conn.state, &self.agent.shop_id).await;
         let conversations = conn.state.storage.open_conversations(&self.agent.shop_id).await?;
         let welcome =
             ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: self.agent.shop_id.clone(), conversations };
@@ -84,6 +95,23 @@ impl Handler for AgentSession {
             }
             AgentFrame::Send { conversation_id, client_id, text } => {
                 self.send(conn, &conversation_id, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
+            }
+            AgentFrame::Typing { conversation_id, typing } => {
+                let conversation = self.own_conversation(conn, &conversation_id).await?;
+                let author = Author::Agent(self.agent.profile());
+                let frame = ServerFrame::Typing { conversation_id: conversation.id.clone(), author, typing };
+                conn.state.hub.publish_notice(&conversation.id, frame, false);
+                Ok(())
+            }
+            AgentFrame::Close { conversation_id } => {
+                let conversation = self.own_conversation(conn, &conversation_id).await?;
+                if conversation.status == ConversationStatus::Closed {
+                    return Ok(());
+                }
+                let event =
+                    NewEvent { author: Author::Agent(self.agent.profile()), client_id: None, body: EventBody::Closed };
+                chat::post(&conn.state, &conversation, event).await?;
+                Ok(())
             }
         }
     }

@@ -23,12 +23,13 @@ use checkout_chat_protocol::{
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::sync::{OwnedSemaphorePermit, broadcast};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use crate::chat::ChatError;
+use crate::hub::Live;
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -126,8 +127,15 @@ impl WsError {
 
 impl From<StorageError> for WsError {
     fn from(err: StorageError) -> Self {
-        tracing::error!(error = %err, "storage failed");
-        WsError::rejected(ErrorCode::Unavailable, "the relay could not store this; please retry")
+        match err {
+            StorageError::ConversationClosed => WsError::rejected(ErrorCode::ConversationClosed, err.to_string()),
+            StorageError::AlreadyRated => WsError::rejected(ErrorCode::BadFrame, err.to_string()),
+            StorageError::ConversationNotFound => WsError::rejected(ErrorCode::NotFound, err.to_string()),
+            _ => {
+                tracing::error!(error = %err, "storage failed");
+                WsError::rejected(ErrorCode::Unavailable, "the relay could not store this; please retry")
+            }
+        }
     }
 }
 
@@ -135,6 +143,7 @@ impl From<ChatError> for WsError {
     fn from(err: ChatError) -> Self {
         match err {
             ChatError::InvalidText(text) => WsError::rejected(ErrorCode::InvalidText, text.to_string()),
+            ChatError::Invalid(message) => WsError::rejected(ErrorCode::BadFrame, message),
             ChatError::Storage(storage) => storage.into(),
         }
     }
@@ -142,6 +151,9 @@ impl From<ChatError> for WsError {
 
 /// The per-kind part of a session.
 pub trait Handler: Send {
+    /// Whether the client is a shopper's widget (it gets queue notices; agents do not).
+    const VISITOR: bool;
+
     /// Runs right after the upgrade, before any frame is read.
     fn on_start(&mut self, _conn: &mut Connection) -> impl Future<Output = Result<(), WsError>> + Send {
         async { Ok(()) }
@@ -167,7 +179,10 @@ pub struct Connection {
     sink: SplitSink<WebSocket, Message>,
     /// For each followed conversation, the highest sequence number sent on this connection.
     sent_up_to: HashMap<ConversationId, Seq>,
-    live_events: StreamMap<ConversationId, BroadcastStream<Arc<Event>>>,
+    live_events: StreamMap<ConversationId, BroadcastStream<Arc<Live>>>,
+    /// For visitors: the number of the shop's agents online.
+    presence: Option<watch::Receiver<u32>>,
+    visitor: bool,
     /// For agents: the shop whose inbox updates this connection receives.
     inbox: Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
     /// For agents: their session, and the channel that says when a session is ended.
@@ -178,7 +193,7 @@ pub struct Connection {
 }
 
 impl Connection {
-    fn new(state: AppState, sink: SplitSink<WebSocket, Message>) -> Self {
+    fn new(state: AppState, sink: SplitSink<WebSocket, Message>, visitor: bool) -> Self {
         let per_second = NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN);
         Self {
@@ -186,6 +201,8 @@ impl Connection {
             sink,
             sent_up_to: HashMap::new(),
             live_events: StreamMap::new(),
+            presence: None,
+            visitor,
             inbox: None,
             session: None,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
@@ -238,6 +255,14 @@ impl Connection {
     pub fn follow_inbox(&mut self, shop: &ShopId) {
         let receiver = self.state.hub.follow_shop(shop);
         self.inbox = Some((shop.clone(), BroadcastStream::new(receiver)));
+    }
+
+    /// Starts telling the client how many of the shop's agents are online; returns how many are now.
+    pub fn watch_presence(&mut self, shop: &ShopId) -> u32 {
+        let mut receiver = self.state.hub.presence(shop);
+        let online = *receiver.borrow_and_update();
+        self.presence = Some(receiver);
+        online
     }
 
     /// Ends this connection (through [`Handler::on_session_revoked`]) when the session with this
@@ -328,7 +353,7 @@ impl Connection {
 async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler: H, _permit: OwnedSemaphorePermit) {
     let shutdown = state.shutdown.clone();
     let (sink, mut stream) = socket.split();
-    let mut conn = Connection::new(state, sink);
+    let mut conn = Connection::new(state, sink, H::VISITOR);
     if let Err(error) = handler.on_start(&mut conn).await {
         conn.report(error).await;
         conn.release_all();
@@ -348,6 +373,9 @@ async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler
             }
             Some((id, item)) = conn.live_events.next() => on_live_event(&mut conn, id, item).await,
             Some(item) = next_inbox_update(&mut conn.inbox) => on_inbox_update(&mut conn, item).await,
+            Some(online) = presence_change(&mut conn.presence) => {
+                conn.send(&ServerFrame::Presence { agents_online: online }).await.is_ok()
+            }
             () = session_revoked(&mut conn.session) => conn.report(handler.on_session_revoked()).await,
             _ = heartbeat.tick() => on_heartbeat(&mut conn, &mut handler, last_heard).await,
         };
@@ -384,6 +412,15 @@ async fn next_inbox_update(
     match inbox {
         Some((_, stream)) => stream.next().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The new number of agents online when it changes; never, when presence is not watched.
+async fn presence_change(presence: &mut Option<watch::Receiver<u32>>) -> Option<u32> {
+    let Some(receiver) = presence else { return std::future::pending().await };
+    match receiver.changed().await {
+        Ok(()) => Some(*receiver.borrow_and_update()),
+        Err(_) => std::future::pending().await,
     }
 }
 
@@ -465,10 +502,17 @@ fn is_too_large(error: &axum::Error) -> bool {
 async fn on_live_event(
     conn: &mut Connection,
     id: ConversationId,
-    item: Result<Arc<Event>, BroadcastStreamRecvError>,
+    item: Result<Arc<Live>, BroadcastStreamRecvError>,
 ) -> bool {
-    let result = match item {
-        Ok(event) => conn.deliver(&event).await,
+    let result = match item.as_deref() {
+        Ok(Live::Event(event)) => conn.deliver(event).await,
+        Ok(Live::Notice { frame, visitors_only }) => {
+            if conn.visitor || !visitors_only {
+                conn.send(frame).await
+            } else {
+                Ok(())
+            }
+        }
         // This connection fell behind the broadcast: storage has everything it missed.
         Err(BroadcastStreamRecvError::Lagged(_)) => conn.catch_up(&id).await,
     };

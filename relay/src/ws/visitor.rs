@@ -1,19 +1,26 @@
 //! The shopper's socket (`/v1/visitor`): `hello` proves who the visitor is, then messages go
-//! into their one open conversation, which their first message starts.
+//! into their one open conversation, which their first message starts (and, after an agent ended
+//! it, their next message starts anew).
 
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use checkout_chat_protocol::text::MessageText;
-use checkout_chat_protocol::{Author, ClientId, ErrorCode, ServerFrame, VisitorFrame, VisitorHello, VisitorToken};
+use checkout_chat_protocol::limits::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
+use checkout_chat_protocol::text::{MessageText, is_plausible_email, normalize_message};
+use checkout_chat_protocol::{
+    Author, ClientId, ConversationStatus, ErrorCode, EventBody, Identity, ServerFrame, VisitorFrame, VisitorHello,
+    VisitorToken,
+};
 
 use super::{Connection, Handler, WsError, accept, close_code};
+use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
 use crate::ids::{hash_token, random_token};
+use crate::routing;
 use crate::state::AppState;
-use crate::storage::{ConversationRecord, VisitorRecord};
+use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, StorageError, VisitorRecord};
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -30,26 +37,54 @@ struct VisitorSession {
 }
 
 impl Handler for VisitorSession {
+    const VISITOR: bool = true;
+
     async fn on_text(&mut self, conn: &mut Connection, text: &str) -> Result<(), WsError> {
         let frame = VisitorFrame::parse(text).map_err(|e| WsError::rejected(ErrorCode::BadFrame, e.to_string()))?;
-        match (frame, self.identity.is_some()) {
-            (VisitorFrame::Ping, _) => conn.send(&ServerFrame::Pong).await,
+        let frame = match frame {
+            VisitorFrame::Ping => return conn.send(&ServerFrame::Pong).await,
             // The client is live only after a welcome, and reconnecting is how it tries again:
             // so a hello that cannot be answered ends the connection rather than leaving it idle.
-            (VisitorFrame::Hello(hello), false) => self.hello(conn, hello).await.map_err(WsError::ending),
-            (VisitorFrame::Hello(_), true) => {
-                Err(WsError::rejected(ErrorCode::HelloExpected, "hello was already sent"))
+            VisitorFrame::Hello(hello) if self.identity.is_none() => {
+                return self.hello(conn, hello).await.map_err(WsError::ending);
             }
-            (VisitorFrame::Send { .. }, false) => Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first")),
-            (VisitorFrame::Send { client_id, text }, true) => {
+            VisitorFrame::Hello(_) => {
+                return Err(WsError::rejected(ErrorCode::HelloExpected, "hello was already sent"));
+            }
+            _ if self.identity.is_none() => {
+                return Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first"));
+            }
+            frame => frame,
+        };
+        match frame {
+            VisitorFrame::Send { client_id, text } => {
                 self.send(conn, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
             }
+            VisitorFrame::Typing { typing } => {
+                self.typing(conn, typing);
+                Ok(())
+            }
+            VisitorFrame::Identify(identity) => self.identify(conn, &identity).await,
+            VisitorFrame::Rate { client_id, score, comment } => {
+                self.rate(conn, &client_id, score, comment).await.map_err(|e| e.for_message(&client_id))
+            }
+            VisitorFrame::LeaveMessage { client_id, email, text } => {
+                self.leave_message(conn, &client_id, &email, &text).await.map_err(|e| e.for_message(&client_id))
+            }
+            VisitorFrame::EmailTranscript { client_id, email } => {
+                self.email_transcript(conn, &client_id, &email).await.map_err(|e| e.for_message(&client_id))
+            }
+            VisitorFrame::Hello(_) | VisitorFrame::Ping => Ok(()),
         }
     }
 }
 
 fn forbidden(reason: &str) -> WsError {
     WsError::fatal(ErrorCode::Forbidden, close_code::POLICY, reason)
+}
+
+fn invalid(message: &str) -> WsError {
+    WsError::rejected(ErrorCode::BadFrame, message)
 }
 
 impl VisitorSession {
@@ -94,19 +129,29 @@ impl VisitorSession {
             }
             None => state.storage.open_conversation_of(&visitor.id).await?,
         };
+        let agents_online = conn.watch_presence(&shop.id);
         conn.send(&ServerFrame::Welcome {
             token,
             visitor_id: visitor.id.clone(),
             shop_name: shop.name.clone(),
+            agents_online,
             conversation_id: conversation.as_ref().map(|c| c.id.clone()),
         })
         .await?;
+        let shop_id = shop.id.clone();
         self.identity = Some((shop, visitor));
+        if let Some(identity) = &hello.identity {
+            self.identify(conn, identity).await?;
+        }
         if let Some(conversation) = conversation {
             // A client cannot have seen more than is stored; if it claims so (the database went
             // back in time), it gets the real position in `synced` and drops the rest.
             conn.follow(&conversation.id, hello.last_seq.min(conversation.last_seq)).await?;
+            let waiting = conversation.status == ConversationStatus::Waiting;
             self.conversation = Some(conversation);
+            if waiting {
+                routing::announce_queue_quietly(&state, &shop_id).await;
+            }
         }
         Ok(())
     }
@@ -114,17 +159,36 @@ impl VisitorSession {
     async fn send(&mut self, conn: &mut Connection, client_id: &ClientId, text: &str) -> Result<(), WsError> {
         // Checked before a conversation is started for it, so a bad first message starts nothing.
         let text = MessageText::new(text).map_err(ChatError::from)?;
+        let body = EventBody::Message { text: text.into_string() };
+        let appended = self.post_starting_if_needed(conn, client_id, body).await?;
+        conn.send(&ServerFrame::Ack {
+            client_id: client_id.clone(),
+            conversation_id: appended.event.conversation_id,
+            seq: appended.event.seq,
+        })
+        .await
+    }
+
+    /// Stores a shopper's event in their conversation, starting one if there is none or if an
+    /// agent has ended it.
+    async fn post_starting_if_needed(
+        &mut self,
+        conn: &mut Connection,
+        client_id: &ClientId,
+        body: EventBody,
+    ) -> Result<Appended, WsError> {
         let conversation = match &self.conversation {
             Some(conversation) => conversation.clone(),
             None => self.start_conversation(conn).await?,
         };
-        let appended = chat::post_message(&conn.state, &conversation, Author::Visitor, client_id.clone(), text).await?;
-        conn.send(&ServerFrame::Ack {
-            client_id: client_id.clone(),
-            conversation_id: conversation.id,
-            seq: appended.event.seq,
-        })
-        .await
+        let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
+        match chat::post(&conn.state, &conversation, event.clone()).await {
+            Err(ChatError::Storage(StorageError::ConversationClosed)) => {
+                let next = self.start_conversation(conn).await?;
+                Ok(chat::post(&conn.state, &next, event).await?)
+            }
+            result => Ok(result?),
+        }
     }
 
     /// Follows the visitor's open conversation, starting one if there is none. Another tab of
@@ -138,5 +202,126 @@ impl VisitorSession {
         // Only once followed: if following failed, the next message tries again.
         self.conversation = Some(conversation.clone());
         Ok(conversation)
+    }
+
+    fn typing(&self, conn: &Connection, typing: bool) {
+        if let Some(conversation) = &self.conversation {
+            let frame =
+                ServerFrame::Typing { conversation_id: conversation.id.clone(), author: Author::Visitor, typing };
+            conn.state.hub.publish_notice(&conversation.id, frame, false);
+        }
+    }
+
+    /// Believes the shop's word about who the shopper is only with a valid signature; a wrong
+    /// one keeps the shopper anonymous and shows agents "unverified".
+    async fn identify(&mut self, conn: &mut Connection, identity: &Identity) -> Result<(), WsError> {
+        let Some((shop, visitor)) = &self.identity else { return Err(invalid("send hello first")) };
+        let too_long = identity.user_id.len() > MAX_USER_ID_LEN
+            || identity.user_hash.len() > MAX_USER_HASH_LEN
+            || identity.name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
+            || identity.email.as_ref().is_some_and(|e| !is_plausible_email(e));
+        if identity.user_id.trim().is_empty() || too_long {
+            return Err(invalid("identify needs a user_id, a user_hash, and a short name and a valid email if given"));
+        }
+        let signed = shop
+            .identity_secret
+            .as_deref()
+            .is_some_and(|secret| identity_is_signed(secret, &identity.user_id, &identity.user_hash));
+        let update = if signed {
+            let name = identity.name.as_deref().and_then(|n| normalize_message(n).ok());
+            IdentityUpdate::Verified { user_id: identity.user_id.clone(), name, email: identity.email.clone() }
+        } else {
+            tracing::info!(shop = %shop.id, "an identity with a wrong signature was ignored");
+            IdentityUpdate::Unverified
+        };
+        let state = conn.state.clone();
+        state.storage.set_visitor_identity(&visitor.id, update).await?;
+        if let Some(open) = state.storage.open_conversation_of(&visitor.id).await? {
+            let summary = state.storage.conversation_summary(&open.id).await?;
+            state.hub.publish_summary(&shop.id, summary);
+        }
+        Ok(())
+    }
+
+    async fn rate(
+        &mut self,
+        conn: &mut Connection,
+        client_id: &ClientId,
+        score: u8,
+        comment: Option<String>,
+    ) -> Result<(), WsError> {
+        if !(1..=5).contains(&score) {
+            return Err(invalid("a rating is from 1 to 5"));
+        }
+        let comment = match comment.as_deref().map(normalize_message) {
+            Some(Ok(text)) if text.chars().count() <= MAX_COMMENT_CHARS => Some(text),
+            Some(Ok(_)) => return Err(invalid("the comment is too long")),
+            Some(Err(_)) | None => None,
+        };
+        let conversation = self.current_conversation(conn).await?;
+        if conversation.status != ConversationStatus::Closed {
+            return Err(invalid("a conversation can be rated once it has ended"));
+        }
+        let event = NewEvent {
+            author: Author::Visitor,
+            client_id: Some(client_id.clone()),
+            body: EventBody::Rated { score, comment },
+        };
+        let appended = chat::post(&conn.state, &conversation, event).await?;
+        self.acknowledge(conn, client_id, &appended).await
+    }
+
+    async fn leave_message(
+        &mut self,
+        conn: &mut Connection,
+        client_id: &ClientId,
+        email: &str,
+        text: &str,
+    ) -> Result<(), WsError> {
+        if !is_plausible_email(email) {
+            return Err(invalid("that is not an email address"));
+        }
+        let text = MessageText::new(text).map_err(ChatError::from)?;
+        let body = EventBody::LeftMessage { email: email.trim().to_owned(), text: text.into_string() };
+        let appended = self.post_starting_if_needed(conn, client_id, body).await?;
+        self.acknowledge(conn, client_id, &appended).await
+    }
+
+    async fn email_transcript(
+        &mut self,
+        conn: &mut Connection,
+        client_id: &ClientId,
+        email: &str,
+    ) -> Result<(), WsError> {
+        if !is_plausible_email(email) {
+            return Err(invalid("that is not an email address"));
+        }
+        let conversation = self.current_conversation(conn).await?;
+        let body = EventBody::TranscriptRequested { email: email.trim().to_owned() };
+        let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
+        let appended = chat::post(&conn.state, &conversation, event).await?;
+        self.acknowledge(conn, client_id, &appended).await
+    }
+
+    /// The conversation this socket shows, as stored now (an agent may have ended it meanwhile).
+    async fn current_conversation(&self, conn: &Connection) -> Result<ConversationRecord, WsError> {
+        let Some(shown) = &self.conversation else {
+            return Err(WsError::rejected(ErrorCode::NotFound, "there is no conversation yet"));
+        };
+        conn.state
+            .storage
+            .conversation(&shown.id)
+            .await?
+            .ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "there is no conversation yet"))
+    }
+
+    async fn acknowledge(
+        &self,
+        conn: &mut Connection,
+        client_id: &ClientId,
+        appended: &Appended,
+    ) -> Result<(), WsError> {
+        let conversation_id = appended.event.conversation_id.clone();
+        conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id, seq: appended.event.seq }).await
     }
 }

@@ -133,9 +133,15 @@ pub fn add_agent(database: &Path, config: &Path, shop: &str, email: &str, passwo
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A WebSocket client, as the widget or the console would be.
+/// A WebSocket client, as the widget or the console would be. By default it passes over passing
+/// notices (queue position, presence, typing), which most tests do not look at.
 pub struct Client {
     socket: Socket,
+    pub skip_notices: bool,
+}
+
+fn is_notice(frame: &ServerFrame) -> bool {
+    matches!(frame, ServerFrame::Queue { .. } | ServerFrame::Presence { .. } | ServerFrame::Typing { .. })
 }
 
 /// How a connection ended, as the client saw it.
@@ -149,7 +155,7 @@ impl Client {
     pub async fn visitor(addr: SocketAddr) -> Client {
         let (socket, _) =
             tokio_tungstenite::connect_async(format!("ws://{addr}/v1/visitor")).await.expect("visitor socket opens");
-        Client { socket }
+        Client { socket, skip_notices: true }
     }
 
     /// Opens an agent socket with a session cookie; `Err` carries the HTTP status of a refusal.
@@ -159,7 +165,7 @@ impl Client {
             request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).expect("cookie header"));
         }
         match tokio_tungstenite::connect_async(request).await {
-            Ok((socket, _)) => Ok(Client { socket }),
+            Ok((socket, _)) => Ok(Client { socket, skip_notices: true }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
             Err(other) => panic!("agent socket failed unexpectedly: {other}"),
         }
@@ -192,7 +198,11 @@ impl Client {
             let next = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()?;
             match next {
                 Some(Ok(Message::Text(text))) => {
-                    return Some(ServerFrame::parse(text.as_str()).expect("relay sends valid frames"));
+                    let frame = ServerFrame::parse(text.as_str()).expect("relay sends valid frames");
+                    if self.skip_notices && is_notice(&frame) {
+                        continue;
+                    }
+                    return Some(frame);
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 other => panic!("expected a frame, got {other:?}"),
@@ -235,6 +245,31 @@ impl Client {
 
 impl Client {
     pub fn from_socket(socket: Socket) -> Client {
-        Client { socket }
+        Client { socket, skip_notices: true }
+    }
+}
+
+/// Waits (10 s at most) until `check` is true.
+pub async fn eventually<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "the condition did not become true within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (at most `limit`) until `check` gives a value.
+pub async fn eventually_some<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "nothing arrived within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -1,0 +1,82 @@
+//! Who answers and who waits: the queue of shoppers waiting for an agent, each told their place
+//! and an honest estimate, kept current as conversations start, are joined and end, and as
+//! agents come and go. (Assignment and capacity come with the agents' routing work.)
+
+use checkout_chat_protocol::{ServerFrame, ShopId};
+
+use crate::clock::now_ms;
+use crate::state::AppState;
+use crate::storage::StorageError;
+
+/// Waits from the last week count for estimates; fewer than `MIN_SAMPLES` of them give none.
+const HISTORY_MS: i64 = 7 * 24 * 3_600_000;
+const SAMPLES: usize = 20;
+const MIN_SAMPLES: usize = 3;
+
+/// Tells every waiting shopper of `shop` their place in the queue and the estimated wait.
+pub async fn announce_queue(state: &AppState, shop: &ShopId) -> Result<(), StorageError> {
+    let waiting = state.storage.waiting_conversations(shop).await?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let recent = state.storage.recent_waits(shop, now_ms() - HISTORY_MS, SAMPLES).await?;
+    let agents_online = state.hub.agents_online(shop);
+    for (index, entry) in waiting.into_iter().enumerate() {
+        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let frame = ServerFrame::Queue {
+            conversation_id: entry.conversation_id.clone(),
+            position,
+            estimated_wait_seconds: estimate_wait_seconds(&recent, position, agents_online),
+        };
+        state.hub.publish_notice(&entry.conversation_id, frame, true);
+    }
+    Ok(())
+}
+
+/// Announces the queue and logs (rather than fails) when storage cannot say: the queue is a
+/// courtesy, never a reason to refuse what caused the change.
+pub async fn announce_queue_quietly(state: &AppState, shop: &ShopId) {
+    if let Err(error) = announce_queue(state, shop).await {
+        tracing::warn!(%error, %shop, "could not update the queue");
+    }
+}
+
+/// The wait for the shopper at `position` (1 = next): the median of recent waits for each round
+/// of shoppers ahead, as `agents_online` agents take one shopper each. `None` without agents or
+/// without enough history: an estimate that cannot be honest is not given.
+pub fn estimate_wait_seconds(recent_waits_ms: &[i64], position: u32, agents_online: u32) -> Option<u32> {
+    if agents_online == 0 || recent_waits_ms.len() < MIN_SAMPLES || position == 0 {
+        return None;
+    }
+    let mut waits: Vec<i64> = recent_waits_ms.iter().map(|w| (*w).max(0)).collect();
+    waits.sort_unstable();
+    let median_ms = waits[waits.len() / 2];
+    let rounds = i64::from(position.div_ceil(agents_online));
+    u32::try_from(median_ms.saturating_mul(rounds) / 1000).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_estimate_without_agents_or_history() {
+        assert_eq!(estimate_wait_seconds(&[60_000, 60_000, 60_000], 1, 0), None);
+        assert_eq!(estimate_wait_seconds(&[60_000, 60_000], 1, 1), None);
+        assert_eq!(estimate_wait_seconds(&[], 1, 3), None);
+    }
+
+    #[test]
+    fn the_median_ignores_one_very_long_wait() {
+        assert_eq!(estimate_wait_seconds(&[30_000, 40_000, 3_600_000], 1, 1), Some(40));
+    }
+
+    #[test]
+    fn shoppers_further_back_wait_a_round_per_group_of_agents() {
+        let waits = [60_000, 60_000, 60_000, 60_000];
+        assert_eq!(estimate_wait_seconds(&waits, 1, 2), Some(60));
+        assert_eq!(estimate_wait_seconds(&waits, 2, 2), Some(60));
+        assert_eq!(estimate_wait_seconds(&waits, 3, 2), Some(120));
+        assert_eq!(estimate_wait_seconds(&waits, 5, 1), Some(300));
+    }
+}

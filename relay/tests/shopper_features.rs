@@ -1,0 +1,342 @@
+//! What the widget offers beyond plain messages, checked on the relay's side with real clients:
+//! masking, identity, typing, presence, the queue, ending and rating, leaving a message, and
+//! transcripts emailed through a real SMTP conversation with a sink started by the test.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use checkout_chat_protocol::{ConversationStatus, ErrorCode, EventBody, IdentityStatus, ServerFrame};
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use support::{Client, Relay};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const DEMO_SECRET: &str = "demo-identity-secret";
+
+/// A visitor after `hello` (with an optional identity): the client and its token.
+async fn visitor(relay: &Relay, identity: Option<serde_json::Value>) -> (Client, String) {
+    let mut client = Client::visitor(relay.addr).await;
+    client.send_json(json!({"type": "hello", "shop": "demo", "identity": identity})).await;
+    match client.recv().await {
+        ServerFrame::Welcome { token, .. } => (client, token.to_string()),
+        other => panic!("expected welcome, got {other:?}"),
+    }
+}
+
+/// Sends a frame with a client id and waits for its ack; returns (conversation, seq).
+async fn acked(client: &mut Client, frame: serde_json::Value) -> (String, u64) {
+    client.send_json(frame).await;
+    loop {
+        match client.recv().await {
+            ServerFrame::Ack { conversation_id, seq, .. } => return (conversation_id.to_string(), seq),
+            ServerFrame::Error { message, .. } => panic!("refused: {message}"),
+            _ => {}
+        }
+    }
+}
+
+async fn say(client: &mut Client, id: &str, text: &str) -> (String, u64) {
+    acked(client, json!({"type": "send", "client_id": id, "text": text})).await
+}
+
+async fn next_error(client: &mut Client) -> (ErrorCode, String) {
+    loop {
+        if let ServerFrame::Error { code, message, .. } = client.recv().await {
+            return (code, message);
+        }
+    }
+}
+
+fn sign(user_id: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(DEMO_SECRET.as_bytes()).unwrap();
+    mac.update(user_id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The demo agent's inbox row for `conversation`, as a fresh agent connection sees it.
+async fn inbox_row(relay: &Relay, conversation: &str) -> checkout_chat_protocol::ConversationSummary {
+    let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.unwrap();
+    let mut agent = Client::agent(relay.addr, &cookie).await.unwrap();
+    let ServerFrame::AgentWelcome { conversations, .. } = agent.recv().await else { panic!("expected welcome") };
+    conversations.into_iter().find(|c| c.id.as_str() == conversation).expect("the conversation is in the inbox")
+}
+
+#[tokio::test]
+async fn the_relay_masks_card_numbers_a_client_did_not_mask() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut shopper, _) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut shopper, "c1", "my card 4242 4242 4242 4242 exp 12/30").await;
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "open", "conversation_id": conversation})).await;
+    let frames = agent.recv_until(|f| matches!(f, ServerFrame::Synced { .. })).await;
+    let stored = frames.iter().find_map(|f| match f {
+        ServerFrame::Event { event } => match &event.body {
+            EventBody::Message { text } => Some(text.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(stored.as_deref(), Some("my card **** **** **** 4242 exp 12/30"));
+}
+
+#[tokio::test]
+async fn an_identity_is_believed_only_with_the_shops_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let signed =
+        json!({"user_id": "cust-17", "name": "Sara Ahmadi", "email": "sara@example.com", "user_hash": sign("cust-17")});
+    let (mut trusted, _) = visitor(&relay, Some(signed)).await;
+    let (trusted_conversation, _) = say(&mut trusted, "m", "hello").await;
+    let forged = json!({"user_id": "cust-17", "name": "Sara Ahmadi", "user_hash": sign("cust-18")});
+    let (mut impostor, _) = visitor(&relay, Some(forged)).await;
+    let (impostor_conversation, _) = say(&mut impostor, "m", "hello").await;
+
+    let row = inbox_row(&relay, &trusted_conversation).await;
+    assert_eq!((row.identity, row.visitor_name.as_str()), (IdentityStatus::Verified, "Sara Ahmadi"));
+    let row = inbox_row(&relay, &impostor_conversation).await;
+    assert_eq!(row.identity, IdentityStatus::Unverified);
+    assert!(row.visitor_name.starts_with("Visitor "), "a forged name is not shown: {}", row.visitor_name);
+
+    // `identify` after hello works the same way.
+    impostor
+        .send_json(json!({"type": "identify", "user_id": "cust-18", "name": "Real Name", "user_hash": sign("cust-18")}))
+        .await;
+    support::eventually(|| async {
+        inbox_row(&relay, &impostor_conversation).await.identity == IdentityStatus::Verified
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn typing_reaches_the_other_side_and_is_never_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut shopper, token) = visitor(&relay, None).await;
+    let (conversation, seq) = say(&mut shopper, "m", "hi").await;
+    let mut agent = relay.demo_agent().await;
+    agent.skip_notices = false;
+    agent.send_json(json!({"type": "open", "conversation_id": conversation})).await;
+    agent.recv_until(|f| matches!(f, ServerFrame::Synced { .. })).await;
+    shopper.send_json(json!({"type": "typing", "typing": true})).await;
+    let frames = agent.recv_until(|f| matches!(f, ServerFrame::Typing { .. })).await;
+    assert!(matches!(frames.last(), Some(ServerFrame::Typing { typing: true, .. })));
+
+    shopper.skip_notices = false;
+    agent.send_json(json!({"type": "typing", "conversation_id": conversation, "typing": true})).await;
+    // (The shopper's own typing notice comes back to it too; clients ignore their own.)
+    let frames = shopper
+        .recv_until(|f| matches!(f, ServerFrame::Typing { author: checkout_chat_protocol::Author::Agent(_), .. }))
+        .await;
+    let Some(ServerFrame::Typing { author, .. }) = frames.last() else { unreachable!() };
+    assert!(matches!(author, checkout_chat_protocol::Author::Agent(a) if a.name == "Anna de Vries"));
+
+    // Nothing of it is in the log.
+    let mut reloaded = Client::visitor(relay.addr).await;
+    reloaded.send_json(json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation})).await;
+    let frames = reloaded.recv_until(|f| matches!(f, ServerFrame::Synced { .. })).await;
+    assert!(matches!(frames.last(), Some(ServerFrame::Synced { last_seq, .. }) if *last_seq == seq));
+}
+
+#[tokio::test]
+async fn shoppers_learn_whether_an_agent_is_online() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.skip_notices = false;
+    shopper.send_json(json!({"type": "hello", "shop": "demo"})).await;
+    assert!(matches!(shopper.recv().await, ServerFrame::Welcome { agents_online: 0, .. }));
+    let agent = relay.demo_agent().await;
+    assert_eq!(shopper.recv().await, ServerFrame::Presence { agents_online: 1 });
+    agent.close().await;
+    assert_eq!(shopper.recv().await, ServerFrame::Presence { agents_online: 0 });
+}
+
+#[tokio::test]
+async fn waiting_shoppers_are_told_their_place_in_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let mut shoppers = Vec::new();
+    for i in 0..3 {
+        let (mut shopper, _) = visitor(&relay, None).await;
+        shopper.skip_notices = false;
+        let (conversation, _) = say(&mut shopper, "first", &format!("shopper {i}")).await;
+        shoppers.push((shopper, conversation));
+    }
+    async fn position(client: &mut Client) -> u32 {
+        loop {
+            if let ServerFrame::Queue { position, .. } = client.recv().await {
+                return position;
+            }
+        }
+    }
+    // The third shopper is third in line (earlier announcements are drained on the way).
+    let mut last = 0;
+    while last != 3 {
+        last = position(&mut shoppers[2].0).await;
+    }
+    // An agent takes the first shopper: the others move up.
+    let mut agent = relay.demo_agent().await;
+    let first_conversation = shoppers[0].1.clone();
+    agent
+        .send_json(json!({"type": "send", "conversation_id": first_conversation, "client_id": "a", "text": "Hi!"}))
+        .await;
+    while last != 2 {
+        last = position(&mut shoppers[2].0).await;
+    }
+    while position(&mut shoppers[1].0).await != 1 {}
+}
+
+#[tokio::test]
+async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut shopper, _) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut shopper, "q", "question").await;
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "a", "text": "answer"})).await;
+    // Rating before the end is refused.
+    shopper.send_json(json!({"type": "rate", "client_id": "r0", "score": 5})).await;
+    assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
+
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    loop {
+        if let ServerFrame::Event { event } = shopper.recv().await
+            && event.body == EventBody::Closed
+        {
+            break;
+        }
+    }
+    // Messages into the ended conversation are refused for the agent...
+    agent.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "late", "text": "x"})).await;
+    assert_eq!(next_error(&mut agent).await.0, ErrorCode::ConversationClosed);
+
+    let (rated_in, _) =
+        acked(&mut shopper, json!({"type": "rate", "client_id": "r1", "score": 4, "comment": "quick and kind"})).await;
+    assert_eq!(rated_in, conversation);
+    shopper.send_json(json!({"type": "rate", "client_id": "r2", "score": 1})).await;
+    assert!(next_error(&mut shopper).await.1.contains("already rated"));
+    shopper.send_json(json!({"type": "rate", "client_id": "r3", "score": 9})).await;
+    assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
+
+    // ...while the shopper's next message starts a new, waiting conversation.
+    let (next, seq) = say(&mut shopper, "again", "one more question").await;
+    assert_ne!(next, conversation);
+    assert_eq!(seq, 1);
+    assert_eq!(inbox_row(&relay, &next).await.status, ConversationStatus::Waiting);
+}
+
+#[tokio::test]
+async fn with_nobody_online_a_shopper_leaves_a_message_agents_find() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut shopper, _) = visitor(&relay, None).await;
+    shopper.send_json(json!({"type": "leave_message", "client_id": "l", "email": "not an email", "text": "x"})).await;
+    assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
+    let (conversation, _) = acked(
+        &mut shopper,
+        json!({"type": "leave_message", "client_id": "l2", "email": "jan@example.com", "text": "Do you ship to Norway?"}),
+    )
+    .await;
+    let row = inbox_row(&relay, &conversation).await;
+    assert_eq!(row.contact_email.as_deref(), Some("jan@example.com"));
+    assert_eq!(row.last_message.as_deref(), Some("Do you ship to Norway?"));
+}
+
+/// A minimal SMTP server on loopback that keeps every message it is given.
+struct SmtpSink {
+    port: u16,
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    async fn start(port: u16) -> SmtpSink {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the SMTP sink");
+        let port = listener.local_addr().unwrap().port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&messages);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = Arc::clone(&kept);
+                tokio::spawn(async move {
+                    let _ = smtp_session(stream, kept).await;
+                });
+            }
+        });
+        SmtpSink { port, messages }
+    }
+}
+
+async fn smtp_session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+    let (reader, mut writer) = stream.into_split();
+    let mut lines = BufReader::new(reader).lines();
+    writer.write_all(b"220 sink ready\r\n").await?;
+    while let Some(line) = lines.next_line().await? {
+        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" | "HELO" => b"250 sink\r\n",
+            "DATA" => {
+                writer.write_all(b"354 end with a dot\r\n").await?;
+                let mut message = String::new();
+                while let Some(data) = lines.next_line().await? {
+                    if data == "." {
+                        break;
+                    }
+                    message.push_str(&data);
+                    message.push('\n');
+                }
+                kept.lock().unwrap().push(message);
+                b"250 kept\r\n"
+            }
+            "QUIT" => {
+                writer.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            }
+            _ => b"250 ok\r\n",
+        };
+        writer.write_all(reply).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_requested_transcript_is_emailed_when_the_chat_ends_even_if_smtp_was_down() {
+    let dir = tempfile::tempdir().unwrap();
+    // Reserve a port for the sink, and keep it closed for now: the mail server is "down".
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = dir.path().join("relay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"Shop <support@shop.example>\"\n\n\
+             [[shops]]\nid = \"demo\"\nname = \"Nordhavn Coffee\"\n"
+        ),
+    )
+    .unwrap();
+    let relay = Relay::start_with(&dir.path().join("chat.db"), &["--config", config.to_str().unwrap()]);
+    let (mut shopper, _) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut shopper, "q", "Where is order NH-204118?").await;
+    acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
+    let mut agent = relay.demo_agent().await;
+    agent
+        .send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "a", "text": "It left today."}))
+        .await;
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+
+    // The first delivery fails (nothing listens); the outbox keeps it and retries.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sink = SmtpSink::start(port).await;
+    assert_eq!(sink.port, port);
+    let message = support::eventually_some(Duration::from_secs(30), || {
+        let messages = sink.messages.lock().unwrap();
+        messages.first().cloned()
+    })
+    .await;
+    assert!(message.contains("To: sara@example.com"), "{message}");
+    assert!(message.contains("Where is order NH-204118?") && message.contains("It left today."), "{message}");
+    assert!(message.contains("Nordhavn Coffee"), "{message}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages.lock().unwrap().len(), 1, "delivered once");
+}
