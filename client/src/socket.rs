@@ -59,6 +59,8 @@ pub enum AfterRefusal {
 
 /// The application's side of the conversation on the socket.
 pub trait Link: Copy + 'static {
+    /// Reads a frame from the relay (`None` for frames to skip).
+    fn decode(&self, text: &str) -> Option<ServerFrame>;
     /// The first frame on every new connection (`hello`; for agents, nothing).
     fn opening(&self) -> Option<String>;
     /// Frames to send right after the relay's welcome (re-opening conversations, ...).
@@ -139,7 +141,7 @@ async fn session<L: Link>(socket: WebSocket, link: L, commands: &mut mpsc::Unbou
             message = incoming.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     // A frame this version does not know is skipped, not fatal: the relay may be newer.
-                    let Ok(frame) = ServerFrame::parse(&text) else { continue };
+                    let Some(frame) = link.decode(&text) else { continue };
                     let welcome = matches!(frame, ServerFrame::Welcome { .. } | ServerFrame::AgentWelcome { .. });
                     match &frame {
                         ServerFrame::Pong => awaiting_pong = false,

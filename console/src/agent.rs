@@ -10,7 +10,8 @@ use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_protocol::api::SessionInfo;
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
-use checkout_chat_protocol::{AgentFrame, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame};
+use checkout_chat_protocol::limits::TYPING_THROTTLE_MS;
+use checkout_chat_protocol::{AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame};
 use futures::channel::mpsc;
 use leptos::prelude::*;
 
@@ -23,7 +24,11 @@ pub struct AgentService {
     pub inbox: RwSignal<Vec<ConversationSummary>>,
     pub timelines: RwSignal<HashMap<ConversationId, Timeline>>,
     pub selected: RwSignal<Option<ConversationId>>,
+    /// Conversations whose shopper is typing right now.
+    pub shopper_typing: RwSignal<HashSet<ConversationId>>,
     commands: StoredValue<Option<mpsc::UnboundedSender<Command>>, LocalStorage>,
+    /// When this agent last said "typing" per conversation (to send it at most every few seconds).
+    typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
 }
 
 impl AgentService {
@@ -34,7 +39,9 @@ impl AgentService {
             inbox: RwSignal::new(Vec::new()),
             timelines: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
+            shopper_typing: RwSignal::new(HashSet::new()),
             commands: StoredValue::new_local(None),
+            typing_sent_at: StoredValue::new_local(HashMap::new()),
         }
     }
 
@@ -70,8 +77,31 @@ impl AgentService {
         }
     }
 
+    /// Tells the shopper the agent is typing, at most every few seconds while they type.
+    pub fn typing(&self, conversation: &ConversationId) {
+        let now = js_sys::Date::now();
+        let due = self.typing_sent_at.with_value(|sent| {
+            sent.get(conversation).is_none_or(|at| now - at > f64::from(TYPING_THROTTLE_MS))
+        });
+        if due {
+            self.typing_sent_at.update_value(|sent| {
+                sent.insert(conversation.clone(), now);
+            });
+            let frame = AgentFrame::Typing { conversation_id: conversation.clone(), typing: true };
+            self.command(Command::Frame(encode(&frame)));
+        }
+    }
+
+    /// Ends the conversation; the shopper is asked for a rating.
+    pub fn close_conversation(&self, conversation: &ConversationId) {
+        self.command(Command::Frame(encode(&AgentFrame::Close { conversation_id: conversation.clone() })));
+    }
+
     pub fn send(&self, conversation: &ConversationId, text: &str) -> bool {
         let Ok(text) = normalize_message(text) else { return false };
+        self.typing_sent_at.update_value(|sent| {
+            sent.remove(conversation);
+        });
         self.timelines.update(|t| {
             if let Some(timeline) = t.get_mut(conversation) {
                 timeline.queue(new_client_id(), text, now_ms());
@@ -118,6 +148,10 @@ impl AgentService {
 }
 
 impl Link for AgentService {
+    fn decode(&self, text: &str) -> Option<ServerFrame> {
+        ServerFrame::parse(text).ok()
+    }
+
     fn opening(&self) -> Option<String> {
         None
     }
@@ -136,7 +170,21 @@ impl Link for AgentService {
         match frame {
             ServerFrame::AgentWelcome { conversations, .. } => self.inbox.set(conversations),
             ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
+            ServerFrame::Typing { conversation_id, author: Author::Visitor, typing } => {
+                self.shopper_typing.update(|set| {
+                    if typing {
+                        set.insert(conversation_id);
+                    } else {
+                        set.remove(&conversation_id);
+                    }
+                });
+            }
             ServerFrame::Event { event } => {
+                if event.author == Author::Visitor {
+                    self.shopper_typing.update(|set| {
+                        set.remove(&event.conversation_id);
+                    });
+                }
                 self.timelines.update(|t| {
                     if let Some(timeline) = t.get_mut(&event.conversation_id) {
                         timeline.apply(event);

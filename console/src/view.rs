@@ -3,8 +3,8 @@
 
 use checkout_chat_client::socket::Status;
 use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
-use checkout_chat_protocol::timeline::{Line, LineKind, Pending, PendingState};
-use checkout_chat_protocol::{Author, ConversationId, ConversationStatus, ConversationSummary};
+use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
+use checkout_chat_protocol::{Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -147,6 +147,7 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
     let since = summary.created_at_ms;
     let label = match (&summary.status, &summary.assigned_agent) {
         (ConversationStatus::Waiting, _) => "Waiting".to_owned(),
+        (ConversationStatus::Closed, _) => "Ended".to_owned(),
         (_, Some(agent)) => agent.name.clone(),
         _ => "Open".to_owned(),
     };
@@ -197,6 +198,21 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).map(|t| t.pending.clone()).unwrap_or_default())
     };
+    let summary = move || {
+        let id = conversation.get_value();
+        service.inbox.with(|i| i.iter().find(|c| c.id == id).cloned())
+    };
+    let identity = move || match summary().map(|s| s.identity) {
+        Some(IdentityStatus::Verified) => ("badge badge-verified", "Verified customer"),
+        Some(IdentityStatus::Unverified) => ("badge badge-unverified", "Unverified"),
+        _ => ("badge", "Anonymous"),
+    };
+    let contact = move || summary().and_then(|s| s.contact_email).map(|email| format!("Email: {email}"));
+    let closed = move || {
+        let id = conversation.get_value();
+        service.timelines.with(|t| t.get(&id).is_some_and(|t| t.closed))
+    };
+    let typing = move || service.shopper_typing.with(|set| set.contains(&conversation.get_value()));
     Effect::new(move |_| {
         service.timelines.track();
         if let Some(list) = list.get() {
@@ -220,7 +236,20 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
     };
     view! {
         <section class="thread" aria-label=title>
-            <header class="thread-header"><h2>{title}</h2></header>
+            <header class="thread-header">
+                <div>
+                    <h2>{title}</h2>
+                    <p class="thread-meta">
+                        <span class=move || identity().0>{move || identity().1}</span>
+                        {move || contact().map(|c| view! { <span class="contact">{c}</span> })}
+                    </p>
+                </div>
+                <Show when=move || !closed()>
+                    <button class="ghost end-chat" type="button" on:click=move |_| service.close_conversation(&conversation.get_value())>
+                        "End chat"
+                    </button>
+                </Show>
+            </header>
             <ol class="messages" node_ref=list aria-live="polite">
                 <For each=lines key=|line| line.seq let:line>
                     <LineView line me=me.clone() />
@@ -229,9 +258,12 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                     <PendingView pending conversation=conversation.get_value() service />
                 </For>
             </ol>
+            <p class="typing" aria-live="polite">{move || typing().then_some("The shopper is typing…")}</p>
             <form class="composer" on:submit=on_submit>
                 <textarea class="reply" rows="2" aria-label="Reply" placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
-                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) on:keydown=on_keydown></textarea>
+                    prop:value=move || draft.get() disabled=closed
+                    on:input=move |ev| { draft.set(event_target_value(&ev)); service.typing(&conversation.get_value()); }
+                    on:keydown=on_keydown></textarea>
                 <button class="primary" type="submit" disabled=move || draft.with(|d| d.trim().is_empty())>"Send"</button>
             </form>
         </section>
@@ -246,11 +278,27 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
         Author::Agent(agent) => (agent.name.clone(), Some(&agent.id) == me.as_ref()),
         Author::System => ("System".to_owned(), false),
     };
-    match line.kind {
-        LineKind::Joined => view! { <li class="notice">{format!("{who} joined the conversation")}</li> }.into_any(),
-        LineKind::Message(text) => view! {
+    let notice = |text: String| view! { <li class="notice">{text}</li> }.into_any();
+    match line.body {
+        EventBody::Joined => notice(format!("{who} joined the conversation")),
+        EventBody::Closed => notice(format!("{who} ended the conversation")),
+        EventBody::TranscriptRequested { email } => notice(format!("The shopper asked for the transcript at {email}")),
+        EventBody::Rated { score, comment } => {
+            let stars = format!("{}{}", "★".repeat(usize::from(score.min(5))), "☆".repeat(usize::from(5 - score.min(5))));
+            let comment = comment.map(|c| format!(" “{c}”")).unwrap_or_default();
+            view! { <li class="notice rating" dir="auto">{format!("Rated {stars} ({score}/5){comment}")}</li> }.into_any()
+        }
+        EventBody::Message { text } => view! {
             <li class="message" class:mine=mine>
                 <span class="author">{who}</span>
+                <div class="bubble" dir="auto">{text}</div>
+                <span class="meta">{time}</span>
+            </li>
+        }
+        .into_any(),
+        EventBody::LeftMessage { email, text } => view! {
+            <li class="message">
+                <span class="author">{format!("{who} left a message – reply to {email}")}</span>
                 <div class="bubble" dir="auto">{text}</div>
                 <span class="meta">{time}</span>
             </li>

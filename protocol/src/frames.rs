@@ -208,6 +208,39 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::BadFrame,
+        ErrorCode::HelloExpected,
+        ErrorCode::UnknownShop,
+        ErrorCode::OriginNotAllowed,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::ConversationClosed,
+        ErrorCode::InvalidText,
+        ErrorCode::RateLimited,
+        ErrorCode::Unavailable,
+    ];
+
+    /// The name on the wire (as serde writes it), for clients that read frames without serde.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::HelloExpected => "hello_expected",
+            ErrorCode::UnknownShop => "unknown_shop",
+            ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::ConversationClosed => "conversation_closed",
+            ErrorCode::InvalidText => "invalid_text",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
     /// Whether sending the same frame again later can succeed (a client retries these by itself).
     pub fn is_transient(self) -> bool {
         matches!(self, ErrorCode::RateLimited | ErrorCode::Unavailable)
@@ -399,6 +432,15 @@ mod tests {
         assert_eq!(hello.last_seq, 4);
         let ack = ServerFrame::Ack { client_id: ClientId::new("m").unwrap(), conversation_id: cid("c"), seq: 9 };
         assert_eq!(ack.to_json(), r#"{"type":"ack","client_id":"m","conversation_id":"c","seq":9}"#);
+    }
+
+    #[test]
+    fn error_code_names_match_the_wire() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+            assert_eq!(ErrorCode::from_name(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::from_name("nope"), None);
     }
 
     #[test]

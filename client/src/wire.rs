@@ -1,0 +1,185 @@
+//! The visitor's side of the wire without serde: frames are parsed with the browser's own
+//! `JSON.parse` and read field by field, and written with `JSON.stringify`.
+//!
+//! Why by hand: serde's generated (de)serialisers for these enums, with serde_json, cost the
+//! widget about 30 KB of its 120 KB gzipped budget. The protocol's serde types stay the one
+//! definition; `tests/wire.rs` checks in a real browser that this codec reads exactly what serde
+//! writes and writes exactly what serde reads. The console, which has no such budget, uses serde.
+
+use checkout_chat_protocol::{
+    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, ServerFrame, VisitorFrame,
+    VisitorToken,
+};
+use js_sys::{JSON, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+/// Reads a frame meant for a visitor; `None` for anything else (unknown or malformed frames are
+/// skipped by the caller, so a newer relay does not break an older widget).
+pub fn decode_for_visitor(text: &str) -> Option<ServerFrame> {
+    let frame = JSON::parse(text).ok()?;
+    let conversation = || id::<ConversationId>(&frame, "conversation_id");
+    Some(match string(&frame, "type")?.as_str() {
+        "welcome" => ServerFrame::Welcome {
+            token: VisitorToken::new(string(&frame, "token")?).ok()?,
+            visitor_id: id(&frame, "visitor_id")?,
+            shop_name: string(&frame, "shop_name")?,
+            agents_online: number(&frame, "agents_online").unwrap_or(0),
+            conversation_id: conversation(),
+        },
+        "event" => ServerFrame::Event { event: event(&field(&frame, "event")?)? },
+        "synced" => ServerFrame::Synced { conversation_id: conversation()?, last_seq: number(&frame, "last_seq")? },
+        "ack" => ServerFrame::Ack {
+            client_id: id(&frame, "client_id")?,
+            conversation_id: conversation()?,
+            seq: number(&frame, "seq")?,
+        },
+        "error" => ServerFrame::Error {
+            code: ErrorCode::from_name(&string(&frame, "code")?)?,
+            message: string(&frame, "message").unwrap_or_default(),
+            client_id: id(&frame, "client_id"),
+        },
+        "typing" => ServerFrame::Typing {
+            conversation_id: conversation()?,
+            author: author(&field(&frame, "author")?)?,
+            typing: field(&frame, "typing")?.as_bool()?,
+        },
+        "presence" => ServerFrame::Presence { agents_online: number(&frame, "agents_online")? },
+        "queue" => ServerFrame::Queue {
+            conversation_id: conversation()?,
+            position: number(&frame, "position")?,
+            estimated_wait_seconds: number(&frame, "estimated_wait_seconds"),
+        },
+        "pong" => ServerFrame::Pong,
+        _ => return None,
+    })
+}
+
+fn event(value: &JsValue) -> Option<Event> {
+    let body = field(value, "body")?;
+    let body = match string(&body, "kind")?.as_str() {
+        "message" => EventBody::Message { text: string(&body, "text")? },
+        "joined" => EventBody::Joined,
+        "closed" => EventBody::Closed,
+        "rated" => EventBody::Rated { score: number(&body, "score")?, comment: string(&body, "comment") },
+        "left_message" => EventBody::LeftMessage { email: string(&body, "email")?, text: string(&body, "text")? },
+        "transcript_requested" => EventBody::TranscriptRequested { email: string(&body, "email")? },
+        _ => return None,
+    };
+    Some(Event {
+        conversation_id: id(value, "conversation_id")?,
+        seq: number(value, "seq")?,
+        at_ms: number(value, "at_ms")?,
+        author: author(&field(value, "author")?)?,
+        client_id: id(value, "client_id"),
+        body,
+    })
+}
+
+fn author(value: &JsValue) -> Option<Author> {
+    Some(match string(value, "role")?.as_str() {
+        "visitor" => Author::Visitor,
+        "agent" => Author::Agent(AgentProfile { id: id(value, "id")?, name: string(value, "name")? }),
+        "system" => Author::System,
+        _ => return None,
+    })
+}
+
+fn field(value: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(value, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn string(value: &JsValue, name: &str) -> Option<String> {
+    field(value, name)?.as_string()
+}
+
+fn id<T: TryFrom<String>>(value: &JsValue, name: &str) -> Option<T> {
+    T::try_from(string(value, name)?).ok()
+}
+
+/// A whole number that fits `T` (JSON numbers arrive as f64; anything else is refused).
+fn number<T: TryFrom<i64>>(value: &JsValue, name: &str) -> Option<T> {
+    let float = field(value, name)?.as_f64()?;
+    let safe = 9_007_199_254_740_991.0; // 2^53 - 1: beyond it an f64 is not an exact integer
+    if float.fract() != 0.0 || float.abs() > safe {
+        return None;
+    }
+    T::try_from(float as i64).ok()
+}
+
+/// Writes a visitor frame as serde would.
+pub fn encode_visitor(frame: &VisitorFrame) -> String {
+    let object = Object::new();
+    let set = |name: &str, value: JsValue| {
+        let _ = Reflect::set(&object, &JsValue::from_str(name), &value);
+    };
+    let text = |value: &str| JsValue::from_str(value);
+    match frame {
+        VisitorFrame::Hello(hello) => {
+            set("type", text("hello"));
+            set("shop", text(hello.shop.as_str()));
+            if let Some(token) = &hello.token {
+                set("token", text(token.as_str()));
+            }
+            if let Some(conversation) = &hello.conversation_id {
+                set("conversation_id", text(conversation.as_str()));
+            }
+            set("last_seq", JsValue::from_f64(hello.last_seq as f64));
+            if let Some(identity) = &hello.identity {
+                let inner = Object::new();
+                let put = |name: &str, value: &str| {
+                    let _ = Reflect::set(&inner, &JsValue::from_str(name), &JsValue::from_str(value));
+                };
+                put("user_id", &identity.user_id);
+                if let Some(name) = &identity.name {
+                    put("name", name);
+                }
+                if let Some(email) = &identity.email {
+                    put("email", email);
+                }
+                put("user_hash", &identity.user_hash);
+                set("identity", inner.into());
+            }
+        }
+        VisitorFrame::Send { client_id, text: message } => {
+            set("type", text("send"));
+            set("client_id", text(client_id.as_str()));
+            set("text", text(message));
+        }
+        VisitorFrame::Typing { typing } => {
+            set("type", text("typing"));
+            set("typing", JsValue::from_bool(*typing));
+        }
+        VisitorFrame::Identify(identity) => {
+            set("type", text("identify"));
+            set("user_id", text(&identity.user_id));
+            if let Some(name) = &identity.name {
+                set("name", text(name));
+            }
+            if let Some(email) = &identity.email {
+                set("email", text(email));
+            }
+            set("user_hash", text(&identity.user_hash));
+        }
+        VisitorFrame::Rate { client_id, score, comment } => {
+            set("type", text("rate"));
+            set("client_id", text(client_id.as_str()));
+            set("score", JsValue::from_f64(f64::from(*score)));
+            if let Some(comment) = comment {
+                set("comment", text(comment));
+            }
+        }
+        VisitorFrame::LeaveMessage { client_id, email, text: message } => {
+            set("type", text("leave_message"));
+            set("client_id", text(client_id.as_str()));
+            set("email", text(email));
+            set("text", text(message));
+        }
+        VisitorFrame::EmailTranscript { client_id, email } => {
+            set("type", text("email_transcript"));
+            set("client_id", text(client_id.as_str()));
+            set("email", text(email));
+        }
+        VisitorFrame::Ping => set("type", text("ping")),
+    }
+    JSON::stringify(&object).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
