@@ -115,10 +115,12 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
         let mut rows = service.inbox.get();
         // Waiting shoppers first, longest waiting at the top; then the rest by last activity.
         rows.sort_by_key(|c| {
-            (
-                c.status != ConversationStatus::Waiting,
-                if c.status == ConversationStatus::Waiting { c.created_at_ms } else { -c.updated_at_ms },
-            )
+            let rank = match c.status {
+                ConversationStatus::Waiting => 0,
+                ConversationStatus::Active => 1,
+                ConversationStatus::Closed => 2,
+            };
+            (rank, if c.status == ConversationStatus::Waiting { c.created_at_ms } else { -c.updated_at_ms })
         });
         rows
     };
