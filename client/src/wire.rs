@@ -7,8 +7,7 @@
 //! writes and writes exactly what serde reads. The console, which has no such budget, uses serde.
 
 use checkout_chat_protocol::{
-    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, ServerFrame, VisitorFrame,
-    VisitorToken,
+    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, ServerFrame, VisitorFrame, VisitorToken,
 };
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;

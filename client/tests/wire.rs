@@ -66,7 +66,11 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
     ];
     let mut errors: Vec<ServerFrame> = ErrorCode::ALL
         .into_iter()
-        .map(|code| ServerFrame::Error { code, message: format!("{code:?}"), client_id: Some(ClientId::new("x").unwrap()) })
+        .map(|code| ServerFrame::Error {
+            code,
+            message: format!("{code:?}"),
+            client_id: Some(ClientId::new("x").unwrap()),
+        })
         .collect();
     errors.push(ServerFrame::error(ErrorCode::BadFrame, "no client id"));
     for frame in frames.into_iter().chain(errors) {
@@ -137,7 +141,11 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
         VisitorFrame::Identify(Identity { user_id: "u".into(), name: None, email: None, user_hash: "h".into() }),
         VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 4, comment: Some("ok".into()) },
         VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 2, comment: None },
-        VisitorFrame::LeaveMessage { client_id: ClientId::new("l").unwrap(), email: "a@b.example".into(), text: "t".into() },
+        VisitorFrame::LeaveMessage {
+            client_id: ClientId::new("l").unwrap(),
+            email: "a@b.example".into(),
+            text: "t".into(),
+        },
         VisitorFrame::EmailTranscript { client_id: ClientId::new("e").unwrap(), email: "a@b.example".into() },
         VisitorFrame::Ping,
     ];

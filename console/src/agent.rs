@@ -8,10 +8,12 @@ use std::collections::{HashMap, HashSet};
 use checkout_chat_client::socket::{self, AfterRefusal, Command, Link, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_protocol::api::SessionInfo;
+use checkout_chat_protocol::limits::TYPING_THROTTLE_MS;
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
-use checkout_chat_protocol::limits::TYPING_THROTTLE_MS;
-use checkout_chat_protocol::{AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame};
+use checkout_chat_protocol::{
+    AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame,
+};
 use futures::channel::mpsc;
 use leptos::prelude::*;
 
@@ -80,9 +82,9 @@ impl AgentService {
     /// Tells the shopper the agent is typing, at most every few seconds while they type.
     pub fn typing(&self, conversation: &ConversationId) {
         let now = js_sys::Date::now();
-        let due = self.typing_sent_at.with_value(|sent| {
-            sent.get(conversation).is_none_or(|at| now - at > f64::from(TYPING_THROTTLE_MS))
-        });
+        let due = self
+            .typing_sent_at
+            .with_value(|sent| sent.get(conversation).is_none_or(|at| now - at > f64::from(TYPING_THROTTLE_MS)));
         if due {
             self.typing_sent_at.update_value(|sent| {
                 sent.insert(conversation.clone(), now);

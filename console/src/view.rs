@@ -4,7 +4,9 @@
 use checkout_chat_client::socket::Status;
 use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
 use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
-use checkout_chat_protocol::{Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus};
+use checkout_chat_protocol::{
+    Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus,
+};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -286,9 +288,11 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
         EventBody::Closed => notice(format!("{who} ended the conversation")),
         EventBody::TranscriptRequested { email } => notice(format!("The shopper asked for the transcript at {email}")),
         EventBody::Rated { score, comment } => {
-            let stars = format!("{}{}", "★".repeat(usize::from(score.min(5))), "☆".repeat(usize::from(5 - score.min(5))));
+            let stars =
+                format!("{}{}", "★".repeat(usize::from(score.min(5))), "☆".repeat(usize::from(5 - score.min(5))));
             let comment = comment.map(|c| format!(" “{c}”")).unwrap_or_default();
-            view! { <li class="notice rating" dir="auto">{format!("Rated {stars} ({score}/5){comment}")}</li> }.into_any()
+            view! { <li class="notice rating" dir="auto">{format!("Rated {stars} ({score}/5){comment}")}</li> }
+                .into_any()
         }
         EventBody::Message { text } => view! {
             <li class="message" class:mine=mine>

@@ -1,40 +1,37 @@
-/* checkout-chat loader. A shop adds one tag:
- *   <script src="https://RELAY/widget.js" data-shop="SHOP" async></script>
- * This file draws the launcher at once inside a Shadow DOM root (the page's CSS cannot reach in,
- * ours cannot leak out) and loads the chat app (WebAssembly, compiled while it streams in) only
- * after the page's load event, when the browser is idle, or on the first click.
- * Its only global is `checkoutChat`, a queue the page may push calls to before we load. */
+/* checkout-chat loader: draws the launcher in a Shadow DOM root at once and loads the app after
+   the page's load event (on idle) or on the first click. See docs/embedding.md. */
 (function (w, d) {
   "use strict";
   var script = d.currentScript;
   var queue = (w.checkoutChat = w.checkoutChat || []);
   if (!script || queue.started) return;
-  queue.started = true;
+  queue.started = 1;
   var data = script.dataset;
-  if (!data.shop) {
-    console.warn("checkout-chat: the script tag needs a data-shop attribute");
-    return;
-  }
+  if (!data.shop) return console.warn("checkout-chat: the script tag needs a data-shop attribute");
   var base = script.src.slice(0, script.src.lastIndexOf("/") + 1);
-  var config = JSON.stringify({
-    shop: data.shop,
-    relay: base,
-    locale: data.locale || d.documentElement.lang || navigator.language || "en"
-  });
-  var host = d.createElement("div");
+  var locale = data.locale || d.documentElement.lang || navigator.language || "en";
+  var lang = locale.slice(0, 2).toLowerCase();
+  var config = { shop: data.shop, relay: base, locale: locale, position: data.position || "", sound: data.sound || "" };
+  var host = d.createElement("checkout-chat");
   host.setAttribute("data-checkout-chat", "");
+  host.style.cssText = "display:block!important;position:static!important;visibility:visible!important";
+  var color = data.color && w.CSS && CSS.supports("color", data.color) ? data.color : "#0f766e";
+  var z = /^\d{1,10}$/.test(data.zIndex || "") ? data.zIndex : "2147483000";
   var root = host.attachShadow({ mode: "open" });
+  var side = data.position == "bottom-left" ? "left:20px" : data.position == "bottom-right" ? "right:20px" : "inset-inline-end:20px";
   root.innerHTML =
-    "<style>:host{all:initial;--cc-accent:#0f766e}" +
-    ".cc-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;padding:0;border:0;" +
+    "<style>:host{all:initial!important;--cc-accent:" + color + ";--cc-z:" + z + "}" +
+    ".cc-launcher{position:fixed;" + side + ";bottom:20px;z-index:var(--cc-z);width:60px;height:60px;padding:0;border:0;" +
     "border-radius:50%;background:var(--cc-accent);color:#fff;display:flex;align-items:center;justify-content:center;" +
     "cursor:pointer;box-shadow:0 6px 20px rgba(15,23,42,.25);transition:transform .15s}" +
-    ".cc-launcher:hover{transform:scale(1.06)}.cc-launcher:focus-visible{outline:3px solid #93c5fd;outline-offset:3px}" +
+    ".cc-launcher:hover{transform:scale(1.06)}.cc-launcher:focus-visible{outline:3px solid #2563eb;outline-offset:3px}" +
     ".cc-launcher[aria-busy=true]{opacity:.75;cursor:progress}</style>" +
-    '<button class="cc-launcher" data-placeholder type="button" aria-label="Open chat">' +
-    '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 ' +
-    '11.5c0 2.4 1.2 4.6 3.1 6.1L4 21.5l4.6-2.2c1.1.3 2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3Z"/></svg></button>';
+    '<button class="cc-launcher" data-placeholder type="button"><svg viewBox="0 0 24 24" width="28" height="28" ' +
+    'aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4 21.5l4.6-2.2c1.1.3 ' +
+    '2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3Z"/></svg></button>';
   var launcher = root.lastChild;
+  launcher.dir = lang == "ar" || lang == "fa" ? "rtl" : "ltr";
+  launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "افتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
   var wantOpen = false;
   var loading = false;
 
@@ -45,7 +42,7 @@
     import(app + ".js")
       .then(function (m) {
         return m.default({ module_or_path: app + "_bg.wasm" }).then(function () {
-          m.mount(root, config, wantOpen);
+          m.mount(root, config, wantOpen, queue);
         });
       })
       .catch(function (e) {
@@ -55,21 +52,25 @@
       });
   }
 
-  launcher.addEventListener("click", function () {
+  function open() {
     wantOpen = true;
     launcher.setAttribute("aria-busy", "true");
     start();
-  });
-
-  function startWhenIdle() {
-    (w.requestIdleCallback || setTimeout)(start, { timeout: 5000 });
   }
-  if (d.readyState === "complete") startWhenIdle();
-  else w.addEventListener("load", startWhenIdle);
+  launcher.addEventListener("click", open);
+  queue.push = function (call) {
+    if (call && call[0] == "open") open();
+    return Array.prototype.push.apply(queue, arguments);
+  };
 
-  function attach() {
-    d.body.appendChild(host);
+  function afterLoad() {
+    if (data.openOnLoad != null && data.openOnLoad != "false") return open();
+    if (w.requestIdleCallback) requestIdleCallback(start, { timeout: 5000 });
+    else setTimeout(start, 1);
   }
-  if (d.body) attach();
-  else d.addEventListener("DOMContentLoaded", attach);
+  if (d.readyState == "complete") afterLoad();
+  else w.addEventListener("load", afterLoad);
+
+  if (d.body) d.body.appendChild(host);
+  else d.addEventListener("DOMContentLoaded", function () { d.body.appendChild(host); });
 })(window, document);

@@ -65,6 +65,7 @@ pub enum Text {
 }
 
 impl Text {
+    #[cfg(test)]
     pub const ALL: [Text; 49] = [
         Text::OpenChat,
         Text::CloseChat,

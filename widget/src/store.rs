@@ -1,10 +1,11 @@
 //! What the widget remembers in the shop page's localStorage, per shop: the visitor token, the
-//! conversation being shown, and the outbox of unsent messages. When storage is unavailable
-//! (blocked cookies, private modes) the widget still works for the current page.
+//! conversation shown, how far the shopper has read, and the outbox of unsent messages. Without
+//! storage (blocked cookies, private modes) the widget still works for the current page.
 
-use checkout_chat_protocol::{ConversationId, VisitorToken};
-
-use checkout_chat_protocol::timeline::Pending;
+use checkout_chat_protocol::timeline::{Pending, PendingState};
+use checkout_chat_protocol::{ClientId, ConversationId, Seq, VisitorToken};
+use js_sys::{Array, JSON, Object, Reflect};
+use wasm_bindgen::JsValue;
 
 #[derive(Clone)]
 pub struct Store {
@@ -50,14 +51,26 @@ impl Store {
         self.set("conversation", id.map(ConversationId::as_str));
     }
 
+    /// The highest sequence number the shopper has had on screen with the chat open.
+    pub fn read_seq(&self) -> Seq {
+        self.get("read").and_then(|r| r.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn set_read_seq(&self, seq: Seq) {
+        self.set("read", Some(&seq.to_string()));
+    }
+
     /// Forgets the visitor (the relay refused the token): a fresh start on the next connection.
     pub fn forget_identity(&self) {
         self.set("token", None);
         self.set("conversation", None);
+        self.set("read", None);
     }
 
     pub fn outbox(&self) -> Vec<Pending> {
-        self.get("outbox").and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
+        let Some(json) = self.get("outbox") else { return Vec::new() };
+        let Ok(parsed) = JSON::parse(&json) else { return Vec::new() };
+        Array::from(&parsed).iter().filter_map(|entry| pending_from_js(&entry)).collect()
     }
 
     /// Writes this tab's unsent messages. Another tab of the shop may have its own in the same
@@ -75,7 +88,7 @@ impl Store {
     }
 
     /// Removes one message from the outbox (the shopper discarded it).
-    pub fn forget_outbox_entry(&self, client_id: &checkout_chat_protocol::ClientId) {
+    pub fn forget_outbox_entry(&self, client_id: &ClientId) {
         let mut outbox = self.outbox();
         outbox.retain(|p| &p.client_id != client_id);
         self.write_outbox(&outbox);
@@ -83,9 +96,29 @@ impl Store {
 
     fn write_outbox(&self, outbox: &[Pending]) {
         if outbox.is_empty() {
-            self.set("outbox", None);
-        } else if let Ok(json) = serde_json::to_string(outbox) {
+            return self.set("outbox", None);
+        }
+        let entries: Array = outbox.iter().map(pending_to_js).collect();
+        if let Some(json) = JSON::stringify(&entries).ok().and_then(|s| s.as_string()) {
             self.set("outbox", Some(&json));
         }
     }
+}
+
+fn pending_to_js(pending: &Pending) -> JsValue {
+    let entry = Object::new();
+    let _ = Reflect::set(&entry, &"client_id".into(), &pending.client_id.as_str().into());
+    let _ = Reflect::set(&entry, &"text".into(), &pending.text.as_str().into());
+    let _ = Reflect::set(&entry, &"at_ms".into(), &(pending.at_ms as f64).into());
+    entry.into()
+}
+
+fn pending_from_js(entry: &JsValue) -> Option<Pending> {
+    let get = |name: &str| Reflect::get(entry, &JsValue::from_str(name)).ok();
+    Some(Pending {
+        client_id: ClientId::new(get("client_id")?.as_string()?).ok()?,
+        text: get("text")?.as_string()?,
+        at_ms: get("at_ms")?.as_f64()? as i64,
+        state: PendingState::Sending,
+    })
 }

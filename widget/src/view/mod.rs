@@ -1,0 +1,174 @@
+//! The widget's components. They read the signals of [`ChatService`] and [`Ui`] and call their
+//! methods; all I/O lives there.
+//!
+//! Accessibility: the launcher is a button named for what it does (and the unread count); the
+//! panel is a labelled dialog that takes focus when it opens and gives it back to the launcher
+//! when it closes; Esc closes it; the messages are a polite live log.
+
+mod forms;
+mod icons;
+mod messages;
+mod panel;
+
+use checkout_chat_protocol::{Author, EventBody};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::api::Ui;
+use crate::config::Side;
+use crate::connection::ChatService;
+use crate::i18n::Text;
+use crate::notify::{self, TitleNotice};
+
+#[component]
+pub fn Widget(
+    service: ChatService,
+    ui: Ui,
+    side: Option<Side>,
+    sound: bool,
+    root: web_sys::ShadowRoot,
+) -> impl IntoView {
+    let launcher = NodeRef::<leptos::html::Button>::new();
+    let unread = Memo::new(move |_| {
+        let read = service.read_seq.get();
+        service.timeline.with(|t| {
+            t.lines
+                .iter()
+                .filter(|l| {
+                    l.seq > read && matches!(l.author, Author::Agent(_)) && matches!(l.body, EventBody::Message { .. })
+                })
+                .count() as u32
+        })
+    });
+    follow_focus(ui, launcher, root);
+    let viewport = panel::visual_viewport_style();
+    announce_changes(service, ui, unread, sound);
+    // Everything below is in one language at a time: a new locale (rare: `setLocale`) renders
+    // the widget afresh, which keeps every text a plain string instead of one reactive node each.
+    view! {
+        {move || {
+            let locale = ui.locale.get();
+            let label = move || {
+                let action = locale.t(if ui.open.get() { Text::CloseChat } else { Text::OpenChat });
+                match unread.get() {
+                    0 => action.to_owned(),
+                    n => format!("{action}, {}", locale.fill(Text::Unread, "n", &n.to_string())),
+                }
+            };
+            view! {
+                <div
+                    class="cc-root"
+                    dir=if locale.is_rtl() { "rtl" } else { "ltr" }
+                    lang=locale.tag()
+                    class:cc-is-open=move || ui.open.get()
+                    class:cc-hidden=move || !ui.visible.get()
+                    class:cc-left=side == Some(Side::Left)
+                    class:cc-right=side == Some(Side::Right)
+                >
+                    <Show when=move || ui.open.get()>
+                        <panel::Panel service ui locale viewport />
+                    </Show>
+                    <button
+                        class="cc-launcher"
+                        type="button"
+                        node_ref=launcher
+                        aria-label=label
+                        title=label
+                        aria-expanded=move || ui.open.get().to_string()
+                        on:click=move |_| ui.open.update(|o| *o = !*o)
+                    >
+                        <Show when=move || ui.open.get() fallback=|| view! { <icons::Chat /> }>
+                            <icons::Close />
+                        </Show>
+                        <Show when=move || { !ui.open.get() && unread.get() > 0 }>
+                            <span class="cc-badge" aria-hidden="true">{move || unread.get().to_string()}</span>
+                        </Show>
+                    </button>
+                </div>
+            }
+        }}
+    }
+}
+
+/// Focus goes into the panel when it opens (to the first field that asks for it) and back to the
+/// launcher when it closes.
+fn follow_focus(ui: Ui, launcher: NodeRef<leptos::html::Button>, root: web_sys::ShadowRoot) {
+    let root = StoredValue::new_local(root);
+    Effect::new(move |was_open: Option<bool>| {
+        let open = ui.open.get();
+        match (was_open, open) {
+            (Some(false), true) | (None, true) => {
+                // After the panel has rendered.
+                request_animation_frame(move || {
+                    let target = root.with_value(|r| r.query_selector("[data-autofocus]").ok().flatten());
+                    if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                        let _ = element.focus();
+                    }
+                });
+            }
+            (Some(true), false) => {
+                if let Some(button) = launcher.get_untracked() {
+                    let _ = button.focus();
+                }
+            }
+            _ => {}
+        }
+        open
+    });
+}
+
+/// Tells the page (events) and the shopper (title, chime) what changed.
+fn announce_changes(service: ChatService, ui: Ui, unread: Memo<u32>, sound: bool) {
+    let title = TitleNotice::new();
+    // Read while open and visible; on return to the tab, the title is restored.
+    Effect::new(move |_| {
+        service.timeline.track();
+        if ui.open.get() && !notify::page_hidden() {
+            service.mark_read();
+            title.clear();
+        }
+    });
+    let on_visible = Closure::<dyn Fn()>::new(move || {
+        if ui.open.get_untracked() && !notify::page_hidden() {
+            service.mark_read();
+            title.clear();
+        }
+    });
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        let _ = document.add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref());
+    }
+    on_visible.forget();
+
+    Effect::new(move |previous: Option<u32>| {
+        let count = unread.get();
+        if previous != Some(count) {
+            ui.emit("unread", &JsValue::from_f64(f64::from(count)));
+        }
+        count
+    });
+    Effect::new(move |was_open: Option<bool>| {
+        let open = ui.open.get();
+        if was_open.is_some_and(|was| was != open) {
+            ui.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
+        }
+        if open {
+            service.connect();
+        }
+        open
+    });
+    // A reply that arrives live: the page hears of it, and a shopper looking elsewhere sees it
+    // in the tab title (and hears it, if the shop enabled sound).
+    service.on_reply(move |author, text| {
+        let payload = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&payload, &"text".into(), &text.into());
+        let _ = js_sys::Reflect::set(&payload, &"author".into(), &author.into());
+        ui.emit("message", &payload);
+        if !ui.open.get_untracked() || notify::page_hidden() {
+            title.show(unread.get_untracked().max(1), ui.locale.get_untracked().t(Text::NewMessageTitle));
+            if sound {
+                notify::chime();
+            }
+        }
+    });
+}
