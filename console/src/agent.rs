@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use checkout_chat_client::socket::{self, AfterRefusal, Command, Link, Status};
+use checkout_chat_client::socket::{AfterRefusal, Link, Socket, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_protocol::api::SessionInfo;
 use checkout_chat_protocol::limits::TYPING_THROTTLE_MS;
@@ -14,7 +14,6 @@ use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
     AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame,
 };
-use futures::channel::mpsc;
 use leptos::prelude::*;
 
 use crate::api;
@@ -28,7 +27,7 @@ pub struct AgentService {
     pub selected: RwSignal<Option<ConversationId>>,
     /// Conversations whose shopper is typing right now.
     pub shopper_typing: RwSignal<HashSet<ConversationId>>,
-    commands: StoredValue<Option<mpsc::UnboundedSender<Command>>, LocalStorage>,
+    socket: StoredValue<Option<Socket<AgentService>>, LocalStorage>,
     /// When this agent last said "typing" per conversation (to send it at most every few seconds).
     typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
 }
@@ -42,7 +41,7 @@ impl AgentService {
             timelines: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
             shopper_typing: RwSignal::new(HashSet::new()),
-            commands: StoredValue::new_local(None),
+            socket: StoredValue::new_local(None),
             typing_sent_at: StoredValue::new_local(HashMap::new()),
         }
     }
@@ -50,13 +49,10 @@ impl AgentService {
     /// Called once logged in: opens the socket (the session cookie authenticates it).
     pub fn start(&self, session: SessionInfo) {
         self.session.set(Some(session));
-        if self.commands.with_value(Option::is_some) {
+        if self.socket.with_value(Option::is_some) {
             return;
         }
-        let (sender, receiver) = mpsc::unbounded();
-        self.commands.set_value(Some(sender));
-        let link = *self;
-        wasm_bindgen_futures::spawn_local(socket::run(socket_url(), link, receiver));
+        self.socket.set_value(Some(Socket::start(socket_url(), *self)));
     }
 
     pub async fn logout(&self) {
@@ -75,7 +71,7 @@ impl AgentService {
             self.timelines.update(|t| {
                 t.insert(id.clone(), Timeline { id: Some(id.clone()), ..Default::default() });
             });
-            self.command(Command::Frame(encode(&AgentFrame::Open { conversation_id: id, last_seq: 0 })));
+            self.send_if_live(&encode(&AgentFrame::Open { conversation_id: id, last_seq: 0 }));
         }
     }
 
@@ -90,13 +86,13 @@ impl AgentService {
                 sent.insert(conversation.clone(), now);
             });
             let frame = AgentFrame::Typing { conversation_id: conversation.clone(), typing: true };
-            self.command(Command::Frame(encode(&frame)));
+            self.send_if_live(&encode(&frame));
         }
     }
 
     /// Ends the conversation; the shopper is asked for a rating.
     pub fn close_conversation(&self, conversation: &ConversationId) {
-        self.command(Command::Frame(encode(&AgentFrame::Close { conversation_id: conversation.clone() })));
+        self.send_if_live(&encode(&AgentFrame::Close { conversation_id: conversation.clone() }));
     }
 
     pub fn send(&self, conversation: &ConversationId, text: &str) -> bool {
@@ -109,7 +105,7 @@ impl AgentService {
                 timeline.queue(new_client_id(), text, now_ms());
             }
         });
-        self.command(Command::Flush);
+        self.with_socket(Socket::flush);
         true
     }
 
@@ -119,7 +115,7 @@ impl AgentService {
                 timeline.retry(client_id);
             }
         });
-        self.command(Command::Resend(client_id.clone()));
+        self.with_socket(|socket| socket.resend(client_id));
     }
 
     pub fn discard(&self, conversation: &ConversationId, client_id: &ClientId) {
@@ -130,12 +126,14 @@ impl AgentService {
         });
     }
 
-    fn command(&self, command: Command) {
-        self.commands.with_value(|sender| {
-            if let Some(sender) = sender {
-                let _ = sender.unbounded_send(command);
-            }
-        });
+    fn with_socket(&self, act: impl FnOnce(&Socket<AgentService>)) {
+        if let Some(socket) = self.socket.get_value() {
+            act(&socket);
+        }
+    }
+
+    fn send_if_live(&self, frame: &str) {
+        self.with_socket(|socket| socket.send_if_live(frame));
     }
 
     /// Adds or updates an inbox row. Updates can arrive out of order (they are published by
@@ -233,7 +231,7 @@ impl Link for AgentService {
     fn on_status(&self, status: Status) {
         if status == Status::Stopped {
             // The socket task has ended; a later login starts a new one.
-            self.commands.set_value(None);
+            self.socket.set_value(None);
         }
         self.status.set(status);
     }
@@ -246,14 +244,15 @@ impl Link for AgentService {
 
     /// A socket that fails before the welcome may mean the session has ended (the relay refuses
     /// the upgrade with 401, which browsers report only as a failed connection).
-    async fn may_retry(&self) -> bool {
-        match api::current_session().await {
-            Ok(None) => {
-                self.session.set(None);
-                false
+    fn may_retry(&self, retry: Box<dyn FnOnce(bool)>) {
+        let service = *self;
+        leptos::task::spawn_local(async move {
+            let logged_out = matches!(api::current_session().await, Ok(None));
+            if logged_out {
+                service.session.set(None);
             }
-            _ => true,
-        }
+            retry(!logged_out);
+        });
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use checkout_chat_client::socket::{self, AfterRefusal, Command, Link, Status};
+use checkout_chat_client::socket::{AfterRefusal, Link, Socket, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_client::wire::{decode_for_visitor, encode_visitor};
 use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
@@ -15,7 +15,6 @@ use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
     Author, ClientId, ErrorCode, EventBody, Identity, Seq, ServerFrame, VisitorFrame, VisitorHello,
 };
-use futures::channel::mpsc;
 use leptos::prelude::*;
 
 use crate::config::WidgetConfig;
@@ -38,7 +37,7 @@ pub struct ChatService {
     pub read_seq: RwSignal<Seq>,
     /// The last message had a card number that was masked before sending.
     pub masked_notice: RwSignal<bool>,
-    commands: StoredValue<Option<mpsc::UnboundedSender<Command>>, LocalStorage>,
+    socket: StoredValue<Option<Socket<ChatService>>, LocalStorage>,
     config: StoredValue<WidgetConfig, LocalStorage>,
     store: StoredValue<Store, LocalStorage>,
     identity: StoredValue<Option<Identity>, LocalStorage>,
@@ -65,7 +64,7 @@ impl ChatService {
             agent_typing: RwSignal::new(None),
             read_seq: RwSignal::new(store.read_seq()),
             masked_notice: RwSignal::new(false),
-            commands: StoredValue::new_local(None),
+            socket: StoredValue::new_local(None),
             config: StoredValue::new_local(config),
             store: StoredValue::new_local(store),
             identity: StoredValue::new_local(None),
@@ -86,13 +85,17 @@ impl ChatService {
 
     /// Starts the connection if it is not running.
     pub fn connect(&self) {
-        if self.commands.with_value(Option::is_some) {
+        if self.socket.with_value(Option::is_some) {
             return;
         }
-        let (sender, receiver) = mpsc::unbounded();
-        self.commands.set_value(Some(sender));
         let url = self.config.with_value(WidgetConfig::socket_url);
-        wasm_bindgen_futures::spawn_local(socket::run(url, *self, receiver));
+        self.socket.set_value(Some(Socket::start(url, *self)));
+    }
+
+    fn with_socket(&self, act: impl FnOnce(&Socket<ChatService>)) {
+        if let Some(socket) = self.socket.get_value() {
+            act(&socket);
+        }
     }
 
     /// Calls `listener` with (agent name, text) for each reply that arrives while the page is
@@ -120,13 +123,13 @@ impl ChatService {
         self.timeline.update(|t| t.queue(new_client_id(), text, now_ms()));
         self.save_outbox();
         self.connect();
-        self.command(Command::Flush);
+        self.with_socket(Socket::flush);
         true
     }
 
     pub fn retry(&self, client_id: &ClientId) {
         self.timeline.update(|t| t.retry(client_id));
-        self.command(Command::Resend(client_id.clone()));
+        self.with_socket(|socket| socket.resend(client_id));
     }
 
     pub fn discard(&self, client_id: &ClientId) {
@@ -194,17 +197,9 @@ impl ChatService {
         }
     }
 
+    /// Sends a frame if connected now (these are for actions offered only while live).
     fn frame(&self, frame: &VisitorFrame) {
-        self.command(Command::Frame(encode_visitor(frame)));
-    }
-
-    fn command(&self, command: Command) {
-        self.commands.with_value(|sender| {
-            if let Some(sender) = sender {
-                // The receiving task lives as long as the page; there is nobody to tell otherwise.
-                let _ = sender.unbounded_send(command);
-            }
-        });
+        self.with_socket(|socket| socket.send_if_live(&encode_visitor(frame)));
     }
 
     fn save_outbox(&self) {

@@ -82,8 +82,8 @@ impl Store {
             .into_iter()
             .filter(|stored| !mine.iter().any(|p| p.client_id == stored.client_id) && !delivered(stored))
             .collect();
-        let mut outbox: Vec<Pending> = mine.iter().cloned().chain(others).collect();
-        outbox.sort_by_key(|p| p.at_ms);
+        // This tab's first: it is the one delivering them now.
+        let outbox: Vec<Pending> = mine.iter().cloned().chain(others).collect();
         self.write_outbox(&outbox);
     }
 

@@ -59,7 +59,7 @@ pub fn Composer(service: ChatService, locale: Locale) -> impl IntoView {
                 title=t(Text::Send)
                 disabled=move || draft.with(|d| d.trim().is_empty())
             >
-                <icons::Send />
+                <span class="cc-icon" inner_html=icons::SEND></span>
             </button>
         </form>
     }
@@ -154,10 +154,11 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
     };
     view! {
         <div class="cc-ended">
-            <Show
-                when=rated
-                fallback=move || {
-                    view! {
+            {move || {
+                if rated() {
+                    return view! { <p class="cc-form-intro">{t(Text::ThanksForRating)}</p> }.into_any();
+                }
+                view! {
                         <form class="cc-form" on:submit=on_submit>
                             <h3 class="cc-form-title" id="cc-rate-title">{t(Text::RatePrompt)}</h3>
                             <div class="cc-stars" role="group" aria-labelledby="cc-rate-title">{stars}</div>
@@ -174,11 +175,9 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
                                 {t(Text::SubmitRating)}
                             </button>
                         </form>
-                    }
                 }
-            >
-                <p class="cc-form-intro">{t(Text::ThanksForRating)}</p>
-            </Show>
+                .into_any()
+            }}
             <button class="cc-button cc-secondary" type="button" data-autofocus="" on:click=move |_| service.start_over()>
                 {t(Text::StartNewChat)}
             </button>

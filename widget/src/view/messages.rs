@@ -18,15 +18,6 @@ enum Row {
     Line(Line, bool),
 }
 
-impl Row {
-    fn key(&self) -> String {
-        match self {
-            Row::Day(label) => format!("d{label}"),
-            Row::Line(line, last_own) => format!("{}{}", line.seq, if *last_own { "l" } else { "" }),
-        }
-    }
-}
-
 /// The stored lines with a separator before each new day; the shopper's last stored message is
 /// marked, to show "Sent" under it.
 fn rows(lines: &[Line], locale: Locale) -> Vec<Row> {
@@ -75,15 +66,16 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
     view! {
         <div class="cc-log" node_ref=list role="log" aria-live="polite" aria-relevant="additions">
             <p class="cc-greeting">{locale.t(Text::Greeting)}</p>
-            <For each=rows key=Row::key let:row>
-                {match row {
-                    Row::Day(label) => view! { <p class="cc-day"><span>{label}</span></p> }.into_any(),
-                    Row::Line(line, last_own) => view! { <LineView line last_own locale /> }.into_any(),
-                }}
-            </For>
-            <For each=pending key=|p| (p.client_id.clone(), p.state != PendingState::Sending) let:pending>
-                <PendingView pending service locale />
-            </For>
+            {move || {
+                rows()
+                    .into_iter()
+                    .map(|row| match row {
+                        Row::Day(label) => view! { <p class="cc-day"><span>{label}</span></p> }.into_any(),
+                        Row::Line(line, last_own) => view! { <LineView line last_own locale /> }.into_any(),
+                    })
+                    .collect_view()
+            }}
+            {move || pending().into_iter().map(|pending| view! { <PendingView pending service locale /> }).collect_view()}
             {move || queue().map(|text| view! { <p class="cc-notice cc-queue" role="status">{text}</p> })}
             {move || typing().map(|text| view! { <p class="cc-typing">{text}</p> })}
         </div>

@@ -66,9 +66,7 @@ pub fn Widget(
                     class:cc-left=side == Some(Side::Left)
                     class:cc-right=side == Some(Side::Right)
                 >
-                    <Show when=move || ui.open.get()>
-                        <panel::Panel service ui locale viewport />
-                    </Show>
+                    {move || ui.open.get().then(|| view! { <panel::Panel service ui locale viewport /> })}
                     <button
                         class="cc-launcher"
                         type="button"
@@ -78,12 +76,11 @@ pub fn Widget(
                         aria-expanded=move || ui.open.get().to_string()
                         on:click=move |_| ui.open.update(|o| *o = !*o)
                     >
-                        <Show when=move || ui.open.get() fallback=|| view! { <icons::Chat /> }>
-                            <icons::Close />
-                        </Show>
-                        <Show when=move || { !ui.open.get() && unread.get() > 0 }>
-                            <span class="cc-badge" aria-hidden="true">{move || unread.get().to_string()}</span>
-                        </Show>
+                        <span class="cc-icon" inner_html=move || if ui.open.get() { icons::CLOSE } else { icons::CHAT }></span>
+                        {move || {
+                            let count = if ui.open.get() { 0 } else { unread.get() };
+                            (count > 0).then(|| view! { <span class="cc-badge" aria-hidden="true">{count.to_string()}</span> })
+                        }}
                     </button>
                 </div>
             }

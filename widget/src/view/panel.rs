@@ -55,7 +55,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
                         {status}
                     </p>
                 </div>
-                <Show when=has_history>
+                {move || has_history().then(|| view! {
                     <div class="cc-menu">
                         <button
                             class="cc-icon-button"
@@ -65,9 +65,9 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
                             aria-label=format!("{} / {}", t(Text::DownloadTranscript), t(Text::EmailTranscript))
                             on:click=move |_| menu_open.update(|o| *o = !*o)
                         >
-                            <icons::More />
+                            <span class="cc-icon" inner_html=icons::MORE></span>
                         </button>
-                        <Show when=move || menu_open.get()>
+                        {move || menu_open.get().then(|| view! {
                             <div class="cc-menu-list">
                                 <button type="button" class="cc-menu-item" on:click=download>{t(Text::DownloadTranscript)}</button>
                                 <button
@@ -82,9 +82,9 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
                                     {t(Text::EmailTranscript)}
                                 </button>
                             </div>
-                        </Show>
+                        })}
                     </div>
-                </Show>
+                })}
                 <button
                     class="cc-icon-button"
                     type="button"
@@ -92,19 +92,17 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
                     title=t(Text::CloseChat)
                     on:click=move |_| ui.open.set(false)
                 >
-                    <icons::Close />
+                    <span class="cc-icon" inner_html=icons::CLOSE></span>
                 </button>
             </header>
             <Log service locale />
-            <Show when=move || emailing.get()>
-                <EmailTranscriptForm service locale done=emailing />
-            </Show>
-            <Show when=move || service.masked_notice.get()>
+            {move || emailing.get().then(|| view! { <EmailTranscriptForm service locale done=emailing /> })}
+            {move || service.masked_notice.get().then(|| view! {
                 <p class="cc-note" role="status">
                     {t(Text::CardMasked)}
                     <button type="button" class="cc-link" on:click=move |_| service.masked_notice.set(false) aria-label=t(Text::CloseChat)>"×"</button>
                 </p>
-            </Show>
+            })}
             {move || {
                 if closed() {
                     view! { <Ended service locale /> }.into_any()
