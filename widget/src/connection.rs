@@ -104,10 +104,6 @@ impl ChatService {
         self.on_reply.set_value(Some(Box::new(listener)));
     }
 
-    pub fn is_live(&self) -> bool {
-        self.status.get() == Status::Live
-    }
-
     /// Queues a message for delivery (now, or after a reconnect or a reload), card numbers
     /// masked first. Returns false if there is nothing to send.
     pub fn send(&self, text: &str) -> bool {

@@ -1,13 +1,14 @@
 //! What the shopper fills in: the message composer, the leave-a-message form when nobody is
-//! online, the rating after an ended chat, and the address for an emailed transcript. Also the
-//! transcript download.
+//! online, the rating after an ended chat, and the transcript menu (download, or by email).
+//! Fields are read when the form is submitted rather than bound keystroke by keystroke: fewer
+//! reactive bindings, a smaller bundle.
 
-use checkout_chat_client::socket::Status;
 use checkout_chat_client::util::is_send_shortcut;
 use checkout_chat_protocol::limits::MAX_MESSAGE_CHARS;
 use checkout_chat_protocol::text::is_plausible_email;
 use checkout_chat_protocol::transcript::{self, TranscriptLabels};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -18,11 +19,12 @@ use crate::i18n::{Locale, Text};
 
 #[component]
 pub fn Composer(service: ChatService, locale: Locale) -> impl IntoView {
-    let draft = RwSignal::new(String::new());
-    let t = move |text: Text| locale.t(text);
+    let input = NodeRef::<html::Textarea>::new();
     let submit = move || {
-        if service.send(&draft.get_untracked()) {
-            draft.set(String::new());
+        if let Some(input) = input.get_untracked()
+            && service.send(&input.value())
+        {
+            input.set_value("");
         }
     };
     let on_submit = move |ev: SubmitEvent| {
@@ -40,82 +42,51 @@ pub fn Composer(service: ChatService, locale: Locale) -> impl IntoView {
             <textarea
                 class="cc-input"
                 rows="1"
+                node_ref=input
                 data-autofocus=""
                 dir="auto"
-                aria-label=t(Text::MessageLabel)
-                placeholder=t(Text::Placeholder)
+                aria-label=locale.t(Text::MessageLabel)
+                placeholder=locale.t(Text::Placeholder)
                 maxlength=MAX_MESSAGE_CHARS.to_string()
-                prop:value=move || draft.get()
-                on:input=move |ev| {
-                    draft.set(event_target_value(&ev));
-                    service.typing();
-                }
+                on:input=move |_| service.typing()
                 on:keydown=on_keydown
             ></textarea>
-            <button
-                class="cc-send"
-                type="submit"
-                aria-label=t(Text::Send)
-                title=t(Text::Send)
-                disabled=move || draft.with(|d| d.trim().is_empty())
-            >
+            <button class="cc-send" type="submit" aria-label=locale.t(Text::Send) title=locale.t(Text::Send)>
                 <span class="cc-icon" inner_html=icons::SEND></span>
             </button>
         </form>
     }
 }
 
+/// An email field whose value is checked on submit; the error is said in the reader's language.
+fn email_value(field: NodeRef<html::Input>, invalid: RwSignal<bool>) -> Option<String> {
+    let value = field.get_untracked()?.value();
+    let ok = is_plausible_email(value.trim());
+    invalid.set(!ok);
+    ok.then_some(value)
+}
+
 #[component]
 pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
-    let email = RwSignal::new(String::new());
-    let question = RwSignal::new(String::new());
+    let email = NodeRef::<html::Input>::new();
+    let question = NodeRef::<html::Textarea>::new();
     let invalid = RwSignal::new(false);
-    let t = move |text: Text| locale.t(text);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let address = email.get_untracked();
-        if !is_plausible_email(address.trim()) {
-            return invalid.set(true);
+        if let (Some(address), Some(question)) = (email_value(email, invalid), question.get_untracked()) {
+            service.leave_message(&address, &question.value());
         }
-        invalid.set(false);
-        service.leave_message(&address, &question.get_untracked());
     };
     view! {
-        <form class="cc-form" on:submit=on_submit>
-            <h3 class="cc-form-title">{t(Text::OfflineTitle)}</h3>
-            <p class="cc-form-intro">{t(Text::OfflineIntro)}</p>
-            <label class="cc-label" for="cc-offline-email">{t(Text::EmailLabel)}</label>
-            <input
-                class="cc-field"
-                id="cc-offline-email"
-                type="email"
-                autocomplete="email"
-                required
-                data-autofocus=""
-                aria-invalid=move || invalid.get().to_string()
-                aria-describedby="cc-offline-error"
-                prop:value=move || email.get()
-                on:input=move |ev| email.set(event_target_value(&ev))
-            />
-            <p class="cc-error" id="cc-offline-error" role="alert">{move || invalid.get().then(|| t(Text::InvalidEmail))}</p>
-            <label class="cc-label" for="cc-offline-question">{t(Text::MessageFieldLabel)}</label>
-            <textarea
-                class="cc-field"
-                id="cc-offline-question"
-                rows="3"
-                required
-                dir="auto"
-                maxlength=MAX_MESSAGE_CHARS.to_string()
-                prop:value=move || question.get()
-                on:input=move |ev| question.set(event_target_value(&ev))
-            ></textarea>
-            <button
-                class="cc-button"
-                type="submit"
-                disabled=move || service.status.get() != Status::Live || question.with(|q| q.trim().is_empty())
-            >
-                {t(Text::LeaveMessageSubmit)}
-            </button>
+        <form class="cc-form" on:submit=on_submit novalidate>
+            <h3 class="cc-form-title">{locale.t(Text::OfflineTitle)}</h3>
+            <p class="cc-form-intro">{locale.t(Text::OfflineIntro)}</p>
+            <label class="cc-label" for="cc-offline-email">{locale.t(Text::EmailLabel)}</label>
+            <input class="cc-field" id="cc-offline-email" type="email" autocomplete="email" data-autofocus="" node_ref=email />
+            <p class="cc-error" role="alert">{move || invalid.get().then(|| locale.t(Text::InvalidEmail))}</p>
+            <label class="cc-label" for="cc-offline-question">{locale.t(Text::MessageFieldLabel)}</label>
+            <textarea class="cc-field" id="cc-offline-question" rows="3" dir="auto" required node_ref=question></textarea>
+            <button class="cc-button" type="submit">{locale.t(Text::LeaveMessageSubmit)}</button>
         </form>
     }
 }
@@ -124,99 +95,90 @@ pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
 #[component]
 pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
     let score = RwSignal::new(0u8);
-    let comment = RwSignal::new(String::new());
-    let t = move |text: Text| locale.t(text);
-    let rated = move || service.timeline.with(|t| t.rating.is_some());
+    let comment = NodeRef::<html::Textarea>::new();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        let text = comment.get_untracked().map(|c| c.value()).unwrap_or_default();
         if score.get_untracked() > 0 {
-            service.rate(score.get_untracked(), comment.get_untracked());
+            service.rate(score.get_untracked(), text);
         }
     };
     let stars = move || {
         (1..=5u8)
-            .map(|n| {
-                let label = locale.fill(Text::RateScore, "n", &format::number(u32::from(n), locale));
-                view! {
-                    <button
-                        type="button"
-                        class=move || { if score.get() >= n { "cc-star cc-star-on" } else { "cc-star" } }
-                        aria-pressed=move || (score.get() == n).to_string()
-                        aria-label=label.clone()
-                        title=label
-                        on:click=move |_| score.set(n)
-                    >
-                        "★"
-                    </button>
-                }
-            })
-            .collect_view()
+        .map(|n| {
+            let label = locale.fill(Text::RateScore, "n", &format::number(u32::from(n), locale));
+            view! {
+                <button
+                    type="button"
+                    class="cc-star"
+                    aria-pressed=move || (score.get() >= n).to_string()
+                    aria-label=label.clone()
+                    title=label
+                    on:click=move |_| score.set(n)
+                >
+                    "★"
+                </button>
+            }
+        })
+        .collect_view()
+    };
+    let rating = move || {
+        if service.timeline.with(|t| t.rating.is_some()) {
+            return None;
+        }
+        Some(view! {
+            <form class="cc-form" on:submit=on_submit>
+                <h3 class="cc-form-title" id="cc-rate-title">{locale.t(Text::RatePrompt)}</h3>
+                <div class="cc-stars" role="group" aria-labelledby="cc-rate-title">{stars()}</div>
+                <label class="cc-label" for="cc-comment">{locale.t(Text::CommentLabel)}</label>
+                <textarea class="cc-field" id="cc-comment" rows="2" dir="auto" node_ref=comment></textarea>
+                <button class="cc-button" type="submit">{locale.t(Text::SubmitRating)}</button>
+            </form>
+        })
     };
     view! {
         <div class="cc-ended">
-            {move || {
-                if rated() {
-                    return view! { <p class="cc-form-intro">{t(Text::ThanksForRating)}</p> }.into_any();
-                }
-                view! {
-                        <form class="cc-form" on:submit=on_submit>
-                            <h3 class="cc-form-title" id="cc-rate-title">{t(Text::RatePrompt)}</h3>
-                            <div class="cc-stars" role="group" aria-labelledby="cc-rate-title">{stars}</div>
-                            <label class="cc-label" for="cc-comment">{t(Text::CommentLabel)}</label>
-                            <textarea
-                                class="cc-field"
-                                id="cc-comment"
-                                rows="2"
-                                dir="auto"
-                                prop:value=move || comment.get()
-                                on:input=move |ev| comment.set(event_target_value(&ev))
-                            ></textarea>
-                            <button class="cc-button" type="submit" disabled=move || score.get() == 0 || !service.is_live()>
-                                {t(Text::SubmitRating)}
-                            </button>
-                        </form>
-                }
-                .into_any()
-            }}
+            {rating}
             <button class="cc-button cc-secondary" type="button" data-autofocus="" on:click=move |_| service.start_over()>
-                {t(Text::StartNewChat)}
+                {locale.t(Text::StartNewChat)}
             </button>
         </div>
     }
 }
 
+/// The header's menu: download the conversation, or have it emailed.
 #[component]
-pub fn EmailTranscriptForm(service: ChatService, locale: Locale, done: RwSignal<bool>) -> impl IntoView {
-    let email = RwSignal::new(String::new());
+pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
+    let email = NodeRef::<html::Input>::new();
     let invalid = RwSignal::new(false);
-    let t = move |text: Text| locale.t(text);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let address = email.get_untracked();
-        if !is_plausible_email(address.trim()) {
-            return invalid.set(true);
+        if let Some(address) = email_value(email, invalid) {
+            service.email_transcript(&address);
+            if let Some(field) = email.get_untracked() {
+                field.set_value("");
+            }
         }
-        service.email_transcript(&address);
-        done.set(false);
     };
     view! {
-        <form class="cc-inline-form" on:submit=on_submit>
-            <label class="cc-label" for="cc-transcript-email">{t(Text::EmailTranscript)}</label>
-            <div class="cc-row">
-                <input
-                    class="cc-field"
-                    id="cc-transcript-email"
-                    type="email"
-                    autocomplete="email"
-                    required
-                    aria-invalid=move || invalid.get().to_string()
-                    prop:value=move || email.get()
-                    on:input=move |ev| email.set(event_target_value(&ev))
-                />
-                <button class="cc-button" type="submit">{t(Text::EmailTranscriptSubmit)}</button>
+        <details class="cc-menu">
+            <summary class="cc-icon-button" aria-label=locale.t(Text::DownloadTranscript) title=locale.t(Text::DownloadTranscript)>
+                <span class="cc-icon" inner_html=icons::MORE></span>
+            </summary>
+            <div class="cc-menu-list">
+                <button type="button" class="cc-menu-item" on:click=move |_| download_transcript(service, locale)>
+                    {locale.t(Text::DownloadTranscript)}
+                </button>
+                <form class="cc-inline-form" on:submit=on_submit novalidate>
+                    <label class="cc-label" for="cc-transcript-email">{locale.t(Text::EmailTranscript)}</label>
+                    <div class="cc-row">
+                        <input class="cc-field" id="cc-transcript-email" type="email" autocomplete="email" node_ref=email />
+                        <button class="cc-button" type="submit">{locale.t(Text::EmailTranscriptSubmit)}</button>
+                    </div>
+                    <p class="cc-error" role="alert">{move || invalid.get().then(|| locale.t(Text::InvalidEmail))}</p>
+                </form>
             </div>
-            <p class="cc-error" role="alert">{move || invalid.get().then(|| t(Text::InvalidEmail))}</p>
-        </form>
+        </details>
     }
 }
 
@@ -232,9 +194,7 @@ pub fn download_transcript(service: ChatService, locale: Locale) {
     };
     let text = service.timeline.with_untracked(|t| {
         let entries = t.lines.iter().map(|l| (l.at_ms, &l.author, &l.body));
-        transcript::render(&shop, &labels, entries, |at| {
-            format!("{} {}", format::day_label(at, locale), format::time(at, locale))
-        })
+        transcript::render(&shop, &labels, entries, |at| format!("{} {}", format::day_label(at, locale), format::time(at, locale)))
     });
     let parts = js_sys::Array::of1(&text.into());
     let options = web_sys::BlobPropertyBag::new();

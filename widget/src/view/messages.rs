@@ -1,9 +1,10 @@
 //! The message log: day separators, each stored line once, the shopper's unsent messages with
-//! their state, who is typing, and the shopper's place in the queue.
+//! their state, who is typing, and the shopper's place in the queue. Every message, stored or
+//! not, mine or theirs, uses one template, which keeps the bundle small.
 
 use checkout_chat_protocol::text::{Segment, linkify};
-use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
-use checkout_chat_protocol::{Author, EventBody};
+use checkout_chat_protocol::timeline::{Line, PendingState};
+use checkout_chat_protocol::{Author, ClientId, EventBody};
 use leptos::prelude::*;
 
 use super::panel::waiting_for_agent;
@@ -11,28 +12,74 @@ use crate::connection::ChatService;
 use crate::format;
 use crate::i18n::{Locale, Text};
 
-/// A row of the log.
+/// One row of the log, ready to draw.
 #[derive(Clone)]
 enum Row {
-    Day(String),
-    Line(Line, bool),
+    /// A day separator, or a one-line notice ("Anna joined the chat").
+    Notice(String, &'static str),
+    Message(Message),
 }
 
-/// The stored lines with a separator before each new day; the shopper's last stored message is
-/// marked, to show "Sent" under it.
-fn rows(lines: &[Line], locale: Locale) -> Vec<Row> {
-    let last_own = lines.iter().rev().find(|l| l.author == Author::Visitor).map(|l| l.seq);
-    let mut rows = Vec::with_capacity(lines.len() + 2);
-    let mut day = None;
-    for line in lines {
-        let this_day = format::day(line.at_ms);
-        if day != Some(this_day) {
-            day = Some(this_day);
-            rows.push(Row::Day(format::day_label(line.at_ms, locale)));
+#[derive(Clone)]
+struct Message {
+    mine: bool,
+    /// The agent's name and initials, on their messages.
+    author: Option<(String, String)>,
+    text: String,
+    meta: String,
+    /// An unsent message the relay refused: offer retry and discard.
+    failed: Option<ClientId>,
+}
+
+fn rows(service: ChatService, locale: Locale) -> Vec<Row> {
+    service.timeline.with(|timeline| {
+        let last_own = timeline.lines.iter().rev().find(|l| l.author == Author::Visitor).map(|l| l.seq);
+        let mut rows = Vec::with_capacity(timeline.lines.len() + timeline.pending.len() + 2);
+        let mut day = None;
+        for line in &timeline.lines {
+            let this_day = format::day(line.at_ms);
+            if day != Some(this_day) {
+                day = Some(this_day);
+                rows.push(Row::Notice(format::day_label(line.at_ms, locale), "cc-day"));
+            }
+            rows.push(row(line, Some(line.seq) == last_own, locale));
         }
-        rows.push(Row::Line(line.clone(), Some(line.seq) == last_own));
+        for pending in &timeline.pending {
+            let (meta, failed) = match &pending.state {
+                PendingState::Sending => (locale.t(Text::Sending).to_owned(), None),
+                PendingState::Failed(reason) => {
+                    (format!("{} {reason}", locale.t(Text::NotSent)), Some(pending.client_id.clone()))
+                }
+            };
+            rows.push(Row::Message(Message { mine: true, author: None, text: pending.text.clone(), meta, failed }));
+        }
+        rows
+    })
+}
+
+fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
+    let time = format::time(line.at_ms, locale);
+    let notice = |text: String| Row::Notice(text, "cc-notice");
+    match (&line.body, &line.author) {
+        (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, Author::Visitor) => {
+            let meta = if last_own { format!("{time} · {}", locale.t(Text::Sent)) } else { time };
+            Row::Message(Message { mine: true, author: None, text: text.clone(), meta, failed: None })
+        }
+        (EventBody::Message { text }, Author::Agent(agent)) => Row::Message(Message {
+            mine: false,
+            author: Some((agent.name.clone(), agent.initials())),
+            text: text.clone(),
+            meta: time,
+            failed: None,
+        }),
+        (EventBody::Joined, Author::Agent(agent)) => notice(locale.fill(Text::Joined, "name", &agent.name)),
+        (EventBody::Closed, _) => notice(locale.t(Text::ChatEnded).to_owned()),
+        (EventBody::TranscriptRequested { email }, _) => notice(locale.fill(Text::TranscriptRequested, "email", email)),
+        (EventBody::LeftMessage { email, .. }, _) => notice(locale.fill(Text::LeftMessageThanks, "email", email)),
+        (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
+        (EventBody::Message { text }, _) => notice(text.clone()),
+        (EventBody::Joined, _) => notice(locale.fill(Text::Joined, "name", locale.t(Text::AgentFallbackName))),
     }
-    rows
 }
 
 #[component]
@@ -46,10 +93,10 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
             list.set_scroll_top(list.scroll_height());
         }
     });
-    let rows = move || service.timeline.with(|t| rows(&t.lines, locale));
-    let pending = move || service.timeline.with(|t| t.pending.clone());
-    let typing = move || service.agent_typing.get().map(|name| locale.fill(Text::Typing, "name", &name));
-    let queue = move || {
+    let footnote = move || {
+        if let Some(name) = service.agent_typing.get() {
+            return Some(("cc-typing", locale.fill(Text::Typing, "name", &name)));
+        }
         let (position, estimate) = service.queue.get().filter(|_| waiting_for_agent(service))?;
         let place = if position <= 1 {
             locale.t(Text::QueueNext).to_owned()
@@ -61,117 +108,56 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
             Some(seconds) => locale.fill(Text::EstimatedWait, "n", &format::number(seconds.div_ceil(60), locale)),
             None => locale.t(Text::NoEstimate).to_owned(),
         };
-        Some(format!("{place} {wait}"))
+        Some(("cc-notice cc-queue", format!("{place} {wait}")))
     };
     view! {
         <div class="cc-log" node_ref=list role="log" aria-live="polite" aria-relevant="additions">
             <p class="cc-greeting">{locale.t(Text::Greeting)}</p>
-            {move || {
-                rows()
-                    .into_iter()
-                    .map(|row| match row {
-                        Row::Day(label) => view! { <p class="cc-day"><span>{label}</span></p> }.into_any(),
-                        Row::Line(line, last_own) => view! { <LineView line last_own locale /> }.into_any(),
-                    })
-                    .collect_view()
-            }}
-            {move || pending().into_iter().map(|pending| view! { <PendingView pending service locale /> }).collect_view()}
-            {move || queue().map(|text| view! { <p class="cc-notice cc-queue" role="status">{text}</p> })}
-            {move || typing().map(|text| view! { <p class="cc-typing">{text}</p> })}
+            {move || rows(service, locale).into_iter().map(|row| draw(row, service, locale)).collect_view()}
+            {move || footnote().map(|(class, text)| view! { <p class=class>{text}</p> })}
         </div>
     }
 }
 
+fn draw(row: Row, service: ChatService, locale: Locale) -> AnyView {
+    let Message { mine, author, text, meta, failed } = match row {
+        Row::Notice(text, class) => return view! { <p class=class>{text}</p> }.into_any(),
+        Row::Message(message) => message,
+    };
+    let (name, initials) = author.unzip();
+    let meta_class = if failed.is_some() { "cc-meta cc-failed" } else { "cc-meta" };
+    let actions = failed.map(|client_id| {
+        let (retry, discard) = (client_id.clone(), client_id);
+        view! {
+            " · "
+            <button type="button" class="cc-link" on:click=move |_| service.retry(&retry)>{locale.t(Text::Retry)}</button>
+            " · "
+            <button type="button" class="cc-link" on:click=move |_| service.discard(&discard)>{locale.t(Text::Discard)}</button>
+        }
+    });
+    view! {
+        <div class=if mine { "cc-line cc-mine" } else { "cc-line cc-theirs" }>
+            {initials.map(|initials| view! { <span class="cc-avatar" aria-hidden="true">{initials}</span> })}
+            <div class="cc-body">
+                {name.map(|name| view! { <div class="cc-author">{name}</div> })}
+                {mine.then(|| view! { <span class="cc-sr">{locale.t(Text::You)}": "</span> })}
+                <div class="cc-bubble" dir="auto">{rich_text(&text)}</div>
+                <div class=meta_class>{meta}{actions}</div>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
 /// Message text with its web links made safe links (new tab, no opener, no referrer).
-fn rich_text(text: &str) -> impl IntoView + use<> {
+fn rich_text(text: &str) -> Vec<AnyView> {
     linkify(text)
         .into_iter()
         .map(|segment| match segment {
             Segment::Text(text) => text.to_owned().into_any(),
             Segment::Link(url) => {
-                view! { <a href=url.to_owned() target="_blank" rel="noopener noreferrer">{url.to_owned()}</a> }
-                    .into_any()
+                view! { <a href=url.to_owned() target="_blank" rel="noopener noreferrer">{url.to_owned()}</a> }.into_any()
             }
         })
-        .collect_view()
-}
-
-#[component]
-fn LineView(line: Line, last_own: bool, locale: Locale) -> impl IntoView {
-    let time = format::time(line.at_ms, locale);
-    let t = move |text: Text| locale.t(text);
-    let agent_name = match &line.author {
-        Author::Agent(agent) => agent.name.clone(),
-        _ => String::new(),
-    };
-    match (line.body, line.author) {
-        (EventBody::Message { text }, Author::Visitor) | (EventBody::LeftMessage { text, .. }, Author::Visitor) => {
-            view! {
-                <div class="cc-line cc-mine">
-                    <span class="cc-sr">{t(Text::You)}": "</span>
-                    <div class="cc-bubble" dir="auto">{rich_text(&text)}</div>
-                    <div class="cc-meta">
-                        {time}
-                        {last_own.then(|| format!(" · {}", t(Text::Sent)))}
-                    </div>
-                </div>
-            }
-            .into_any()
-        }
-        (EventBody::Message { text }, Author::Agent(agent)) => view! {
-            <div class="cc-line cc-theirs">
-                <span class="cc-avatar" aria-hidden="true">{agent.initials()}</span>
-                <div class="cc-body">
-                    <div class="cc-author">{agent.name.clone()}</div>
-                    <div class="cc-bubble" dir="auto">{rich_text(&text)}</div>
-                    <div class="cc-meta">{time}</div>
-                </div>
-            </div>
-        }
-        .into_any(),
-        (EventBody::Joined, _) => notice(locale.fill(Text::Joined, "name", &agent_name)),
-        (EventBody::Closed, _) => notice(t(Text::ChatEnded).to_owned()),
-        (EventBody::TranscriptRequested { email }, _) => {
-            notice(locale.fill(Text::TranscriptRequested, "email", &email))
-        }
-        (EventBody::LeftMessage { email, .. }, _) => notice(locale.fill(Text::LeftMessageThanks, "email", &email)),
-        (EventBody::Rated { .. }, _) => notice(t(Text::ThanksForRating).to_owned()),
-        (EventBody::Message { text }, Author::System) => notice(text),
-    }
-}
-
-fn notice(text: String) -> AnyView {
-    view! { <p class="cc-notice">{text}</p> }.into_any()
-}
-
-#[component]
-fn PendingView(pending: Pending, service: ChatService, locale: Locale) -> impl IntoView {
-    let Pending { client_id, text, state, .. } = pending;
-    let t = move |text: Text| locale.t(text);
-    let meta = match state {
-        PendingState::Sending => view! { <div class="cc-meta">{t(Text::Sending)}</div> }.into_any(),
-        PendingState::Failed(reason) => {
-            let (retry_id, discard_id) = (client_id.clone(), client_id);
-            let reason = if reason.is_empty() { String::new() } else { format!(" ({reason})") };
-            view! {
-                <div class="cc-meta cc-failed" role="alert">
-                    {t(Text::NotSent)}{reason}" · "
-                    <button type="button" class="cc-link" on:click=move |_| service.retry(&retry_id)>
-                        {t(Text::Retry)}
-                    </button>
-                    " · "
-                    <button type="button" class="cc-link" on:click=move |_| service.discard(&discard_id)>
-                        {t(Text::Discard)}
-                    </button>
-                </div>
-            }
-            .into_any()
-        }
-    };
-    view! {
-        <div class="cc-line cc-mine cc-pending">
-            <div class="cc-bubble" dir="auto">{text}</div>
-            {meta}
-        </div>
-    }
+        .collect()
 }
