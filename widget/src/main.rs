@@ -22,6 +22,12 @@ use crate::connection::ChatService;
 use crate::i18n::Locale;
 use crate::view::Widget;
 
+/// A smaller allocator than the default (dlmalloc), for the bundle's size budget; the widget runs
+/// on the browser's single thread, which this allocator is made for.
+#[cfg(target_family = "wasm")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The panel's styles; the launcher's basics are in the loader, which draws it before this app
 /// exists.
 const STYLE: &str = include_str!("../widget.css");
