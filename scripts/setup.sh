@@ -38,11 +38,11 @@ ensure_wasm_bindgen() {
   fi
 }
 
-ensure_wasm_opt() {
+ensure_node_tools() {
   # binaryen from npm (its wasm-opt runs under node). Never Debian's binaryen: its wasm-opt 108
-  # silently writes modules that fail in the browser.
-  if ! have_version tools/node_modules/.bin/wasm-opt "version_$BINARYEN_VERSION"; then
-    step "installing wasm-opt (binaryen $BINARYEN_VERSION, npm)"
+  # silently writes modules that fail in the browser. And terser, which minifies the widget's JS.
+  if ! have_version tools/node_modules/.bin/wasm-opt "version_$BINARYEN_VERSION" || ! [ -x tools/node_modules/.bin/terser ]; then
+    step "installing wasm-opt (binaryen $BINARYEN_VERSION) and terser (npm)"
     npm ci --prefix tools --no-audit --no-fund --loglevel=error
   fi
 }
@@ -61,7 +61,7 @@ ensure_browser() {
 ensure_wasm_target
 ensure_trunk
 ensure_wasm_bindgen
-ensure_wasm_opt
+ensure_node_tools
 if [ "${1:-}" = "--browser" ]; then
   ensure_browser
 fi

@@ -225,40 +225,76 @@ pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Serves one HTML page on its own loopback port: a shop on a different origin than the relay.
-pub struct OtherOriginShop {
+/// A shop's own web server, on its own loopback port: a different origin than the relay. It
+/// serves fixed pages (path → content), each with the headers given (a Content-Security-Policy,
+/// say). A test double for the shop, which is outside the product.
+pub struct ShopSite {
     pub addr: SocketAddr,
 }
 
-impl OtherOriginShop {
-    pub fn serve(html: String) -> Result<OtherOriginShop> {
+/// One page of a [`ShopSite`].
+#[derive(Clone)]
+pub struct Page {
+    pub path: &'static str,
+    pub content_type: &'static str,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Page {
+    pub fn html(path: &'static str, body: String) -> Page {
+        Page { path, content_type: "text/html; charset=utf-8", body, headers: Vec::new() }
+    }
+
+    pub fn script(path: &'static str, body: &str) -> Page {
+        Page { path, content_type: "text/javascript; charset=utf-8", body: body.to_owned(), headers: Vec::new() }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Page {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+impl ShopSite {
+    pub fn serve(pages: Vec<Page>) -> Result<ShopSite> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
-                let _ = answer(stream, &html);
+                let _ = answer(stream, &pages);
             }
         });
-        Ok(OtherOriginShop { addr })
+        Ok(ShopSite { addr })
     }
 
-    pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
     }
 }
 
-fn answer(mut stream: TcpStream, html: &str) -> std::io::Result<()> {
+fn answer(mut stream: TcpStream, pages: &[Page]) -> std::io::Result<()> {
     use std::io::Write;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
     let mut line = String::new();
-    // Read the request head; every request gets the page.
     while reader.read_line(&mut line)? > 2 {
         line.clear();
     }
-    write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
-        html.len()
-    )
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split('?').next().unwrap_or("/");
+    let Some(page) = pages.iter().find(|p| p.path == path) else {
+        return write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    };
+    let mut head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        page.content_type,
+        page.body.len()
+    );
+    for (name, value) in &page.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    write!(stream, "{head}\r\n{}", page.body)
 }

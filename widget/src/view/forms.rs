@@ -91,51 +91,46 @@ pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
     }
 }
 
-/// After an agent ended the chat: a rating (1–5, optional comment), then a way to start anew.
+/// After an agent ended the chat: a rating (1–5 stars, a native radio group: keyboard and screen
+/// readers know it without help), an optional comment, then a way to start anew.
 #[component]
 pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
-    let score = RwSignal::new(0u8);
-    let comment = NodeRef::<html::Textarea>::new();
+    let form = NodeRef::<html::Form>::new();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let text = comment.get_untracked().map(|c| c.value()).unwrap_or_default();
-        if score.get_untracked() > 0 {
-            service.rate(score.get_untracked(), text);
+        let Some(form) = form.get_untracked() else { return };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let score = data.get("score").as_string().and_then(|s| s.parse().ok()).unwrap_or(0);
+        if score > 0 {
+            service.rate(score, data.get("comment").as_string().unwrap_or_default());
         }
     };
-    let stars = move || {
-        (1..=5u8)
+    let stars = (1..=5u8)
         .map(|n| {
             let label = locale.fill(Text::RateScore, "n", &format::number(u32::from(n), locale));
+            let title = label.clone();
             view! {
-                <button
-                    type="button"
-                    class="cc-star"
-                    aria-pressed=move || (score.get() >= n).to_string()
-                    aria-label=label.clone()
-                    title=label
-                    on:click=move |_| score.set(n)
-                >
-                    "★"
-                </button>
+                <input type="radio" name="score" id=format!("cc-star-{n}") value=n.to_string() />
+                <label class="cc-star" for=format!("cc-star-{n}") title=title>
+                    <span aria-hidden="true">"★"</span>
+                    <span class="cc-sr">{label}</span>
+                </label>
             }
         })
-        .collect_view()
-    };
-    let rating = move || {
-        if service.timeline.with(|t| t.rating.is_some()) {
-            return None;
-        }
-        Some(view! {
-            <form class="cc-form" on:submit=on_submit>
-                <h3 class="cc-form-title" id="cc-rate-title">{locale.t(Text::RatePrompt)}</h3>
-                <div class="cc-stars" role="group" aria-labelledby="cc-rate-title">{stars()}</div>
+        .collect_view();
+    let rating = service.timeline.with_untracked(|t| t.rating.is_none()).then(|| {
+        view! {
+            <form class="cc-form" node_ref=form on:submit=on_submit>
+                <fieldset class="cc-stars">
+                    <legend class="cc-form-title">{locale.t(Text::RatePrompt)}</legend>
+                    {stars}
+                </fieldset>
                 <label class="cc-label" for="cc-comment">{locale.t(Text::CommentLabel)}</label>
-                <textarea class="cc-field" id="cc-comment" rows="2" dir="auto" node_ref=comment></textarea>
+                <textarea class="cc-field" id="cc-comment" name="comment" rows="2" dir="auto"></textarea>
                 <button class="cc-button" type="submit">{locale.t(Text::SubmitRating)}</button>
             </form>
-        })
-    };
+        }
+    });
     view! {
         <div class="cc-ended">
             {rating}

@@ -149,15 +149,27 @@ fn draw(row: Row, service: ChatService, locale: Locale) -> AnyView {
     .into_any()
 }
 
-/// Message text with its web links made safe links (new tab, no opener, no referrer).
-fn rich_text(text: &str) -> Vec<AnyView> {
-    linkify(text)
+/// Message text with its web links made safe links (new tab, no opener, no referrer): each piece
+/// is some text followed by at most one link.
+fn rich_text(text: &str) -> impl IntoView + use<> {
+    let mut pieces: Vec<(String, Option<String>)> = Vec::new();
+    for segment in linkify(text) {
+        match segment {
+            Segment::Text(text) => pieces.push((text.to_owned(), None)),
+            Segment::Link(url) => match pieces.last_mut() {
+                Some((_, link @ None)) => *link = Some(url.to_owned()),
+                _ => pieces.push((String::new(), Some(url.to_owned()))),
+            },
+        }
+    }
+    pieces
         .into_iter()
-        .map(|segment| match segment {
-            Segment::Text(text) => text.to_owned().into_any(),
-            Segment::Link(url) => {
-                view! { <a href=url.to_owned() target="_blank" rel="noopener noreferrer">{url.to_owned()}</a> }.into_any()
-            }
+        .map(|(text, link)| {
+            let link = link.map(|url| {
+                let href = url.clone();
+                view! { <a href=href target="_blank" rel="noopener noreferrer">{url}</a> }
+            });
+            view! { {text}{link} }
         })
-        .collect()
+        .collect_view()
 }

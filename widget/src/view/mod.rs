@@ -41,9 +41,8 @@ pub fn Widget(
                 .count() as u32
         })
     });
-    follow_focus(ui, launcher, root);
-    let viewport = panel::visual_viewport_style();
-    announce_changes(service, ui, unread, sound);
+    let viewport = panel::visual_viewport();
+    announce_changes(service, ui, unread, sound, launcher, root);
     // Everything below is in one language at a time: a new locale (rare: `setLocale`) renders
     // the widget afresh, which keeps every text a plain string instead of one reactive node each.
     view! {
@@ -88,35 +87,15 @@ pub fn Widget(
     }
 }
 
-/// Focus goes into the panel when it opens (to the first field that asks for it) and back to the
-/// launcher when it closes.
-fn follow_focus(ui: Ui, launcher: NodeRef<leptos::html::Button>, root: web_sys::ShadowRoot) {
-    let root = StoredValue::new_local(root);
-    Effect::new(move |was_open: Option<bool>| {
-        let open = ui.open.get();
-        match (was_open, open) {
-            (Some(false), true) | (None, true) => {
-                // After the panel has rendered.
-                request_animation_frame(move || {
-                    let target = root.with_value(|r| r.query_selector("[data-autofocus]").ok().flatten());
-                    if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                        let _ = element.focus();
-                    }
-                });
-            }
-            (Some(true), false) => {
-                if let Some(button) = launcher.get_untracked() {
-                    let _ = button.focus();
-                }
-            }
-            _ => {}
-        }
-        open
-    });
-}
-
 /// Tells the page (events) and the shopper (title, chime) what changed.
-fn announce_changes(service: ChatService, ui: Ui, unread: Memo<u32>, sound: bool) {
+fn announce_changes(
+    service: ChatService,
+    ui: Ui,
+    unread: Memo<u32>,
+    sound: bool,
+    launcher: NodeRef<leptos::html::Button>,
+    root: web_sys::ShadowRoot,
+) {
     let title = TitleNotice::new();
     // Read while open and visible; on return to the tab, the title is restored.
     Effect::new(move |_| {
@@ -144,13 +123,26 @@ fn announce_changes(service: ChatService, ui: Ui, unread: Memo<u32>, sound: bool
         }
         count
     });
+    // Opening connects; focus goes into the panel when it opens (to the first field that asks
+    // for it) and back to the launcher when it closes; the page hears of both.
+    let root = StoredValue::new_local(root);
     Effect::new(move |was_open: Option<bool>| {
         let open = ui.open.get();
-        if was_open.is_some_and(|was| was != open) {
-            ui.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
-        }
         if open {
             service.connect();
+            request_animation_frame(move || {
+                let target = root.with_value(|r| r.query_selector("[data-autofocus]").ok().flatten());
+                if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = element.focus();
+                }
+            });
+        } else if was_open == Some(true)
+            && let Some(button) = launcher.get_untracked()
+        {
+            let _ = button.focus();
+        }
+        if was_open.is_some_and(|was| was != open) {
+            ui.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
         }
         open
     });

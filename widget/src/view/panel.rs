@@ -19,11 +19,12 @@ use crate::i18n::{Locale, Text};
 enum Footer {
     Compose,
     LeaveMessage,
-    Ended,
+    /// Ended, and whether the shopper has rated it.
+    Ended(bool),
 }
 
 #[component]
-pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<String>) -> impl IntoView {
+pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Option<(i32, i32)>>) -> impl IntoView {
     let t = move |text: Text| locale.t(text);
     let nobody_online = move || service.agents_online.get() == Some(0);
     let status = move || {
@@ -41,10 +42,11 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
         }
     };
     let footer = Memo::new(move |_| {
-        let (closed, empty) =
-            service.timeline.with(|t| (t.closed, t.id.is_none() && t.lines.is_empty() && t.pending.is_empty()));
+        let (closed, rated, empty) = service
+            .timeline
+            .with(|t| (t.closed, t.rating.is_some(), t.id.is_none() && t.lines.is_empty() && t.pending.is_empty()));
         if closed {
-            Footer::Ended
+            Footer::Ended(rated)
         } else if empty && nobody_online() {
             Footer::LeaveMessage
         } else {
@@ -57,7 +59,13 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
         }
     };
     view! {
-        <section class="cc-panel" role="dialog" aria-labelledby="cc-title" on:keydown=on_key style=viewport>
+        <section
+            class="cc-panel"
+            role="dialog"
+            aria-labelledby="cc-title"
+            on:keydown=on_key
+            style=move || viewport.get().map(|(height, top)| format!("--cc-vh:{height}px;--cc-vt:{top}px"))
+        >
             <header class="cc-header">
                 <div class="cc-heading">
                     <h2 class="cc-title" id="cc-title">
@@ -79,7 +87,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
             <Log service locale />
             {move || service.masked_notice.get().then(|| view! { <p class="cc-note" role="status">{t(Text::CardMasked)}</p> })}
             {move || match footer.get() {
-                Footer::Ended => view! { <Ended service locale /> }.into_any(),
+                Footer::Ended(_) => view! { <Ended service locale /> }.into_any(),
                 Footer::LeaveMessage => view! { <OfflineForm service locale /> }.into_any(),
                 Footer::Compose => view! { <Composer service locale /> }.into_any(),
             }}
@@ -89,8 +97,8 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: Signal<Stri
 
 /// On phones the on-screen keyboard shrinks the visual viewport but not the layout viewport, so
 /// a full-screen panel would hide its input under the keyboard: size the panel to what is
-/// visible (the stylesheet uses these only on narrow screens).
-pub fn visual_viewport_style() -> Signal<String> {
+/// visible (the stylesheet uses these only on narrow screens). Height and top, in whole pixels.
+pub fn visual_viewport() -> RwSignal<Option<(i32, i32)>> {
     let size = RwSignal::new(None::<(i32, i32)>);
     let measure = move || {
         if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
@@ -106,10 +114,7 @@ pub fn visual_viewport_style() -> Signal<String> {
         let _ = viewport.add_event_listener_with_callback("scroll", listener.as_ref().unchecked_ref());
         listener.forget();
     }
-    Signal::derive(move || match size.get() {
-        Some((height, top)) => format!("--cc-vh:{height}px;--cc-vt:{top}px"),
-        None => String::new(),
-    })
+    size
 }
 
 /// Whether the conversation shows the queue: waiting for an agent, not ended.
