@@ -6,9 +6,8 @@
 mod api;
 mod config;
 mod connection;
-mod format;
+mod host;
 mod i18n;
-mod notify;
 mod store;
 mod view;
 

@@ -10,11 +10,10 @@ use checkout_chat_protocol::transcript::{self, TranscriptLabels};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::icons;
 use crate::connection::ChatService;
-use crate::format;
+use crate::host as format;
 use crate::i18n::{Locale, Text};
 
 #[component]
@@ -191,19 +190,5 @@ pub fn download_transcript(service: ChatService, locale: Locale) {
         let entries = t.lines.iter().map(|l| (l.at_ms, &l.author, &l.body));
         transcript::render(&shop, &labels, entries, |at| format!("{} {}", format::day_label(at, locale), format::time(at, locale)))
     });
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/plain;charset=utf-8");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-    let link = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(link) = link {
-        link.set_href(&url);
-        link.set_download("chat-transcript.txt");
-        link.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
+    format::download(&text, "chat-transcript.txt");
 }

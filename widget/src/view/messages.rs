@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::panel::waiting_for_agent;
 use crate::connection::ChatService;
-use crate::format;
+use crate::host as format;
 use crate::i18n::{Locale, Text};
 
 /// One row of the log, ready to draw.

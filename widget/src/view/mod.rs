@@ -19,7 +19,7 @@ use crate::api::Ui;
 use crate::config::Side;
 use crate::connection::ChatService;
 use crate::i18n::Text;
-use crate::notify::{self, TitleNotice};
+use crate::host;
 
 #[component]
 pub fn Widget(
@@ -96,19 +96,19 @@ fn announce_changes(
     launcher: NodeRef<leptos::html::Button>,
     root: web_sys::ShadowRoot,
 ) {
-    let title = TitleNotice::new();
+
     // Read while open and visible; on return to the tab, the title is restored.
     Effect::new(move |_| {
         service.timeline.track();
-        if ui.open.get() && !notify::page_hidden() {
+        if ui.open.get() && !host::page_hidden() {
             service.mark_read();
-            title.clear();
+            host::title_notice(None);
         }
     });
     let on_visible = Closure::<dyn Fn()>::new(move || {
-        if ui.open.get_untracked() && !notify::page_hidden() {
+        if ui.open.get_untracked() && !host::page_hidden() {
             service.mark_read();
-            title.clear();
+            host::title_notice(None);
         }
     });
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -153,10 +153,11 @@ fn announce_changes(
         let _ = js_sys::Reflect::set(&payload, &"text".into(), &text.into());
         let _ = js_sys::Reflect::set(&payload, &"author".into(), &author.into());
         ui.emit("message", &payload);
-        if !ui.open.get_untracked() || notify::page_hidden() {
-            title.show(unread.get_untracked().max(1), ui.locale.get_untracked().t(Text::NewMessageTitle));
+        if !ui.open.get_untracked() || host::page_hidden() {
+            let count = unread.get_untracked().max(1);
+            host::title_notice(Some(format!("({count}) {}", ui.locale.get_untracked().t(Text::NewMessageTitle))));
             if sound {
-                notify::chime();
+                host::chime();
             }
         }
     });

@@ -100,20 +100,9 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
 /// visible (the stylesheet uses these only on narrow screens). Height and top, in whole pixels.
 pub fn visual_viewport() -> RwSignal<Option<(i32, i32)>> {
     let size = RwSignal::new(None::<(i32, i32)>);
-    let measure = move || {
-        if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
-            // Whole pixels: formatting floats would cost the bundle several KB.
-            size.set(Some((viewport.height() as i32, viewport.offset_top() as i32)));
-        }
-    };
-    measure();
-    if let Some(viewport) = web_sys::window().and_then(|w| w.visual_viewport()) {
-        use wasm_bindgen::JsCast;
-        let listener = wasm_bindgen::closure::Closure::<dyn Fn()>::new(measure);
-        let _ = viewport.add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
-        let _ = viewport.add_event_listener_with_callback("scroll", listener.as_ref().unchecked_ref());
-        listener.forget();
-    }
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(i32, i32)>::new(move |height, top| size.set(Some((height, top))));
+    crate::host::watch_viewport(listener.as_ref());
+    listener.forget();
     size
 }
 

@@ -1,0 +1,148 @@
+// The widget's contact points with the browser and the host page, in plain JavaScript: the page's
+// API on window.checkoutChat, dates and numbers in the reader's language, the tab-title notice,
+// the chime and the transcript download. Rust keeps the state and decides; doing these here keeps
+// the WebAssembly bundle small. Everything the page passes in is checked before Rust sees it.
+
+const EVENTS = ["ready", "open", "close", "message", "unread"];
+const METHODS = ["open", "close", "show", "hide", "identify", "setLocale"];
+
+function warn(message) {
+  console.warn("checkout-chat: " + message);
+}
+
+function identity(value) {
+  const text = (v) => typeof v === "string";
+  if (!value || typeof value !== "object" || !text(value.user_id) || !text(value.user_hash) || !value.user_id) {
+    return warn("identify needs an object {user_id, name, email, user_hash} with string user_id and user_hash");
+  }
+  if ((value.name != null && !text(value.name)) || (value.email != null && !text(value.email))) {
+    return warn("identify: name and email must be strings");
+  }
+  return { user_id: value.user_id, name: value.name, email: value.email, user_hash: value.user_hash };
+}
+
+// Turns the page's queue into the API, runs what was queued, and returns emit(event, payload).
+// `handle(method, argument)` is the widget's side of open/close/show/hide/identify/setLocale.
+export function installApi(queue, handle) {
+  const listeners = {};
+  let ready = false;
+  const call = (name, a, b) => {
+    if (name === "on" || name === "off") {
+      if (!EVENTS.includes(a) || typeof b !== "function") {
+        return warn(name + " takes an event (" + EVENTS.join(", ") + ") and a function");
+      }
+      const list = (listeners[a] = listeners[a] || []);
+      if (name === "off") return (listeners[a] = list.filter((f) => f !== b));
+      list.push(b);
+      if (a === "ready" && ready) b();
+      return;
+    }
+    if (!METHODS.includes(name)) return warn('unknown method "' + name + '"');
+    if (name === "identify") {
+      a = identity(a);
+      if (!a) return;
+    }
+    if (name === "setLocale" && typeof a !== "string") return warn('setLocale takes a language tag such as "nl" or "ar"');
+    handle(name, a);
+  };
+  const run = (entry) =>
+    Array.isArray(entry) && typeof entry[0] === "string"
+      ? call(entry[0], entry[1], entry[2])
+      : warn('push() takes an array such as ["open"]');
+  const queued = Array.prototype.slice.call(queue);
+  queue.length = 0;
+  for (const name of METHODS.concat("on", "off")) queue[name] = (a, b) => call(name, a, b);
+  queue.push = (...entries) => entries.forEach(run);
+  queued.forEach(run);
+  return (event, payload) => {
+    if (event === "ready") ready = true;
+    for (const f of listeners[event] || []) {
+      try {
+        f(payload);
+      } catch (e) {
+        setTimeout(() => { throw e; }); // the page's own error, reported as the page's
+      }
+    }
+  };
+}
+
+const formats = {};
+function format(locale, options) {
+  const key = locale + JSON.stringify(options);
+  return (formats[key] = formats[key] || new Intl.DateTimeFormat(locale, options));
+}
+
+export function formatTime(ms, locale) {
+  return format(locale, { hour: "2-digit", minute: "2-digit" }).format(ms);
+}
+
+// "Today", "Yesterday", or the date (with the year when it is not this year).
+export function formatDay(ms, locale, today, yesterday) {
+  const day = (t) => new Date(t).toDateString();
+  const now = Date.now();
+  if (day(ms) === day(now)) return today;
+  if (day(ms) === day(now - 864e5)) return yesterday;
+  const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+  return format(locale, sameYear ? { day: "numeric", month: "long" } : { day: "numeric", month: "long", year: "numeric" }).format(ms);
+}
+
+// The local calendar day of a moment, as a number that changes at local midnight.
+export function dayOf(ms) {
+  const d = new Date(ms);
+  return d.getFullYear() * 512 + d.getMonth() * 32 + d.getDate();
+}
+
+export function formatNumber(n, locale) {
+  return new Intl.NumberFormat(locale).format(n);
+}
+
+let originalTitle = null;
+// Shows `text` before the page's title, or (with null) gives the page its title back.
+export function titleNotice(text) {
+  if (text == null) {
+    if (originalTitle != null) document.title = originalTitle;
+    originalTitle = null;
+    return;
+  }
+  if (originalTitle == null) originalTitle = document.title;
+  document.title = text + " – " + originalTitle;
+}
+
+// Two soft notes. Browsers allow sound only after the shopper interacted with the page; a refused
+// one is simply not heard.
+export function chime() {
+  try {
+    const context = new AudioContext();
+    [880, 1320].forEach((frequency, i) => {
+      const oscillator = context.createOscillator();
+      const gain = context.createGain();
+      oscillator.frequency.value = frequency;
+      gain.gain.value = 0.06;
+      oscillator.connect(gain).connect(context.destination);
+      oscillator.start(context.currentTime + i * 0.12);
+      oscillator.stop(context.currentTime + i * 0.12 + 0.1);
+    });
+  } catch (e) {
+    /* no sound available */
+  }
+}
+
+export function download(text, name) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// Calls `listener(height, top)` whenever the visible part of the page changes (the on-screen
+// keyboard opening on a phone), and once now.
+export function watchViewport(listener) {
+  const viewport = window.visualViewport;
+  if (!viewport) return;
+  const measure = () => listener(Math.round(viewport.height), Math.round(viewport.offsetTop));
+  viewport.addEventListener("resize", measure);
+  viewport.addEventListener("scroll", measure);
+  measure();
+}
