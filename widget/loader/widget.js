@@ -39,8 +39,14 @@
     if (loading) return;
     loading = true;
     var app = base + "widget/checkout-chat-widget";
-    import(app + ".js")
-      .then(function (m) {
+    // The shopper's language (if not English) is fetched alongside the app.
+    var strings = /^(nl|ar|fa)$/.test(lang)
+      ? fetch(base + "widget/i18n/" + lang + ".json").then(function (r) { return r.ok ? r.json() : null; }, function () {})
+      : null;
+    Promise.all([import(app + ".js"), strings])
+      .then(function (loaded) {
+        var m = loaded[0];
+        config.strings = loaded[1];
         return m.default({ module_or_path: app + "_bg.wasm" }).then(function () {
           m.mount(root, config, wantOpen, queue);
         });

@@ -44,7 +44,7 @@ impl Ui {
 }
 
 /// Turns `queue` (the page's `window.checkoutChat`) into the API and runs what was queued.
-pub fn install(queue: &JsValue, service: ChatService, ui: Ui) {
+pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
     let handle = Closure::<dyn Fn(String, JsValue)>::new(move |method: String, argument: JsValue| match method.as_str() {
         "open" => ui.open.set(true),
         "close" => ui.open.set(false),
@@ -57,10 +57,20 @@ pub fn install(queue: &JsValue, service: ChatService, ui: Ui) {
             Some(identity) => service.identify(identity),
             None => web_sys::console::warn_1(&"checkout-chat: identify: a value is too long or not an email".into()),
         },
-        "setLocale" => ui.locale.set(Locale::from_tag(&argument.as_string().unwrap_or_default())),
+        // host.js has fetched the language's table: [tag, table or null].
+        "setLocale" => {
+            let tag = Reflect::get_u32(&argument, 0).ok().and_then(|t| t.as_string()).unwrap_or_default();
+            let locale = Locale::from_tag(&tag);
+            if let Ok(table) = Reflect::get_u32(&argument, 1)
+                && table.is_object()
+            {
+                locale.load(&table);
+            }
+            ui.locale.set(locale);
+        }
         _ => {}
     });
-    let emit = host::install_api(queue, handle.as_ref());
+    let emit = host::install_api(queue, handle.as_ref(), relay);
     // The page keeps the API as long as it lives.
     handle.forget();
     ui.emit.set_value(Some(emit));

@@ -21,9 +21,17 @@ function identity(value) {
   return { user_id: value.user_id, name: value.name, email: value.email, user_hash: value.user_hash };
 }
 
+// The translation table for a language tag, from the relay; null for English (compiled in) and
+// when it cannot be had (the widget then stays in English).
+export function loadStrings(relay, tag) {
+  const lang = String(tag).slice(0, 2).toLowerCase();
+  if (!["nl", "ar", "fa"].includes(lang)) return Promise.resolve(null);
+  return fetch(relay + "widget/i18n/" + lang + ".json").then((r) => (r.ok ? r.json() : null), () => null);
+}
+
 // Turns the page's queue into the API, runs what was queued, and returns emit(event, payload).
 // `handle(method, argument)` is the widget's side of open/close/show/hide/identify/setLocale.
-export function installApi(queue, handle) {
+export function installApi(queue, handle, relay) {
   const listeners = {};
   let ready = false;
   const call = (name, a, b) => {
@@ -42,7 +50,10 @@ export function installApi(queue, handle) {
       a = identity(a);
       if (!a) return;
     }
-    if (name === "setLocale" && typeof a !== "string") return warn('setLocale takes a language tag such as "nl" or "ar"');
+    if (name === "setLocale") {
+      if (typeof a !== "string") return warn('setLocale takes a language tag such as "nl" or "ar"');
+      return loadStrings(relay, a).then((table) => handle(name, [a, table]));
+    }
     handle(name, a);
   };
   const run = (entry) =>

@@ -9,7 +9,7 @@ use crate::i18n::{Locale, Text};
 extern "C" {
     /// Turns the page's queue into the API; returns `emit(event, payload)`.
     #[wasm_bindgen(js_name = installApi)]
-    pub fn install_api(queue: &JsValue, handle: &JsValue) -> js_sys::Function;
+    pub fn install_api(queue: &JsValue, handle: &JsValue, relay: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = formatTime)]
     fn format_time(ms: f64, locale: &str) -> String;
     #[wasm_bindgen(js_name = formatDay)]

@@ -1,6 +1,11 @@
-//! Every string the shopper reads, in English, Dutch, Arabic and Persian: one table, one
-//! function per language. Placeholders in braces (`{name}`, `{n}`, `{email}`) are filled in by
-//! [`Locale::fill`]. Arabic and Persian are written right to left.
+//! Every string the shopper reads. English is here, compiled in (it is also the fallback); Dutch,
+//! Arabic and Persian are in `widget/i18n/*.json`, one file per language, and only the shopper's
+//! own language is fetched (the loader starts that while the app loads): three languages the
+//! shopper does not read would cost every shopper about 3 KB. A test checks that every file has
+//! every text, with the same placeholders. Placeholders in braces (`{name}`, `{n}`, `{email}`) are
+//! filled in by [`Locale::fill`]. Arabic and Persian are written right to left.
+
+use std::cell::RefCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
@@ -65,7 +70,61 @@ pub enum Text {
 }
 
 impl Text {
-    #[cfg(test)]
+    /// The name of this text in the translation files (`widget/i18n/*.json`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Text::OpenChat => "open_chat",
+            Text::CloseChat => "close_chat",
+            Text::ChatWithUs => "chat_with_us",
+            Text::Greeting => "greeting",
+            Text::Online => "online",
+            Text::Offline => "offline",
+            Text::Connecting => "connecting",
+            Text::Reconnecting => "reconnecting",
+            Text::MessageLabel => "message_label",
+            Text::Placeholder => "placeholder",
+            Text::Send => "send",
+            Text::Sending => "sending",
+            Text::Sent => "sent",
+            Text::NotSent => "not_sent",
+            Text::Retry => "retry",
+            Text::Discard => "discard",
+            Text::You => "you",
+            Text::AgentFallbackName => "agent_fallback_name",
+            Text::Joined => "joined",
+            Text::Typing => "typing",
+            Text::Today => "today",
+            Text::Yesterday => "yesterday",
+            Text::Unread => "unread",
+            Text::NewMessageTitle => "new_message_title",
+            Text::QueuePosition => "queue_position",
+            Text::QueueNext => "queue_next",
+            Text::EstimatedWait => "estimated_wait",
+            Text::EstimatedWaitShort => "estimated_wait_short",
+            Text::NoEstimate => "no_estimate",
+            Text::OfflineTitle => "offline_title",
+            Text::OfflineIntro => "offline_intro",
+            Text::EmailLabel => "email_label",
+            Text::MessageFieldLabel => "message_field_label",
+            Text::LeaveMessageSubmit => "leave_message_submit",
+            Text::LeftMessageThanks => "left_message_thanks",
+            Text::InvalidEmail => "invalid_email",
+            Text::ChatEnded => "chat_ended",
+            Text::RatePrompt => "rate_prompt",
+            Text::RateScore => "rate_score",
+            Text::CommentLabel => "comment_label",
+            Text::SubmitRating => "submit_rating",
+            Text::ThanksForRating => "thanks_for_rating",
+            Text::StartNewChat => "start_new_chat",
+            Text::DownloadTranscript => "download_transcript",
+            Text::EmailTranscript => "email_transcript",
+            Text::EmailTranscriptSubmit => "email_transcript_submit",
+            Text::TranscriptRequested => "transcript_requested",
+            Text::CardMasked => "card_masked",
+            Text::TranscriptTitle => "transcript_title",
+        }
+    }
+
     pub const ALL: [Text; 49] = [
         Text::OpenChat,
         Text::CloseChat,
@@ -144,19 +203,47 @@ impl Locale {
         matches!(self, Locale::Ar | Locale::Fa)
     }
 
+    /// The text in this language, or in English while (or if) its table is not loaded.
     pub fn t(self, text: Text) -> &'static str {
+        let index = self.table_index();
+        TABLES
+            .with_borrow(|tables| index.and_then(|i| tables[i].as_ref()).map(|table| table[text as usize]))
+            .unwrap_or_else(|| english(text))
+    }
+
+    fn table_index(self) -> Option<usize> {
         match self {
-            Locale::En => english(text),
-            Locale::Nl => dutch(text),
-            Locale::Ar => arabic(text),
-            Locale::Fa => persian(text),
+            Locale::En => None,
+            Locale::Nl => Some(0),
+            Locale::Ar => Some(1),
+            Locale::Fa => Some(2),
         }
+    }
+
+    /// Installs this language's table from a translation file's object (`text key → string`). A
+    /// text missing from it (or not a string) stays in English.
+    pub fn load(self, table: &wasm_bindgen::JsValue) {
+        let Some(index) = self.table_index() else { return };
+        let strings = Text::ALL
+            .iter()
+            .map(|text| {
+                let value = js_sys::Reflect::get(table, &text.key().into()).ok().and_then(|v| v.as_string());
+                // Kept for the page's lifetime: at most three small tables, loaded once each.
+                value.map_or(english(*text), |s| &*Box::leak(s.into_boxed_str()))
+            })
+            .collect();
+        TABLES.with_borrow_mut(|tables| tables[index] = Some(strings));
     }
 
     /// The text with `{key}` replaced by `value`.
     pub fn fill(self, text: Text, key: &str, value: &str) -> String {
         self.t(text).replace(&format!("{{{key}}}"), value)
     }
+}
+
+thread_local! {
+    /// Loaded tables for Dutch, Arabic and Persian, indexed by `Text as usize`.
+    static TABLES: RefCell<[Option<Vec<&'static str>>; 3]> = const { RefCell::new([None, None, None]) };
 }
 
 fn english(text: Text) -> &'static str {
@@ -215,174 +302,6 @@ fn english(text: Text) -> &'static str {
     }
 }
 
-fn dutch(text: Text) -> &'static str {
-    match text {
-        Text::OpenChat => "Chat openen",
-        Text::CloseChat => "Chat sluiten",
-        Text::ChatWithUs => "Chat met ons",
-        Text::Greeting => "Hoi! Vragen over je bestelling, levering of betaling? Stel ze hier.",
-        Text::Online => "We reageren meestal binnen een paar minuten",
-        Text::Offline => "We zijn nu offline",
-        Text::Connecting => "Verbinden…",
-        Text::Reconnecting => "Verbinding verbroken. Opnieuw verbinden…",
-        Text::MessageLabel => "Je bericht",
-        Text::Placeholder => "Typ een bericht…",
-        Text::Send => "Verstuur",
-        Text::Sending => "Versturen…",
-        Text::Sent => "Verstuurd",
-        Text::NotSent => "Niet verstuurd",
-        Text::Retry => "Opnieuw proberen",
-        Text::Discard => "Verwijderen",
-        Text::You => "Jij",
-        Text::AgentFallbackName => "Ons team",
-        Text::Joined => "{name} neemt deel aan de chat",
-        Text::Typing => "{name} is aan het typen…",
-        Text::Today => "Vandaag",
-        Text::Yesterday => "Gisteren",
-        Text::Unread => "{n} ongelezen berichten",
-        Text::NewMessageTitle => "Nieuw bericht",
-        Text::QueuePosition => "Je bent nummer {n} in de wachtrij.",
-        Text::QueueNext => "Je bent als volgende aan de beurt.",
-        Text::EstimatedWait => "Geschatte wachttijd: ongeveer {n} min.",
-        Text::EstimatedWaitShort => "Geschatte wachttijd: minder dan een minuut.",
-        Text::NoEstimate => "We helpen je zo snel mogelijk.",
-        Text::OfflineTitle => "Laat een bericht achter",
-        Text::OfflineIntro => {
-            "Er is nu niemand online. Laat je e-mailadres en je vraag achter, dan nemen we contact met je op."
-        }
-        Text::EmailLabel => "Je e-mailadres",
-        Text::MessageFieldLabel => "Je vraag",
-        Text::LeaveMessageSubmit => "Bericht versturen",
-        Text::LeftMessageThanks => "Bedankt! We sturen ons antwoord naar {email}.",
-        Text::InvalidEmail => "Vul een geldig e-mailadres in.",
-        Text::ChatEnded => "Deze chat is beëindigd.",
-        Text::RatePrompt => "Hoe hebben we het gedaan?",
-        Text::RateScore => "{n} van de 5",
-        Text::CommentLabel => "Nog iets toevoegen? (optioneel)",
-        Text::SubmitRating => "Beoordeling versturen",
-        Text::ThanksForRating => "Bedankt voor je feedback!",
-        Text::StartNewChat => "Nieuwe chat starten",
-        Text::DownloadTranscript => "Gesprek downloaden",
-        Text::EmailTranscript => "Mail mij dit gesprek",
-        Text::EmailTranscriptSubmit => "Verstuur",
-        Text::TranscriptRequested => "We mailen dit gesprek naar {email}.",
-        Text::CardMasked => {
-            "Voor je veiligheid hebben we het kaartnummer verborgen. Deel nooit volledige kaartnummers in een chat."
-        }
-        Text::TranscriptTitle => "Chatgesprek",
-    }
-}
-
-fn arabic(text: Text) -> &'static str {
-    match text {
-        Text::OpenChat => "فتح المحادثة",
-        Text::CloseChat => "إغلاق المحادثة",
-        Text::ChatWithUs => "تحدث معنا",
-        Text::Greeting => "مرحبًا! هل لديك سؤال عن طلبك أو التوصيل أو الدفع؟ اسألنا هنا.",
-        Text::Online => "نرد عادةً خلال دقائق قليلة",
-        Text::Offline => "نحن غير متصلين الآن",
-        Text::Connecting => "جارٍ الاتصال…",
-        Text::Reconnecting => "انقطع الاتصال. جارٍ إعادة الاتصال…",
-        Text::MessageLabel => "رسالتك",
-        Text::Placeholder => "اكتب رسالة…",
-        Text::Send => "إرسال",
-        Text::Sending => "جارٍ الإرسال…",
-        Text::Sent => "تم الإرسال",
-        Text::NotSent => "لم يتم الإرسال",
-        Text::Retry => "إعادة المحاولة",
-        Text::Discard => "حذف",
-        Text::You => "أنت",
-        Text::AgentFallbackName => "فريقنا",
-        Text::Joined => "انضم {name} إلى المحادثة",
-        Text::Typing => "{name} يكتب…",
-        Text::Today => "اليوم",
-        Text::Yesterday => "أمس",
-        Text::Unread => "رسائل غير مقروءة: {n}",
-        Text::NewMessageTitle => "رسالة جديدة",
-        Text::QueuePosition => "ترتيبك في قائمة الانتظار: {n}.",
-        Text::QueueNext => "أنت التالي في قائمة الانتظار.",
-        Text::EstimatedWait => "وقت الانتظار المتوقع: حوالي {n} دقيقة.",
-        Text::EstimatedWaitShort => "وقت الانتظار المتوقع: أقل من دقيقة.",
-        Text::NoEstimate => "سيرد عليك أحد أفراد فريقنا في أقرب وقت ممكن.",
-        Text::OfflineTitle => "اترك لنا رسالة",
-        Text::OfflineIntro => "لا يوجد أحد متصل الآن. اترك بريدك الإلكتروني وسؤالك، وسنعاود التواصل معك.",
-        Text::EmailLabel => "بريدك الإلكتروني",
-        Text::MessageFieldLabel => "سؤالك",
-        Text::LeaveMessageSubmit => "إرسال الرسالة",
-        Text::LeftMessageThanks => "شكرًا! سنرسل ردنا إلى {email}.",
-        Text::InvalidEmail => "يرجى إدخال بريد إلكتروني صالح.",
-        Text::ChatEnded => "انتهت هذه المحادثة.",
-        Text::RatePrompt => "كيف كانت تجربتك معنا؟",
-        Text::RateScore => "{n} من ٥",
-        Text::CommentLabel => "هل تود إضافة شيء؟ (اختياري)",
-        Text::SubmitRating => "إرسال التقييم",
-        Text::ThanksForRating => "شكرًا على ملاحظاتك!",
-        Text::StartNewChat => "بدء محادثة جديدة",
-        Text::DownloadTranscript => "تنزيل نص المحادثة",
-        Text::EmailTranscript => "أرسل لي هذه المحادثة بالبريد الإلكتروني",
-        Text::EmailTranscriptSubmit => "إرسال",
-        Text::TranscriptRequested => "سنرسل هذه المحادثة إلى {email}.",
-        Text::CardMasked => "حرصًا على أمانك، أخفينا رقم البطاقة. لا تشارك أبدًا أرقام البطاقات كاملة في المحادثة.",
-        Text::TranscriptTitle => "نص المحادثة",
-    }
-}
-
-fn persian(text: Text) -> &'static str {
-    match text {
-        Text::OpenChat => "باز کردن گفت\u{200c}وگو",
-        Text::CloseChat => "بستن گفت\u{200c}وگو",
-        Text::ChatWithUs => "با ما گفت\u{200c}وگو کنید",
-        Text::Greeting => "سلام! درباره سفارش، ارسال یا پرداخت سؤالی دارید؟ همین\u{200c}جا از ما بپرسید.",
-        Text::Online => "معمولاً ظرف چند دقیقه پاسخ می\u{200c}دهیم",
-        Text::Offline => "در حال حاضر آفلاین هستیم",
-        Text::Connecting => "در حال اتصال…",
-        Text::Reconnecting => "اتصال قطع شد. در حال اتصال دوباره…",
-        Text::MessageLabel => "پیام شما",
-        Text::Placeholder => "پیامی بنویسید…",
-        Text::Send => "ارسال",
-        Text::Sending => "در حال ارسال…",
-        Text::Sent => "ارسال شد",
-        Text::NotSent => "ارسال نشد",
-        Text::Retry => "تلاش دوباره",
-        Text::Discard => "حذف",
-        Text::You => "شما",
-        Text::AgentFallbackName => "تیم ما",
-        Text::Joined => "{name} به گفت\u{200c}وگو پیوست",
-        Text::Typing => "{name} در حال نوشتن است…",
-        Text::Today => "امروز",
-        Text::Yesterday => "دیروز",
-        Text::Unread => "{n} پیام خوانده\u{200c}نشده",
-        Text::NewMessageTitle => "پیام جدید",
-        Text::QueuePosition => "شما نفر {n} در صف هستید.",
-        Text::QueueNext => "نفر بعدی شما هستید.",
-        Text::EstimatedWait => "زمان تقریبی انتظار: حدود {n} دقیقه.",
-        Text::EstimatedWaitShort => "زمان تقریبی انتظار: کمتر از یک دقیقه.",
-        Text::NoEstimate => "در اولین فرصت یکی از همکاران ما پاسخگوی شما خواهد بود.",
-        Text::OfflineTitle => "برای ما پیام بگذارید",
-        Text::OfflineIntro => "در حال حاضر کسی آنلاین نیست. ایمیل و سؤال خود را بنویسید تا به شما پاسخ دهیم.",
-        Text::EmailLabel => "ایمیل شما",
-        Text::MessageFieldLabel => "سؤال شما",
-        Text::LeaveMessageSubmit => "ارسال پیام",
-        Text::LeftMessageThanks => "ممنون! پاسخ را به {email} می\u{200c}فرستیم.",
-        Text::InvalidEmail => "لطفاً یک نشانی ایمیل معتبر وارد کنید.",
-        Text::ChatEnded => "این گفت\u{200c}وگو به پایان رسید.",
-        Text::RatePrompt => "از ما راضی بودید؟",
-        Text::RateScore => "{n} از ۵",
-        Text::CommentLabel => "نکته\u{200c}ای برای افزودن دارید؟ (اختیاری)",
-        Text::SubmitRating => "ثبت امتیاز",
-        Text::ThanksForRating => "از بازخورد شما ممنونیم!",
-        Text::StartNewChat => "شروع گفت\u{200c}وگوی جدید",
-        Text::DownloadTranscript => "دانلود متن گفت\u{200c}وگو",
-        Text::EmailTranscript => "این گفت\u{200c}وگو را برایم ایمیل کنید",
-        Text::EmailTranscriptSubmit => "ارسال",
-        Text::TranscriptRequested => "این گفت\u{200c}وگو را به {email} ایمیل می\u{200c}کنیم.",
-        Text::CardMasked => {
-            "برای امنیت شما، شماره کارت را پنهان کردیم. هرگز شماره کامل کارت را در گفت\u{200c}وگو به اشتراک نگذارید."
-        }
-        Text::TranscriptTitle => "متن گفت\u{200c}وگو",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,23 +319,28 @@ mod tests {
     }
 
     #[test]
-    fn every_language_translates_every_text_with_the_same_placeholders() {
-        for locale in [Locale::Nl, Locale::Ar, Locale::Fa] {
+    fn every_language_file_translates_every_text_with_the_same_placeholders() {
+        for language in ["nl", "ar", "fa"] {
+            let path = format!("{}/i18n/{language}.json", env!("CARGO_MANIFEST_DIR"));
+            let file = std::fs::read_to_string(&path).unwrap();
+            let table: std::collections::BTreeMap<String, String> = serde_json::from_str(&file).unwrap();
+            assert_eq!(table.len(), Text::ALL.len(), "{language}: a text is missing or unknown");
             for text in Text::ALL {
-                let (english, translated) = (Locale::En.t(text), locale.t(text));
-                assert!(!translated.trim().is_empty(), "{locale:?} {text:?} is empty");
-                if text != Text::EmailTranscriptSubmit && text != Text::Send {
-                    assert_ne!(translated, english, "{locale:?} {text:?} is not translated");
-                }
+                let (english, translated) = (english(text), &table[text.key()]);
+                assert!(!translated.trim().is_empty(), "{language} {text:?} is empty");
+                assert_ne!(translated, english, "{language} {text:?} is not translated");
                 for key in ["{name}", "{n}", "{email}"] {
-                    assert_eq!(
-                        english.contains(key),
-                        translated.contains(key),
-                        "{locale:?} {text:?}: placeholder {key}"
-                    );
+                    assert_eq!(english.contains(key), translated.contains(key), "{language} {text:?}: placeholder {key}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_text_has_its_own_key_and_place() {
+        let keys: std::collections::BTreeSet<&str> = Text::ALL.iter().map(|t| t.key()).collect();
+        assert_eq!(keys.len(), Text::ALL.len());
+        assert!(Text::ALL.iter().enumerate().all(|(i, t)| *t as usize == i), "ALL lists the texts in order");
     }
 
     #[test]

@@ -36,7 +36,8 @@ const STYLE: &str = include_str!("../widget.css");
 /// `window.checkoutChat`, which becomes the API.
 #[wasm_bindgen]
 pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: bool, queue: JsValue) -> Result<(), JsValue> {
-    let config = WidgetConfig::from_js(&config).map_err(|e| JsValue::from_str(&e))?;
+    let config_js = config;
+    let config = WidgetConfig::from_js(&config_js).map_err(|e| JsValue::from_str(&e))?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let style = document.create_element("style")?;
     style.set_text_content(Some(STYLE));
@@ -44,12 +45,19 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: bool, queue: JsVa
     let mount_point = document.create_element("div")?.dyn_into::<web_sys::HtmlElement>()?;
     root.append_child(&mount_point)?;
     let locale = Locale::from_tag(&config.locale);
+    // The loader fetched the shopper's language while this app loaded.
+    if let Ok(strings) = js_sys::Reflect::get(&config_js, &"strings".into())
+        && strings.is_object()
+    {
+        locale.load(&strings);
+    }
     let (side, sound) = (config.side, config.sound);
     let shadow = root.clone();
     leptos::mount::mount_to(mount_point, move || {
+        let relay = config.relay.clone();
         let service = ChatService::new(config);
         let ui = Ui::new(locale, open);
-        api::install(&queue, service, ui);
+        api::install(&queue, &relay, service, ui);
         ui.emit("ready", &JsValue::UNDEFINED);
         view! { <Widget service ui side sound root=shadow /> }
     })
