@@ -178,7 +178,7 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
 
 /// Saves the conversation as a text file, in the shopper's language and time zone.
 pub fn download_transcript(service: ChatService, locale: Locale) {
-    let shop = service.shop_name.get_untracked().unwrap_or_default();
+    let shop = service.live.with_untracked(|l| l.shop_name.clone()).unwrap_or_default();
     let labels = TranscriptLabels {
         title: locale.t(Text::TranscriptTitle),
         you: locale.t(Text::You),

@@ -88,16 +88,16 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
     // Keep the newest line in view.
     Effect::new(move |_| {
         service.timeline.track();
-        service.agent_typing.track();
+        service.live.track();
         if let Some(list) = list.get() {
             list.set_scroll_top(list.scroll_height());
         }
     });
     let footnote = move || {
-        if let Some(name) = service.agent_typing.get() {
+        if let Some(name) = service.live.with(|l| l.agent_typing.clone()) {
             return Some(("cc-typing", locale.fill(Text::Typing, "name", &name)));
         }
-        let (position, estimate) = service.queue.get().filter(|_| waiting_for_agent(service))?;
+        let (position, estimate) = service.live.with(|l| l.queue).filter(|_| waiting_for_agent(service))?;
         let place = if position <= 1 {
             locale.t(Text::QueueNext).to_owned()
         } else {

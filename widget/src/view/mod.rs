@@ -31,7 +31,7 @@ pub fn Widget(
 ) -> impl IntoView {
     let launcher = NodeRef::<leptos::html::Button>::new();
     let unread = Memo::new(move |_| {
-        let read = service.read_seq.get();
+        let read = service.live.with(|l| l.read_seq);
         service.timeline.with(|t| {
             t.lines
                 .iter()

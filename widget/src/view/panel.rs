@@ -26,9 +26,9 @@ enum Footer {
 #[component]
 pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Option<(i32, i32)>>) -> impl IntoView {
     let t = move |text: Text| locale.t(text);
-    let nobody_online = move || service.agents_online.get() == Some(0);
+    let nobody_online = move || service.live.with(|l| l.agents_online) == Some(0);
     let status = move || {
-        let (text, ok) = match service.status.get() {
+        let (text, ok) = match service.live.with(|l| l.status) {
             Status::Connecting => (Text::Connecting, false),
             Status::Reconnecting | Status::Stopped => (Text::Reconnecting, false),
             Status::Live if nobody_online() => (Text::Offline, false),
@@ -69,7 +69,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
             <header class="cc-header">
                 <div class="cc-heading">
                     <h2 class="cc-title" id="cc-title">
-                        {move || service.shop_name.get().unwrap_or_else(|| t(Text::ChatWithUs).to_owned())}
+                        {move || service.live.with(|l| l.shop_name.clone()).unwrap_or_else(|| t(Text::ChatWithUs).to_owned())}
                     </h2>
                     {status}
                 </div>
@@ -85,7 +85,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
                 </button>
             </header>
             <Log service locale />
-            {move || service.masked_notice.get().then(|| view! { <p class="cc-note" role="status">{t(Text::CardMasked)}</p> })}
+            {move || service.live.with(|l| l.masked_notice).then(|| view! { <p class="cc-note" role="status">{t(Text::CardMasked)}</p> })}
             {move || match footer.get() {
                 Footer::Ended(_) => view! { <Ended service locale /> }.into_any(),
                 Footer::LeaveMessage => view! { <OfflineForm service locale /> }.into_any(),
