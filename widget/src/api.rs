@@ -5,6 +5,8 @@
 use checkout_chat_protocol::Identity;
 use checkout_chat_protocol::limits::{MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
 use checkout_chat_protocol::text::is_plausible_email;
+use std::cell::RefCell;
+
 use js_sys::{Function, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -20,22 +22,21 @@ pub struct Ui {
     pub open: RwSignal<bool>,
     pub visible: RwSignal<bool>,
     pub locale: RwSignal<Locale>,
-    emit: StoredValue<Option<Function>, LocalStorage>,
+}
+
+thread_local! {
+    /// host.js's `emit(event, payload)`, once the API is installed.
+    static EMIT: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
 
 impl Ui {
     pub fn new(locale: Locale, open: bool) -> Self {
-        Ui {
-            open: RwSignal::new(open),
-            visible: RwSignal::new(true),
-            locale: RwSignal::new(locale),
-            emit: StoredValue::new_local(None),
-        }
+        Ui { open: RwSignal::new(open), visible: RwSignal::new(true), locale: RwSignal::new(locale) }
     }
 
     /// Tells the page's listeners about `event`.
     pub fn emit(&self, event: &str, payload: &JsValue) {
-        self.emit.with_value(|emit| {
+        EMIT.with_borrow(|emit| {
             if let Some(emit) = emit {
                 let _ = emit.call2(&JsValue::NULL, &JsValue::from_str(event), payload);
             }
@@ -45,41 +46,45 @@ impl Ui {
 
 /// Turns `queue` (the page's `window.checkoutChat`) into the API and runs what was queued.
 pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
-    let handle = Closure::<dyn Fn(String, JsValue)>::new(move |method: String, argument: JsValue| match method.as_str() {
-        "open" => ui.open.set(true),
-        "close" => ui.open.set(false),
-        "show" => ui.visible.set(true),
-        "hide" => {
-            ui.open.set(false);
-            ui.visible.set(false);
-        }
-        "identify" => match identity(&argument) {
-            Some(identity) => service.identify(identity),
-            None => web_sys::console::warn_1(&"checkout-chat: identify: a value is too long or not an email".into()),
-        },
-        // host.js has fetched the language's table: [tag, table or null].
-        "setLocale" => {
-            let tag = Reflect::get_u32(&argument, 0).ok().and_then(|t| t.as_string()).unwrap_or_default();
-            let locale = Locale::from_tag(&tag);
-            if let Ok(table) = Reflect::get_u32(&argument, 1)
-                && table.is_object()
-            {
-                locale.load(&table);
+    let handle =
+        Closure::<dyn Fn(String, JsValue)>::new(move |method: String, argument: JsValue| match method.as_str() {
+            "open" => ui.open.set(true),
+            "close" => ui.open.set(false),
+            "show" => ui.visible.set(true),
+            "hide" => {
+                ui.open.set(false);
+                ui.visible.set(false);
             }
-            ui.locale.set(locale);
-        }
-        _ => {}
-    });
+            "identify" => match identity(&argument) {
+                Some(identity) => service.identify(identity),
+                None => {
+                    web_sys::console::warn_1(&"checkout-chat: identify: a value is too long or not an email".into())
+                }
+            },
+            // host.js has fetched the language's table: [tag, table or null].
+            "setLocale" => {
+                let tag = Reflect::get_u32(&argument, 0).ok().and_then(|t| t.as_string()).unwrap_or_default();
+                let locale = Locale::from_tag(&tag);
+                if let Ok(table) = Reflect::get_u32(&argument, 1)
+                    && table.is_object()
+                {
+                    locale.load(&table);
+                }
+                ui.locale.set(locale);
+            }
+            _ => {}
+        });
     let emit = host::install_api(queue, handle.as_ref(), relay);
     // The page keeps the API as long as it lives.
     handle.forget();
-    ui.emit.set_value(Some(emit));
+    EMIT.set(Some(emit));
 }
 
 /// The identity host.js checked the shape of, if its values are within bounds.
 fn identity(value: &JsValue) -> Option<Identity> {
     let text = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
-    let identity = Identity { user_id: text("user_id")?, name: text("name"), email: text("email"), user_hash: text("user_hash")? };
+    let identity =
+        Identity { user_id: text("user_id")?, name: text("name"), email: text("email"), user_hash: text("user_hash")? };
     let fits = identity.user_id.len() <= MAX_USER_ID_LEN
         && identity.user_hash.len() <= MAX_USER_HASH_LEN
         && identity.name.as_ref().is_none_or(|n| n.chars().count() <= MAX_NAME_CHARS)

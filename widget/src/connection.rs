@@ -38,6 +38,9 @@ pub struct Live {
     pub read_seq: Seq,
     /// The last message had a card number that was masked before sending.
     pub masked_notice: bool,
+    /// The visible part of the page (height, top), on phones smaller than the window when the
+    /// on-screen keyboard is open.
+    pub viewport: Option<(i32, i32)>,
 }
 
 /// What the service keeps that no view shows.
@@ -75,6 +78,7 @@ impl ChatService {
             agent_typing: None,
             read_seq: store.read_seq(),
             masked_notice: false,
+            viewport: None,
         };
         let returning = store.conversation().is_some();
         let timeline = Timeline::with_outbox(store.outbox());
@@ -170,7 +174,8 @@ impl ChatService {
         }
         let service = *self;
         let stop =
-            set_timeout_with_handle(move || service.stop_typing(), Duration::from_millis(TYPING_TIMEOUT_MS.into())).ok();
+            set_timeout_with_handle(move || service.stop_typing(), Duration::from_millis(TYPING_TIMEOUT_MS.into()))
+                .ok();
         let previous = self.inner.try_update_value(|i| std::mem::replace(&mut i.typing_stop, stop)).flatten();
         if let Some(previous) = previous {
             previous.clear();
@@ -288,7 +293,8 @@ impl Link for ChatService {
     }
 
     fn opening(&self) -> Option<String> {
-        let (shop, store, identity) = self.inner.with_value(|i| (i.config.shop.clone(), i.store.clone(), i.identity.clone()));
+        let (shop, store, identity) =
+            self.inner.with_value(|i| (i.config.shop.clone(), i.store.clone(), i.identity.clone()));
         let (token, conversation_id) = (store.token(), store.conversation());
         let last_seq = self.timeline.with_untracked(|t| if t.id == conversation_id { t.last_seq } else { 0 });
         Some(encode_visitor(&VisitorFrame::Hello(VisitorHello { shop, token, conversation_id, last_seq, identity })))

@@ -330,7 +330,11 @@ mod tests {
                 assert!(!translated.trim().is_empty(), "{language} {text:?} is empty");
                 assert_ne!(translated, english, "{language} {text:?} is not translated");
                 for key in ["{name}", "{n}", "{email}"] {
-                    assert_eq!(english.contains(key), translated.contains(key), "{language} {text:?}: placeholder {key}");
+                    assert_eq!(
+                        english.contains(key),
+                        translated.contains(key),
+                        "{language} {text:?}: placeholder {key}"
+                    );
                 }
             }
         }

@@ -52,14 +52,13 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: bool, queue: JsVa
         locale.load(&strings);
     }
     let (side, sound) = (config.side, config.sound);
-    let shadow = root.clone();
     leptos::mount::mount_to(mount_point, move || {
         let relay = config.relay.clone();
         let service = ChatService::new(config);
         let ui = Ui::new(locale, open);
         api::install(&queue, &relay, service, ui);
         ui.emit("ready", &JsValue::UNDEFINED);
-        view! { <Widget service ui side sound root=shadow /> }
+        view! { <Widget service ui side sound /> }
     })
     .forget();
     // The app draws its own launcher now; the loader's stand-in goes.

@@ -188,7 +188,9 @@ pub fn download_transcript(service: ChatService, locale: Locale) {
     };
     let text = service.timeline.with_untracked(|t| {
         let entries = t.lines.iter().map(|l| (l.at_ms, &l.author, &l.body));
-        transcript::render(&shop, &labels, entries, |at| format!("{} {}", format::day_label(at, locale), format::time(at, locale)))
+        transcript::render(&shop, &labels, entries, |at| {
+            format!("{} {}", format::day_label(at, locale), format::time(at, locale))
+        })
     });
     format::download(&text, "chat-transcript.txt");
 }

@@ -18,17 +18,11 @@ use wasm_bindgen::prelude::*;
 use crate::api::Ui;
 use crate::config::Side;
 use crate::connection::ChatService;
-use crate::i18n::Text;
 use crate::host;
+use crate::i18n::Text;
 
 #[component]
-pub fn Widget(
-    service: ChatService,
-    ui: Ui,
-    side: Option<Side>,
-    sound: bool,
-    root: web_sys::ShadowRoot,
-) -> impl IntoView {
+pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> impl IntoView {
     let launcher = NodeRef::<leptos::html::Button>::new();
     let unread = Memo::new(move |_| {
         let read = service.live.with(|l| l.read_seq);
@@ -41,8 +35,8 @@ pub fn Widget(
                 .count() as u32
         })
     });
-    let viewport = panel::visual_viewport();
-    announce_changes(service, ui, unread, sound, launcher, root);
+    panel::watch_visual_viewport(service);
+    announce_changes(service, ui, unread, sound, launcher);
     // Everything below is in one language at a time: a new locale (rare: `setLocale`) renders
     // the widget afresh, which keeps every text a plain string instead of one reactive node each.
     view! {
@@ -65,7 +59,7 @@ pub fn Widget(
                     class:cc-left=side == Some(Side::Left)
                     class:cc-right=side == Some(Side::Right)
                 >
-                    {move || ui.open.get().then(|| view! { <panel::Panel service ui locale viewport /> })}
+                    {move || ui.open.get().then(|| view! { <panel::Panel service ui locale /> })}
                     <button
                         class="cc-launcher"
                         type="button"
@@ -94,9 +88,7 @@ fn announce_changes(
     unread: Memo<u32>,
     sound: bool,
     launcher: NodeRef<leptos::html::Button>,
-    root: web_sys::ShadowRoot,
 ) {
-
     // Read while open and visible; on return to the tab, the title is restored.
     Effect::new(move |_| {
         service.timeline.track();
@@ -125,13 +117,14 @@ fn announce_changes(
     });
     // Opening connects; focus goes into the panel when it opens (to the first field that asks
     // for it) and back to the launcher when it closes; the page hears of both.
-    let root = StoredValue::new_local(root);
     Effect::new(move |was_open: Option<bool>| {
         let open = ui.open.get();
         if open {
             service.connect();
             request_animation_frame(move || {
-                let target = root.with_value(|r| r.query_selector("[data-autofocus]").ok().flatten());
+                let root =
+                    launcher.get_untracked().and_then(|b| b.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok());
+                let target = root.and_then(|r| r.query_selector("[data-autofocus]").ok().flatten());
                 if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
                     let _ = element.focus();
                 }

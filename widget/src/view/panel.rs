@@ -14,17 +14,15 @@ use crate::api::Ui;
 use crate::connection::ChatService;
 use crate::i18n::{Locale, Text};
 
-/// What the bottom of the panel offers.
-#[derive(Clone, Copy, PartialEq)]
-enum Footer {
-    Compose,
-    LeaveMessage,
-    /// Ended, and whether the shopper has rated it.
-    Ended(bool),
-}
+/// What the bottom of the panel offers (as numbers: a `Memo<u32>` shares its code with the
+/// widget's other one).
+const COMPOSE: u32 = 0;
+const LEAVE_MESSAGE: u32 = 1;
+const ENDED: u32 = 2;
+const ENDED_AND_RATED: u32 = 3;
 
 #[component]
-pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Option<(i32, i32)>>) -> impl IntoView {
+pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
     let t = move |text: Text| locale.t(text);
     let nobody_online = move || service.live.with(|l| l.agents_online) == Some(0);
     let status = move || {
@@ -46,11 +44,11 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
             .timeline
             .with(|t| (t.closed, t.rating.is_some(), t.id.is_none() && t.lines.is_empty() && t.pending.is_empty()));
         if closed {
-            Footer::Ended(rated)
+            if rated { ENDED_AND_RATED } else { ENDED }
         } else if empty && nobody_online() {
-            Footer::LeaveMessage
+            LEAVE_MESSAGE
         } else {
-            Footer::Compose
+            COMPOSE
         }
     });
     let on_key = move |ev: KeyboardEvent| {
@@ -64,7 +62,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
             role="dialog"
             aria-labelledby="cc-title"
             on:keydown=on_key
-            style=move || viewport.get().map(|(height, top)| format!("--cc-vh:{height}px;--cc-vt:{top}px"))
+            style=move || service.live.with(|l| l.viewport).map(|(height, top)| format!("--cc-vh:{height}px;--cc-vt:{top}px"))
         >
             <header class="cc-header">
                 <div class="cc-heading">
@@ -87,9 +85,9 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
             <Log service locale />
             {move || service.live.with(|l| l.masked_notice).then(|| view! { <p class="cc-note" role="status">{t(Text::CardMasked)}</p> })}
             {move || match footer.get() {
-                Footer::Ended(_) => view! { <Ended service locale /> }.into_any(),
-                Footer::LeaveMessage => view! { <OfflineForm service locale /> }.into_any(),
-                Footer::Compose => view! { <Composer service locale /> }.into_any(),
+                ENDED | ENDED_AND_RATED => view! { <Ended service locale /> }.into_any(),
+                LEAVE_MESSAGE => view! { <OfflineForm service locale /> }.into_any(),
+                _ => view! { <Composer service locale /> }.into_any(),
             }}
         </section>
     }
@@ -97,13 +95,13 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale, viewport: RwSignal<Op
 
 /// On phones the on-screen keyboard shrinks the visual viewport but not the layout viewport, so
 /// a full-screen panel would hide its input under the keyboard: size the panel to what is
-/// visible (the stylesheet uses these only on narrow screens). Height and top, in whole pixels.
-pub fn visual_viewport() -> RwSignal<Option<(i32, i32)>> {
-    let size = RwSignal::new(None::<(i32, i32)>);
-    let listener = wasm_bindgen::closure::Closure::<dyn Fn(i32, i32)>::new(move |height, top| size.set(Some((height, top))));
+/// visible (the stylesheet uses these only on narrow screens).
+pub fn watch_visual_viewport(service: ChatService) {
+    let listener = wasm_bindgen::closure::Closure::<dyn Fn(i32, i32)>::new(move |height, top| {
+        service.live.update(|l| l.viewport = Some((height, top)));
+    });
     crate::host::watch_viewport(listener.as_ref());
     listener.forget();
-    size
 }
 
 /// Whether the conversation shows the queue: waiting for an agent, not ended.
