@@ -50,51 +50,71 @@ impl Drop for ProcessGroup {
     }
 }
 
-/// The release relay binary on a free loopback port, with a fresh database.
+/// The release relay binary on a loopback port, with its own database (kept across restarts).
 pub struct Relay {
-    _process: ProcessGroup,
+    process: Option<ProcessGroup>,
     pub addr: SocketAddr,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Relay {
+    /// Starts the relay on a free port with a fresh database.
     pub fn start() -> Result<Relay> {
-        let root = workspace_root();
-        let binary = root.join("target/release/relay");
-        let dist = root.join("dist");
-        if !binary.is_file() || !dist.join("shop/widget/checkout-chat-widget_bg.wasm").is_file() {
-            bail!("the release build is missing; run ./scripts/test.sh (or ./scripts/build.sh) first");
-        }
         let data = tempfile::tempdir()?;
-        let mut child = Command::new(&binary)
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--database")
-            .arg(data.path().join("e2e.db"))
-            .arg("--static-dir")
-            .arg(&dist)
-            .env("CHECKOUT_CHAT_DEMO_AGENT_PASSWORD", DEMO_PASSWORD)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .context("starting the relay")?;
-        let stdout = child.stdout.take().context("relay stdout")?;
-        let process = ProcessGroup(child);
-        let (sender, announced) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("checkout-chat relay listening on http://") {
-                    let _ = sender.send(addr.to_owned());
-                }
-            }
-        });
-        let addr = announced.recv_timeout(Duration::from_secs(30)).context("the relay did not start")?.parse()?;
-        Ok(Relay { _process: process, addr, _data: data })
+        let (process, addr) = launch("127.0.0.1:0", data.path())?;
+        Ok(Relay { process: Some(process), addr, data })
+    }
+
+    /// Kills the relay (SIGKILL: no goodbye to clients, as in a crash).
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    /// Starts the relay again on the same port and database.
+    pub fn restart(&mut self) -> Result<()> {
+        self.kill();
+        let (process, addr) = launch(&self.addr.to_string(), self.data.path())?;
+        anyhow::ensure!(addr == self.addr, "the relay came back on {addr}, not {}", self.addr);
+        self.process = Some(process);
+        Ok(())
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+}
+
+fn launch(listen: &str, data: &Path) -> Result<(ProcessGroup, SocketAddr)> {
+    let root = workspace_root();
+    let binary = root.join("target/release/relay");
+    let dist = root.join("dist");
+    if !binary.is_file() || !dist.join("shop/widget/checkout-chat-widget_bg.wasm").is_file() {
+        bail!("the release build is missing; run ./scripts/test.sh (or ./scripts/build.sh) first");
+    }
+    let mut child = Command::new(&binary)
+        .args(["--listen", listen])
+        .arg("--database")
+        .arg(data.join("e2e.db"))
+        .arg("--static-dir")
+        .arg(&dist)
+        .env("CHECKOUT_CHAT_DEMO_AGENT_PASSWORD", DEMO_PASSWORD)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .context("starting the relay")?;
+    let stdout = child.stdout.take().context("relay stdout")?;
+    let process = ProcessGroup(child);
+    let (sender, announced) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("checkout-chat relay listening on http://") {
+                let _ = sender.send(addr.to_owned());
+            }
+        }
+    });
+    let addr = announced.recv_timeout(Duration::from_secs(30)).context("the relay did not start")?.parse()?;
+    Ok((process, addr))
 }
 
 /// ChromeDriver on a free loopback port; sessions started from it run headless Chromium.
@@ -125,21 +145,32 @@ impl Chrome {
         Ok(Chrome { _process: process, port, profiles: Vec::new() })
     }
 
-    /// A new browser window with its own empty profile (so its own localStorage).
+    /// A new desktop browser window with its own empty profile (so its own localStorage).
     pub async fn session(&mut self) -> Result<Client> {
+        self.session_with(serde_json::json!({})).await
+    }
+
+    /// A phone-sized window (390×844 CSS pixels, touch, device pixel ratio 2).
+    pub async fn phone_session(&mut self) -> Result<Client> {
+        let metrics = serde_json::json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}});
+        self.session_with(serde_json::json!({"mobileEmulation": metrics})).await
+    }
+
+    async fn session_with(&mut self, extra: serde_json::Value) -> Result<Client> {
         let profile = tempfile::tempdir()?;
-        let capabilities = serde_json::json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", "--window-size=1280,800",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }
+        let mut options = serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,800", "--lang=en-US",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
         });
+        if let (Some(options), serde_json::Value::Object(extra)) = (options.as_object_mut(), extra) {
+            options.extend(extra);
+        }
+        let capabilities = serde_json::json!({ "browserName": "chrome", "goog:chromeOptions": options });
         let serde_json::Value::Object(capabilities) = capabilities else { bail!("capabilities are an object") };
         self.profiles.push(profile);
         let client = ClientBuilder::new(HttpConnector::new())
@@ -216,6 +247,91 @@ pub async fn wait_for_text(client: &Client, widget: bool, css: &str, text: &str)
         Ok(texts.iter().any(|t| t.trim() == text).then_some(()))
     })
     .await
+}
+
+/// Runs `script` (a function body; `arguments[0]` is `arg`) in the page and returns its result.
+pub async fn js<T: serde::de::DeserializeOwned>(client: &Client, script: &str, arg: serde_json::Value) -> Result<T> {
+    let value = client.execute(script, vec![arg]).await?;
+    Ok(serde_json::from_value(value)?)
+}
+
+/// Presses and releases one key, as a keyboard user does (into whatever has the focus).
+pub async fn press(client: &Client, key: impl Into<char>) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let key = key.into();
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    client.perform_actions(actions).await?;
+    Ok(())
+}
+
+/// Types `text` key by key into whatever has the focus.
+pub async fn type_keys(client: &Client, text: &str) -> Result<()> {
+    for key in text.chars() {
+        press(client, key).await?;
+    }
+    Ok(())
+}
+
+/// Reads a JSON translation file of the widget (`widget/i18n/<language>.json`).
+pub fn translation(language: &str) -> Result<std::collections::HashMap<String, String>> {
+    let path = workspace_root().join(format!("widget/i18n/{language}.json"));
+    Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
+}
+
+/// The demo agent online without a browser: logged in over HTTP, with the agent socket open (so
+/// shoppers see someone is there) until dropped.
+pub struct AgentOnline {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl AgentOnline {
+    pub async fn connect(relay: &Relay) -> Result<AgentOnline> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let response = reqwest::Client::new()
+            .post(relay.url("/v1/agent/login"))
+            .json(&serde_json::json!({ "email": DEMO_EMAIL, "password": DEMO_PASSWORD }))
+            .send()
+            .await?;
+        anyhow::ensure!(response.status().is_success(), "login failed: {}", response.status());
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|c| c.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .context("no session cookie")?
+            .to_owned();
+        let mut request = format!("ws://{}/v1/agent", relay.addr).into_client_request()?;
+        request.headers_mut().insert("cookie", cookie.parse()?);
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let task = tokio::spawn(async move {
+            use futures_util::StreamExt;
+            while let Some(Ok(_)) = socket.next().await {}
+        });
+        Ok(AgentOnline { task })
+    }
+}
+
+impl Drop for AgentOnline {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Logs the demo agent in to the console in `agent`'s window.
+pub async fn console_login(agent: &Client, relay: &Relay) -> Result<()> {
+    agent.goto(&relay.url("/console")).await?;
+    find(agent, "#email").await?.send_keys(DEMO_EMAIL).await?;
+    find(agent, "#password").await?.send_keys(DEMO_PASSWORD).await?;
+    find(agent, ".login-card button[type=submit]").await?.click().await?;
+    find(agent, ".inbox").await?;
+    Ok(())
+}
+
+/// The first element matching `css` in the page, once it exists.
+pub async fn find(client: &Client, css: &str) -> Result<Element> {
+    eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await
 }
 
 pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {

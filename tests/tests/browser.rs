@@ -3,13 +3,12 @@
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    Chrome, DEMO_EMAIL, DEMO_PASSWORD, OtherOriginShop, Relay, click_in_widget, eventually, in_widget, save_screenshot,
-    wait_for_text, widget_texts,
+    Chrome, Relay, click_in_widget, console_login, find, in_widget, save_screenshot, wait_for_text, widget_texts,
 };
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 
-const QUESTION: &str = "Hi! Can I still change the delivery address of my order?";
-const REPLY: &str = "Of course! Which address should we ship it to?";
+const QUESTION: &str = "Hi! Can I still change the delivery address of my order NH-204118?";
+const REPLY: &str = "Of course! Which address should we ship it to? Track it at https://track.example/NH-204118";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shopper_and_agent_talk_and_the_history_survives_reload_and_navigation() -> Result<()> {
@@ -17,6 +16,8 @@ async fn shopper_and_agent_talk_and_the_history_survives_reload_and_navigation()
     let mut chrome = Chrome::start()?;
     let shopper = chrome.session().await?;
     let agent = chrome.session().await?;
+    // The agent is online first, so the shopper gets the chat (not the leave-a-message form).
+    console_login(&agent, &relay).await?;
     let outcome = talk(&relay, &shopper, &agent).await;
     // Screenshots of both sides whatever happened: they show a failure, or the product.
     save_screenshot(&shopper, "shopper.png").await?;
@@ -39,11 +40,7 @@ async fn talk(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
     // Stored by the relay: no longer shown as pending.
     wait_for_text(shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", QUESTION).await?;
 
-    // The agent logs in to the console, sees the waiting conversation, opens it, replies.
-    agent.goto(&relay.url("/console")).await?;
-    find(agent, "#email").await?.send_keys(DEMO_EMAIL).await?;
-    find(agent, "#password").await?.send_keys(DEMO_PASSWORD).await?;
-    find(agent, ".login-card button[type=submit]").await?.click().await?;
+    // The agent sees the waiting conversation, opens it, replies.
     wait_for_text(agent, false, ".row .preview", QUESTION).await?;
     find(agent, ".row").await?.click().await?;
     wait_for_text(agent, false, ".message .bubble", QUESTION).await?;
@@ -51,10 +48,14 @@ async fn talk(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
     find(agent, ".composer button[type=submit]").await?.click().await?;
     wait_for_text(agent, false, ".message.mine:not(.pending) .bubble", REPLY).await?;
 
-    // The reply appears live in the widget, with the agent's name.
+    // The reply appears live in the widget, with the agent's name, and its link is a safe link.
     wait_for_text(shopper, true, ".cc-theirs .cc-bubble", REPLY).await?;
     wait_for_text(shopper, true, ".cc-theirs .cc-author", "Anna de Vries").await?;
     wait_for_text(shopper, true, ".cc-notice", "Anna de Vries joined the chat").await?;
+    let link = in_widget(shopper, ".cc-theirs .cc-bubble a").await?;
+    ensure!(link.attr("href").await?.as_deref() == Some("https://track.example/NH-204118"), "the link's target");
+    ensure!(link.attr("rel").await?.as_deref() == Some("noopener noreferrer"), "links open without opener");
+    ensure!(link.attr("target").await?.as_deref() == Some("_blank"), "links open in a new tab");
     Ok(())
 }
 
@@ -75,35 +76,4 @@ async fn expect_history_once(shopper: &Client) -> Result<()> {
     let count = |text: &str| bubbles.iter().filter(|b| b.trim() == text).count();
     ensure!(count(QUESTION) == 1 && count(REPLY) == 1, "each message must appear once, got {bubbles:?}");
     Ok(())
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_widget_works_on_a_shop_page_served_from_another_origin() -> Result<()> {
-    let relay = Relay::start()?;
-    let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Another shop</title></head>\
-         <body><h1>A shop on another origin</h1><script src=\"{}\" data-shop=\"demo\" async></script></body></html>",
-        relay.url("/widget.js")
-    );
-    let shop = OtherOriginShop::serve(page)?;
-    let mut chrome = Chrome::start()?;
-    let shopper = chrome.session().await?;
-    let outcome = async {
-        shopper.goto(&shop.url()).await?;
-        click_in_widget(&shopper, ".cc-launcher").await?;
-        in_widget(&shopper, ".cc-input").await?.send_keys("Hello from another origin").await?;
-        click_in_widget(&shopper, ".cc-send").await?;
-        wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "Hello from another origin").await?;
-        wait_for_text(&shopper, true, ".cc-title", "Nordhavn Coffee").await
-    }
-    .await;
-    if outcome.is_err() {
-        let _ = save_screenshot(&shopper, "other-origin-failure.png").await;
-    }
-    let _ = shopper.close().await;
-    outcome
-}
-
-async fn find(client: &Client, css: &str) -> Result<fantoccini::elements::Element> {
-    eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await
 }

@@ -31,7 +31,7 @@
     '2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3Z"/></svg></button>';
   var launcher = root.lastChild;
   launcher.dir = lang == "ar" || lang == "fa" ? "rtl" : "ltr";
-  launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "افتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
+  launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "فتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
   var wantOpen = false;
   var loading = false;
 

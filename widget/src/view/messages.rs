@@ -23,6 +23,8 @@ enum Row {
 #[derive(Clone)]
 struct Message {
     mine: bool,
+    /// Not stored by the relay yet.
+    pending: bool,
     /// The agent's name and initials, on their messages.
     author: Option<(String, String)>,
     text: String,
@@ -43,6 +45,9 @@ fn rows(service: ChatService, locale: Locale) -> Vec<Row> {
                 rows.push(Row::Notice(format::day_label(line.at_ms, locale), "cc-day"));
             }
             rows.push(row(line, Some(line.seq) == last_own, locale));
+            if let EventBody::LeftMessage { email, .. } = &line.body {
+                rows.push(Row::Notice(locale.fill(Text::LeftMessageThanks, "email", email), "cc-notice"));
+            }
         }
         for pending in &timeline.pending {
             let (meta, failed) = match &pending.state {
@@ -51,7 +56,8 @@ fn rows(service: ChatService, locale: Locale) -> Vec<Row> {
                     (format!("{} {reason}", locale.t(Text::NotSent)), Some(pending.client_id.clone()))
                 }
             };
-            rows.push(Row::Message(Message { mine: true, author: None, text: pending.text.clone(), meta, failed }));
+            let text = pending.text.clone();
+            rows.push(Row::Message(Message { mine: true, pending: true, author: None, text, meta, failed }));
         }
         rows
     })
@@ -63,10 +69,11 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
     match (&line.body, &line.author) {
         (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, Author::Visitor) => {
             let meta = if last_own { format!("{time} · {}", locale.t(Text::Sent)) } else { time };
-            Row::Message(Message { mine: true, author: None, text: text.clone(), meta, failed: None })
+            Row::Message(Message { mine: true, pending: false, author: None, text: text.clone(), meta, failed: None })
         }
         (EventBody::Message { text }, Author::Agent(agent)) => Row::Message(Message {
             mine: false,
+            pending: false,
             author: Some((agent.name.clone(), agent.initials())),
             text: text.clone(),
             meta: time,
@@ -75,9 +82,8 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
         (EventBody::Joined, Author::Agent(agent)) => notice(locale.fill(Text::Joined, "name", &agent.name)),
         (EventBody::Closed, _) => notice(locale.t(Text::ChatEnded).to_owned()),
         (EventBody::TranscriptRequested { email }, _) => notice(locale.fill(Text::TranscriptRequested, "email", email)),
-        (EventBody::LeftMessage { email, .. }, _) => notice(locale.fill(Text::LeftMessageThanks, "email", email)),
         (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
-        (EventBody::Message { text }, _) => notice(text.clone()),
+        (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, _) => notice(text.clone()),
         (EventBody::Joined, _) => notice(locale.fill(Text::Joined, "name", locale.t(Text::AgentFallbackName))),
     }
 }
@@ -120,7 +126,7 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
 }
 
 fn draw(row: Row, service: ChatService, locale: Locale) -> AnyView {
-    let Message { mine, author, text, meta, failed } = match row {
+    let Message { mine, pending, author, text, meta, failed } = match row {
         Row::Notice(text, class) => return view! { <p class=class>{text}</p> }.into_any(),
         Row::Message(message) => message,
     };
@@ -136,7 +142,11 @@ fn draw(row: Row, service: ChatService, locale: Locale) -> AnyView {
         }
     });
     view! {
-        <div class=if mine { "cc-line cc-mine" } else { "cc-line cc-theirs" }>
+        <div class=match (mine, pending) {
+            (true, true) => "cc-line cc-mine cc-pending",
+            (true, false) => "cc-line cc-mine",
+            _ => "cc-line cc-theirs",
+        }>
             {initials.map(|initials| view! { <span class="cc-avatar" aria-hidden="true">{initials}</span> })}
             <div class="cc-body">
                 {name.map(|name| view! { <div class="cc-author">{name}</div> })}
