@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite, as CI does: installs what is missing (including Chromium), builds the
-# release front end, then runs the protocol and relay tests and the browser end-to-end tests.
+# release front end, then runs the native tests (protocol, relay, widget logic, browser end-to-end
+# tests of the release build, size budgets) and the browser-side tests of the client library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh --browser
@@ -9,3 +10,5 @@ export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHECKOUT_CHAT_ARTIFACTS="$PWD/test-artifacts"
 mkdir -p "$CHECKOUT_CHAT_ARTIFACTS"
 cargo test --locked --workspace
+# The serde-free wire codec runs in the browser (it uses the browser's JSON): checked there.
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked -p checkout-chat-client --target wasm32-unknown-unknown

@@ -286,6 +286,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_is_valid() {
+        let config = Config::from_toml(include_str!("../../checkout-chat.example.toml")).unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.shops[0].identity_secret.as_deref(), Some(DEMO_IDENTITY_SECRET));
+    }
+
+    #[test]
     fn flags_override_the_file() {
         let args = ConfigArgs { listen: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
         let config = Config::load(&args).unwrap();

@@ -152,7 +152,8 @@ impl Chrome {
 
     /// A phone-sized window (390×844 CSS pixels, touch, device pixel ratio 2).
     pub async fn phone_session(&mut self) -> Result<Client> {
-        let metrics = serde_json::json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}});
+        let metrics =
+            serde_json::json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}});
         self.session_with(serde_json::json!({"mobileEmulation": metrics})).await
     }
 
@@ -259,9 +260,8 @@ pub async fn js<T: serde::de::DeserializeOwned>(client: &Client, script: &str, a
 pub async fn press(client: &Client, key: impl Into<char>) -> Result<()> {
     use fantoccini::actions::{InputSource, KeyAction, KeyActions};
     let key = key.into();
-    let actions = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: key })
-        .then(KeyAction::Up { value: key });
+    let actions =
+        KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
     client.perform_actions(actions).await?;
     Ok(())
 }

@@ -3,7 +3,8 @@
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    Chrome, Relay, click_in_widget, console_login, find, in_widget, save_screenshot, wait_for_text, widget_texts,
+    Chrome, Relay, click_in_widget, console_login, eventually, find, in_widget, save_screenshot, wait_for_text,
+    widget_texts,
 };
 use fantoccini::Client;
 
@@ -26,6 +27,14 @@ async fn shopper_and_agent_talk_and_the_history_survives_reload_and_navigation()
         Ok(()) => history_survives(&relay, &shopper).await,
         failed => failed,
     };
+    let outcome = match outcome {
+        Ok(()) => after_the_first_reply(&shopper, &agent).await,
+        failed => failed,
+    };
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "shopper-failure.png").await;
+        let _ = save_screenshot(&agent, "agent-failure.png").await;
+    }
     let _ = shopper.close().await;
     let _ = agent.close().await;
     outcome
@@ -66,6 +75,71 @@ async fn history_survives(relay: &Relay, shopper: &Client) -> Result<()> {
     // Another page of the shop: the same conversation follows the shopper.
     shopper.goto(&relay.url("/cart.html")).await?;
     expect_history_once(shopper).await
+}
+
+/// Typing both ways, a reply while the chat is closed, the transcript (download and email), and
+/// the agent ending the chat with the shopper's rating.
+async fn after_the_first_reply(shopper: &Client, agent: &Client) -> Result<()> {
+    // Each side sees the other typing.
+    find(agent, ".reply").await?.send_keys("Let me check").await?;
+    wait_for_text(shopper, true, ".cc-typing", "Anna de Vries is typing…").await?;
+    in_widget(shopper, ".cc-input").await?.send_keys("Thanks").await?;
+    wait_for_text(agent, false, ".typing", "The shopper is typing…").await?;
+    find(agent, ".composer button[type=submit]").await?.click().await?;
+    click_in_widget(shopper, ".cc-send").await?;
+    wait_for_text(shopper, true, ".cc-theirs .cc-bubble", "Let me check").await?;
+
+    // A reply while the chat is closed: a badge on the launcher and a count in the tab title,
+    // until the shopper looks.
+    click_in_widget(shopper, ".cc-launcher").await?;
+    find(agent, ".reply").await?.send_keys("It ships tomorrow.").await?;
+    find(agent, ".composer button[type=submit]").await?.click().await?;
+    wait_for_text(shopper, true, ".cc-badge", "1").await?;
+    let title = shopper.title().await?;
+    ensure!(title.starts_with("(1) New message – "), "the tab title tells of the reply: {title}");
+    click_in_widget(shopper, ".cc-launcher").await?;
+    eventually("the page's own title comes back", || async {
+        Ok((!shopper.title().await?.starts_with('(')).then_some(()))
+    })
+    .await?;
+
+    // The transcript, downloaded as a text file.
+    let download: serde_json::Value = shopper
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             HTMLAnchorElement.prototype.click = function () {
+               const name = this.download;
+               fetch(this.href).then((r) => r.text()).then((text) => done({ name, text }));
+             };
+             document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-menu-item').click();",
+            vec![],
+        )
+        .await?;
+    let text = download["text"].as_str().unwrap_or_default();
+    ensure!(download["name"] == "chat-transcript.txt", "the file's name: {download}");
+    ensure!(text.contains(QUESTION) && text.contains("Anna de Vries: It ships tomorrow."), "the transcript: {text}");
+
+    // ...and by email.
+    click_in_widget(shopper, ".cc-menu summary").await?;
+    in_widget(shopper, "#cc-transcript-email").await?.send_keys("sara@example.com").await?;
+    click_in_widget(shopper, ".cc-inline-form .cc-button").await?;
+    wait_for_text(shopper, true, ".cc-notice", "We'll email this conversation to sara@example.com.").await?;
+
+    // The agent ends the chat; the shopper rates it; the agent sees the rating.
+    find(agent, ".end-chat").await?.click().await?;
+    wait_for_text(shopper, true, ".cc-notice", "This chat has ended.").await?;
+    click_in_widget(shopper, "label[for=cc-star-4]").await?;
+    in_widget(shopper, "#cc-comment").await?.send_keys("Quick and kind").await?;
+    click_in_widget(shopper, ".cc-ended .cc-form .cc-button").await?;
+    wait_for_text(shopper, true, ".cc-notice", "Thanks for your feedback!").await?;
+    in_widget(shopper, ".cc-ended .cc-secondary").await?;
+    eventually("the console shows the rating", || async {
+        let notes = checkout_chat_e2e::page_texts(agent, ".notice.rating").await?;
+        Ok(notes.iter().any(|n| n.contains("(4/5)") && n.contains("Quick and kind")).then_some(()))
+    })
+    .await?;
+    save_screenshot(shopper, "shopper-rated.png").await?;
+    Ok(())
 }
 
 /// Opens the widget and checks that the question and the reply are each shown exactly once.

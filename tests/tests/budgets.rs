@@ -60,6 +60,9 @@ fn the_app_stays_within_120_kb_gzipped() -> Result<()> {
         println!("{} (translation, fetched when needed): {} B gzipped", path.display(), gzipped(path)?);
     }
     println!("app: {total} B gzipped (budget {APP_BUDGET})");
-    ensure!(total <= APP_BUDGET, "the app's WebAssembly and JavaScript are {total} B gzipped, over the {APP_BUDGET} B budget");
+    ensure!(
+        total <= APP_BUDGET,
+        "the app's WebAssembly and JavaScript are {total} B gzipped, over the {APP_BUDGET} B budget"
+    );
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    AgentOnline, Chrome, Page, Relay, ShopSite, artifacts_dir, click_in_widget, console_login, eventually, find, in_widget, js,
-    press, save_screenshot, translation, type_keys, wait_for_text, widget_texts,
+    AgentOnline, Chrome, Page, Relay, ShopSite, artifacts_dir, click_in_widget, console_login, eventually, find,
+    in_widget, js, press, save_screenshot, translation, type_keys, wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 use fantoccini::key::Key;
@@ -49,10 +49,7 @@ fn widget_tag(relay: &Relay, extra: &str) -> String {
 async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_its_api() -> Result<()> {
     let relay = Relay::start()?;
     let origin = format!("http://{}", relay.addr);
-    let csp = format!(
-        "script-src 'self' {origin} 'wasm-unsafe-eval'; connect-src {origin} ws://{}",
-        relay.addr
-    );
+    let csp = format!("script-src 'self' {origin} 'wasm-unsafe-eval'; connect-src {origin} ws://{}", relay.addr);
     let page = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hostile shop</title>
         <style>{HOSTILE_CSS}</style><script src="/recorder.js"></script></head>
@@ -181,7 +178,7 @@ async fn the_widget_works_with_the_keyboard_alone() -> Result<()> {
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Keyboard</title></head>\
          <body><h1>Nothing else to focus here</h1>{}</body></html>",
-        widget_tag(&relay, "")
+        widget_tag(&relay, r##"data-position="bottom-left" data-color="#7c3aed" data-z-index="4000""##)
     );
     let site = ShopSite::serve(vec![Page::html("/", page)])?;
     let _agent = AgentOnline::connect(&relay).await?;
@@ -202,6 +199,16 @@ async fn the_widget_works_with_the_keyboard_alone() -> Result<()> {
     let outcome = async {
         shopper.goto(&site.url("/")).await?;
         in_widget(&shopper, ".cc-launcher:not([data-placeholder])").await?;
+        // The embed's options: on the left, in the shop's colour, under the shop's z-index.
+        let (left, color, z): (f64, String, String) = js(
+            &shopper,
+            "var launcher = document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-launcher');
+             var style = getComputedStyle(launcher);
+             return [launcher.getBoundingClientRect().left, style.backgroundColor, style.zIndex];",
+            serde_json::Value::Null,
+        )
+        .await?;
+        ensure!(left < 100.0 && color == "rgb(124, 58, 237)" && z == "4000", "options: {left} {color} {z}");
         press(&shopper, Key::Tab).await?;
         let on_launcher = focused(&shopper).await?;
         ensure!(on_launcher.starts_with("BUTTON.cc-launcher"), "Tab reaches the launcher, not {on_launcher}");
@@ -227,8 +234,8 @@ async fn the_widget_works_with_the_keyboard_alone() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_message_typed_while_the_relay_restarts_arrives_once_and_its_card_number_never_leaves_the_page()
--> Result<()> {
+async fn a_message_typed_while_the_relay_restarts_arrives_once_and_its_card_number_never_leaves_the_page() -> Result<()>
+{
     let mut relay = Relay::start()?;
     let agent = AgentOnline::connect(&relay).await?;
     let mut chrome = Chrome::start()?;
@@ -253,7 +260,8 @@ async fn a_message_typed_while_the_relay_restarts_arrives_once_and_its_card_numb
         wait_for_text(&shopper, true, ".cc-pending .cc-bubble", masked).await?;
         in_widget(&shopper, ".cc-note").await?;
         let outbox: String =
-            js(&shopper, "return localStorage.getItem('checkout-chat:demo:outbox') || ''", serde_json::Value::Null).await?;
+            js(&shopper, "return localStorage.getItem('checkout-chat:demo:outbox') || ''", serde_json::Value::Null)
+                .await?;
         ensure!(outbox.contains("**** 4242") && !outbox.contains("4242 4242"), "the outbox holds {outbox}");
 
         relay.restart()?;
@@ -304,8 +312,18 @@ async fn on_a_phone_the_chat_takes_the_screen_with_inputs_that_do_not_zoom() -> 
         )
         .await?;
         ensure!(layout.window[0] <= 400.0, "a phone-sized window: {:?}", layout.window);
-        ensure!(layout.panel[0] >= layout.window[0] - 1.0, "the panel takes the width: {:?} in {:?}", layout.panel, layout.window);
-        ensure!(layout.panel[1] >= layout.window[1] - 1.0, "the panel takes the height: {:?} in {:?}", layout.panel, layout.window);
+        ensure!(
+            layout.panel[0] >= layout.window[0] - 1.0,
+            "the panel takes the width: {:?} in {:?}",
+            layout.panel,
+            layout.window
+        );
+        ensure!(
+            layout.panel[1] >= layout.window[1] - 1.0,
+            "the panel takes the height: {:?} in {:?}",
+            layout.panel,
+            layout.window
+        );
         ensure!(layout.input_font >= 16.0, "inputs under 16 px make iOS zoom: {}", layout.input_font);
         save_screenshot(&shopper, "widget-mobile.png").await?;
         Ok(())

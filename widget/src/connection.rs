@@ -43,6 +43,9 @@ pub struct Live {
     pub viewport: Option<(i32, i32)>,
 }
 
+/// Told (agent name, text) of each reply that arrives live.
+type ReplyListener = Box<dyn Fn(&str, &str)>;
+
 /// What the service keeps that no view shows.
 struct Inner {
     socket: Option<Socket<ChatService>>,
@@ -57,7 +60,7 @@ struct Inner {
     /// Between a welcome and `synced` the relay replays history; replies arriving then are old.
     replaying: bool,
     /// Called with (agent name, text) for each reply that arrives live.
-    on_reply: Option<Box<dyn Fn(&str, &str)>>,
+    on_reply: Option<ReplyListener>,
 }
 
 #[derive(Clone, Copy)]

@@ -143,8 +143,14 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
 /// The header's menu: download the conversation, or have it emailed.
 #[component]
 pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
+    let menu = NodeRef::<html::Details>::new();
     let email = NodeRef::<html::Input>::new();
     let invalid = RwSignal::new(false);
+    let close = move || {
+        if let Some(menu) = menu.get_untracked() {
+            let _ = menu.remove_attribute("open");
+        }
+    };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if let Some(address) = email_value(email, invalid) {
@@ -152,15 +158,23 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
             if let Some(field) = email.get_untracked() {
                 field.set_value("");
             }
+            close();
         }
     };
     view! {
-        <details class="cc-menu">
+        <details class="cc-menu" node_ref=menu>
             <summary class="cc-icon-button" aria-label=locale.t(Text::DownloadTranscript) title=locale.t(Text::DownloadTranscript)>
                 <span class="cc-icon" inner_html=icons::MORE></span>
             </summary>
             <div class="cc-menu-list">
-                <button type="button" class="cc-menu-item" on:click=move |_| download_transcript(service, locale)>
+                <button
+                    type="button"
+                    class="cc-menu-item"
+                    on:click=move |_| {
+                        download_transcript(service, locale);
+                        close();
+                    }
+                >
                     {locale.t(Text::DownloadTranscript)}
                 </button>
                 <form class="cc-inline-form" on:submit=on_submit novalidate>
