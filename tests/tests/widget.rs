@@ -22,6 +22,7 @@ const RECORDER: &str = r#"
   addEventListener("error", function (e) { t.errors.push(String(e.message)); });
   addEventListener("unhandledrejection", function (e) { t.errors.push(String(e.reason)); });
   document.addEventListener("securitypolicyviolation", function (e) { t.violations.push(e.violatedDirective + " " + e.blockedURI); });
+  addEventListener("load", function () { t.loadedAt = performance.now(); });
   document.addEventListener("DOMContentLoaded", function () {
     var r = document.getElementById("marker").getBoundingClientRect();
     t.rect = [r.x, r.y, r.width, r.height].join(",");
@@ -88,13 +89,17 @@ async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_it
             ready: u32,
             same_layout: bool,
             new_globals: Vec<String>,
+            app_fetched_after_load: bool,
         }
         let record: Record = js(
             &shopper,
             "var t = window.__test, r = document.getElementById('marker').getBoundingClientRect();
              return { warnings: t.warnings, errors: t.errors, violations: t.violations, ready: t.ready,
                       same_layout: t.rect === [r.x, r.y, r.width, r.height].join(','),
-                      new_globals: Object.keys(window).filter(function (k) { return t.before.indexOf(k) < 0; }).sort() };",
+                      new_globals: Object.keys(window).filter(function (k) { return t.before.indexOf(k) < 0; }).sort(),
+                      app_fetched_after_load: (function (wasm) {
+                        return wasm.length > 0 && wasm.every(function (e) { return e.startTime >= t.loadedAt; });
+                      })(performance.getEntriesByType('resource').filter(function (e) { return /_bg[.]wasm$/.test(e.name); })) };",
             serde_json::Value::Null,
         )
         .await?;
@@ -107,6 +112,7 @@ async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_it
         ensure!(record.errors.is_empty(), "errors on the page: {:?}", record.errors);
         ensure!(record.violations.is_empty(), "CSP violations: {:?}", record.violations);
         ensure!(record.same_layout, "the page's layout changed");
+        ensure!(record.app_fetched_after_load, "the app was fetched before the page's load event");
         // (ChromeDriver's own script runner leaves `ret_nodes` and `se_exportedFunctionSymbol`.)
         let ours: Vec<&String> =
             record.new_globals.iter().filter(|g| !["ret_nodes", "se_exportedFunctionSymbol"].contains(&g.as_str())).collect();
@@ -133,7 +139,7 @@ async fn an_arabic_page_gets_a_right_to_left_widget_in_arabic() -> Result<()> {
     let page = format!(
         r#"<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>متجر</title></head>
         <body><h1>متجر القهوة</h1>{}</body></html>"#,
-        widget_tag(&relay, "")
+        widget_tag(&relay, "data-open-on-load")
     );
     let site = ShopSite::serve(vec![Page::html("/", page)])?;
     let _agent = AgentOnline::connect(&relay).await?;
@@ -149,7 +155,7 @@ async fn an_arabic_page_gets_a_right_to_left_widget_in_arabic() -> Result<()> {
         )
         .await?;
         ensure!(right < 640.0, "the launcher sits on the left of a right-to-left page (its right edge at {right})");
-        click_in_widget(&shopper, ".cc-launcher").await?;
+        // data-open-on-load opened it.
         wait_for_text(&shopper, true, ".cc-greeting", &arabic["greeting"]).await?;
         let dir: String = js(
             &shopper,
