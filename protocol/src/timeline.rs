@@ -49,6 +49,9 @@ pub struct Timeline {
     pub closed: bool,
     /// The shopper's rating, once given.
     pub rating: Option<u8>,
+    /// A conversation the shopper has left (it ended, then they started a new chat): late events
+    /// of it are never shown again.
+    pub left: Option<ConversationId>,
 }
 
 impl Timeline {
@@ -69,19 +72,25 @@ impl Timeline {
     /// Shows nothing of the current conversation any more (the shopper starts a new chat after
     /// one ended); unsent messages stay.
     pub fn start_over(&mut self) {
-        *self = Timeline { pending: std::mem::take(&mut self.pending), ..Default::default() };
+        let left = self.id.take().or(self.left.take());
+        *self = Timeline { pending: std::mem::take(&mut self.pending), left, ..Default::default() };
     }
 
     /// Adds a stored event; returns true if it was new (not a repeat of a shown one).
     pub fn apply(&mut self, event: Event) -> bool {
         if self.id.as_ref() != Some(&event.conversation_id) {
-            // Our first message started a conversation, or a new one followed an ended one: adopt it.
-            if (self.id.is_none() && self.lines.is_empty()) || self.closed {
-                self.start_over();
-                self.id = Some(event.conversation_id.clone());
-            } else {
+            // Another conversation is shown from now on if it holds one of our unsent messages
+            // (our message started it, maybe before we heard the old one had ended), or nothing
+            // is shown yet, or the shown one has ended; never one the shopper has left.
+            let ours = event.client_id.as_ref().is_some_and(|c| self.pending.iter().any(|p| &p.client_id == c));
+            let vacant = (self.id.is_none() && self.lines.is_empty()) || self.closed;
+            if self.left.as_ref() == Some(&event.conversation_id) || !(ours || vacant) {
                 return false;
             }
+            let left = self.left.take();
+            self.start_over();
+            self.left = left;
+            self.id = Some(event.conversation_id.clone());
         }
         if event.seq <= self.last_seq {
             return false;
@@ -103,6 +112,16 @@ impl Timeline {
             at_ms: event.at_ms,
         });
         true
+    }
+
+    /// The relay stored one of our messages as `seq` in `conversation`. Normally its event has
+    /// already taken it out of the unsent messages; if that event was passed over (it came before
+    /// the conversation was shown), it will not come again on this connection, so the message is
+    /// taken out here.
+    pub fn acked(&mut self, client_id: &ClientId, conversation: &ConversationId, seq: Seq) {
+        if self.id.as_ref() == Some(conversation) && seq <= self.last_seq {
+            self.pending.retain(|p| &p.client_id != client_id);
+        }
     }
 
     /// The relay's replay is complete up to `last_seq`. Lines beyond it are not in the relay's log
@@ -261,6 +280,53 @@ mod tests {
         assert_eq!(c.id, Some(cid("c2")));
         assert_eq!(texts(&c), ["new question"]);
         assert!(!c.closed && c.rating.is_none() && c.pending.is_empty());
+    }
+
+    #[test]
+    fn our_message_in_a_new_conversation_is_shown_even_before_the_old_one_says_it_ended() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        c.apply(message(1, None, "old"));
+        c.queue(ClientId::new("m2").unwrap(), "new question".into(), 0);
+        // The relay stored it in c2 (c1 had ended) and c2's event arrives before c1's "closed".
+        let mut first_of_new = message(1, Some("m2"), "new question");
+        first_of_new.conversation_id = cid("c2");
+        assert!(c.apply(first_of_new));
+        assert_eq!(c.id, Some(cid("c2")));
+        assert!(c.pending.is_empty());
+        assert!(!c.apply(Event { body: EventBody::Closed, ..message(2, None, "") }), "c1's late end is not shown");
+    }
+
+    #[test]
+    fn a_left_conversation_is_never_shown_again() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        c.apply(message(1, None, "old"));
+        c.apply(Event { body: EventBody::Closed, ..message(2, None, "") });
+        c.start_over();
+        // A late event of c1 (the rating, from another tab) does not bring it back.
+        assert!(!c.apply(Event { body: EventBody::Rated { score: 5, comment: None }, ..message(3, None, "") }));
+        assert_eq!(c.id, None);
+        let mut other = message(1, None, "hello");
+        other.conversation_id = cid("c2");
+        assert!(c.apply(other));
+        assert_eq!(c.id, Some(cid("c2")));
+    }
+
+    #[test]
+    fn an_ack_for_a_passed_over_event_clears_the_unsent_message() {
+        let mut c = Timeline::default();
+        c.welcome(Some(cid("c1")));
+        c.apply(message(1, None, "a"));
+        c.apply(message(2, None, "b"));
+        let id = ClientId::new("m").unwrap();
+        c.queue(id.clone(), "b".into(), 0);
+        c.acked(&id, &cid("other"), 2);
+        assert_eq!(c.pending.len(), 1, "an ack for another conversation changes nothing");
+        c.acked(&id, &cid("c1"), 3);
+        assert_eq!(c.pending.len(), 1, "an event still to come will clear it");
+        c.acked(&id, &cid("c1"), 2);
+        assert!(c.pending.is_empty());
     }
 
     #[test]
