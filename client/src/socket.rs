@@ -30,6 +30,9 @@ const PING_EVERY_MS: u32 = 25_000;
 const TRANSIENT_RETRY_MS: u32 = 2_000;
 const FIRST_BACKOFF_MS: f64 = 500.0;
 const MAX_BACKOFF_MS: f64 = 30_000.0;
+/// A connection that stayed up this long was a good one: the next loss starts the backoff anew.
+/// A shorter one (a relay that welcomes and then drops us) keeps backing off.
+const STABLE_AFTER_MS: f64 = 10_000.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -93,6 +96,8 @@ struct State<L> {
     handlers: Vec<Closure<dyn FnMut(JsValue)>>,
     live: bool,
     failures: u32,
+    /// When the current connection was welcomed (`Date.now()`).
+    live_since: f64,
     sent_here: HashSet<ClientId>,
     /// Messages refused for a passing reason, sent again when `retry_timer` fires.
     deferred: HashSet<ClientId>,
@@ -128,6 +133,7 @@ impl<L: Link> Socket<L> {
                 handlers: Vec::new(),
                 live: false,
                 failures: 0,
+                live_since: 0.0,
                 sent_here: HashSet::new(),
                 deferred: HashSet::new(),
                 awaiting_pong: false,
@@ -167,12 +173,14 @@ impl<L: Link> Socket<L> {
         self.flush();
     }
 
-    /// Sends a frame if the connection is live; otherwise drops it (what it asks for must then be
-    /// asked again by [`Link::on_live`]).
-    pub fn send_if_live(&self, frame: &str) {
-        if self.state.borrow().live {
+    /// Sends a frame if the connection is live (and says whether it did); otherwise drops it
+    /// (what it asks for must then be asked again by [`Link::on_live`] or by the user).
+    pub fn send_if_live(&self, frame: &str) -> bool {
+        let live = self.state.borrow().live;
+        if live {
             self.send(frame);
         }
+        live
     }
 
     fn send(&self, frame: &str) {
@@ -269,7 +277,7 @@ impl<L: Link> Socket<L> {
             {
                 let mut state = self.state.borrow_mut();
                 state.live = true;
-                state.failures = 0;
+                state.live_since = js_sys::Date::now();
             }
             link.on_status(Status::Live);
             for frame in link.on_live() {
@@ -317,6 +325,12 @@ impl<L: Link> Socket<L> {
         self.state.borrow_mut().ping_timer = Some(timer);
     }
 
+    /// Drops the current connection; the next one (after the usual short wait) opens afresh,
+    /// with whatever [`Link::opening`] says then.
+    pub fn reconnect(&self) {
+        self.close();
+    }
+
     fn close(&self) {
         let socket = self.state.borrow().socket.clone();
         if let Some(socket) = socket {
@@ -344,7 +358,12 @@ impl<L: Link> Socket<L> {
                 AfterRefusal::Stop => self.stop(),
             },
             Ended::Lost { was_live: true } => {
-                self.state.borrow_mut().failures = 0;
+                {
+                    let mut state = self.state.borrow_mut();
+                    if js_sys::Date::now() - state.live_since >= STABLE_AFTER_MS {
+                        state.failures = 0;
+                    }
+                }
                 self.reconnect_later();
             }
             Ended::Lost { was_live: false } => {

@@ -86,6 +86,7 @@ fn skips_what_is_not_for_visitors_or_not_valid() {
         visitor_name: "Visitor".into(),
         identity: Default::default(),
         contact_email: None,
+        user_id: None,
         status: ConversationStatus::Waiting,
         assigned_agent: None,
         last_seq: 1,

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use checkout_chat_client::socket::{AfterRefusal, Link, Socket, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_protocol::api::SessionInfo;
-use checkout_chat_protocol::limits::TYPING_THROTTLE_MS;
+use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
@@ -25,8 +25,8 @@ pub struct AgentService {
     pub inbox: RwSignal<Vec<ConversationSummary>>,
     pub timelines: RwSignal<HashMap<ConversationId, Timeline>>,
     pub selected: RwSignal<Option<ConversationId>>,
-    /// Conversations whose shopper is typing right now.
-    pub shopper_typing: RwSignal<HashSet<ConversationId>>,
+    /// Conversations whose shopper is typing right now, with when they last said so.
+    pub shopper_typing: RwSignal<HashMap<ConversationId, f64>>,
     socket: StoredValue<Option<Socket<AgentService>>, LocalStorage>,
     /// When this agent last said "typing" per conversation (to send it at most every few seconds).
     typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
@@ -40,7 +40,7 @@ impl AgentService {
             inbox: RwSignal::new(Vec::new()),
             timelines: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
-            shopper_typing: RwSignal::new(HashSet::new()),
+            shopper_typing: RwSignal::new(HashMap::new()),
             socket: StoredValue::new_local(None),
             typing_sent_at: StoredValue::new_local(HashMap::new()),
         }
@@ -126,6 +126,24 @@ impl AgentService {
         });
     }
 
+    /// Shows "typing" for the conversation until the shopper stops, sends, or (if their "stopped"
+    /// is lost with their connection) says nothing more for a while.
+    fn shopper_typing_now(&self, conversation: ConversationId) {
+        let since = js_sys::Date::now();
+        self.shopper_typing.update(|typing| {
+            typing.insert(conversation.clone(), since);
+        });
+        let typing = self.shopper_typing;
+        let expire = move || {
+            typing.update(|typing| {
+                if typing.get(&conversation) == Some(&since) {
+                    typing.remove(&conversation);
+                }
+            });
+        };
+        set_timeout(expire, std::time::Duration::from_millis(TYPING_TIMEOUT_MS.into()));
+    }
+
     fn with_socket(&self, act: impl FnOnce(&Socket<AgentService>)) {
         if let Some(socket) = self.socket.get_value() {
             act(&socket);
@@ -133,7 +151,9 @@ impl AgentService {
     }
 
     fn send_if_live(&self, frame: &str) {
-        self.with_socket(|socket| socket.send_if_live(frame));
+        self.with_socket(|socket| {
+            socket.send_if_live(frame);
+        });
     }
 
     /// Adds or updates an inbox row. Updates can arrive out of order (they are published by
@@ -171,18 +191,18 @@ impl Link for AgentService {
             ServerFrame::AgentWelcome { conversations, .. } => self.inbox.set(conversations),
             ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
             ServerFrame::Typing { conversation_id, author: Author::Visitor, typing } => {
-                self.shopper_typing.update(|set| {
-                    if typing {
-                        set.insert(conversation_id);
-                    } else {
-                        set.remove(&conversation_id);
-                    }
-                });
+                if typing {
+                    self.shopper_typing_now(conversation_id);
+                } else {
+                    self.shopper_typing.update(|typing| {
+                        typing.remove(&conversation_id);
+                    });
+                }
             }
             ServerFrame::Event { event } => {
                 if event.author == Author::Visitor {
-                    self.shopper_typing.update(|set| {
-                        set.remove(&event.conversation_id);
+                    self.shopper_typing.update(|typing| {
+                        typing.remove(&event.conversation_id);
                     });
                 }
                 self.timelines.update(|t| {

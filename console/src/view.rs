@@ -206,17 +206,21 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         let id = conversation.get_value();
         service.inbox.with(|i| i.iter().find(|c| c.id == id).cloned())
     };
-    let identity = move || match summary().map(|s| s.identity) {
-        Some(IdentityStatus::Verified) => ("badge badge-verified", "Verified customer"),
-        Some(IdentityStatus::Unverified) => ("badge badge-unverified", "Unverified"),
-        _ => ("badge", "Anonymous"),
+    // Only the user id is vouched for by the shop's signature; the name beside it is the page's.
+    let identity = move || match summary().map(|s| (s.identity, s.user_id)) {
+        Some((IdentityStatus::Verified, Some(user_id))) => {
+            ("badge badge-verified", format!("Verified customer · user id {user_id}"))
+        }
+        Some((IdentityStatus::Verified, None)) => ("badge badge-verified", "Verified customer".to_owned()),
+        Some((IdentityStatus::Unverified, _)) => ("badge badge-unverified", "Unverified".to_owned()),
+        _ => ("badge", "Anonymous".to_owned()),
     };
     let contact = move || summary().and_then(|s| s.contact_email).map(|email| format!("Email: {email}"));
     let closed = move || {
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).is_some_and(|t| t.closed))
     };
-    let typing = move || service.shopper_typing.with(|set| set.contains(&conversation.get_value()));
+    let typing = move || service.shopper_typing.with(|typing| typing.contains_key(&conversation.get_value()));
     Effect::new(move |_| {
         service.timelines.track();
         if let Some(list) = list.get() {
