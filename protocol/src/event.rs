@@ -106,6 +106,10 @@ pub struct ConversationSummary {
     /// Where the shopper asked to be answered or sent the transcript, if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
+    /// The shop's user id, when the identity is verified (the signature covers only this: the
+    /// name and email came with it but are the page's word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     pub status: ConversationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_agent: Option<AgentProfile>,

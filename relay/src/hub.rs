@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
-use checkout_chat_protocol::{ConversationId, ConversationSummary, Event, ServerFrame, ShopId};
+use checkout_chat_protocol::{AgentId, ConversationId, ConversationSummary, Event, ServerFrame, ShopId};
 use tokio::sync::{broadcast, watch};
 
 use crate::storage::TokenHash;
@@ -35,7 +35,32 @@ pub struct Hub {
     /// Agent sessions ended in this process (logout), so their sockets close at once.
     revoked_sessions: broadcast::Sender<TokenHash>,
     /// Agents connected, per shop.
-    presence: Mutex<HashMap<ShopId, watch::Sender<u32>>>,
+    presence: Mutex<HashMap<ShopId, ShopPresence>>,
+    /// Shoppers' connections per conversation, so the queue counts only who is still there.
+    visitors_here: Mutex<HashMap<ConversationId, usize>>,
+}
+
+/// Who of a shop's agents is connected: each counted once, however many consoles they have open.
+struct ShopPresence {
+    online: watch::Sender<u32>,
+    connections: HashMap<AgentId, usize>,
+}
+
+impl ShopPresence {
+    fn new() -> Self {
+        ShopPresence { online: watch::channel(0).0, connections: HashMap::new() }
+    }
+
+    fn publish(&self) {
+        let agents = u32::try_from(self.connections.len()).unwrap_or(u32::MAX);
+        self.online.send_if_modified(|online| std::mem::replace(online, agents) != agents);
+    }
+}
+
+/// Locks a map that no operation can leave half-updated (each is a single insert, remove or
+/// lookup under the lock), so a poisoned lock is safe to keep using.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Default for Hub {
@@ -45,6 +70,7 @@ impl Default for Hub {
             shops: Topics::default(),
             revoked_sessions: broadcast::channel(REVOCATION_BUFFER).0,
             presence: Mutex::new(HashMap::new()),
+            visitors_here: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -59,24 +85,46 @@ impl Hub {
         self.revoked_sessions.subscribe()
     }
 
-    /// Counts an agent of `shop` as online until the guard is dropped.
-    pub fn agent_online(self: &Arc<Self>, shop: &ShopId) -> PresenceGuard {
-        self.presence_sender(shop).send_modify(|online| *online += 1);
-        PresenceGuard { hub: Arc::clone(self), shop: shop.clone() }
+    /// Counts `agent` of `shop` as online until the guard is dropped (and all their other
+    /// connections are gone).
+    pub fn agent_online(self: &Arc<Self>, shop: &ShopId, agent: &AgentId) -> PresenceGuard {
+        let mut presence = lock(&self.presence);
+        let shop_presence = presence.entry(shop.clone()).or_insert_with(ShopPresence::new);
+        *shop_presence.connections.entry(agent.clone()).or_insert(0) += 1;
+        shop_presence.publish();
+        PresenceGuard { hub: Arc::clone(self), shop: shop.clone(), agent: agent.clone() }
+    }
+
+    fn agent_offline(&self, shop: &ShopId, agent: &AgentId) {
+        let mut presence = lock(&self.presence);
+        let Some(shop_presence) = presence.get_mut(shop) else { return };
+        if let Some(count) = shop_presence.connections.get_mut(agent) {
+            *count -= 1;
+            if *count == 0 {
+                shop_presence.connections.remove(agent);
+            }
+        }
+        shop_presence.publish();
     }
 
     /// The number of `shop`'s agents online, kept current.
     pub fn presence(&self, shop: &ShopId) -> watch::Receiver<u32> {
-        self.presence_sender(shop).subscribe()
+        lock(&self.presence).entry(shop.clone()).or_insert_with(ShopPresence::new).online.subscribe()
     }
 
     pub fn agents_online(&self, shop: &ShopId) -> u32 {
-        *self.presence_sender(shop).borrow()
+        lock(&self.presence).get(shop).map_or(0, |p| *p.online.borrow())
     }
 
-    fn presence_sender(&self, shop: &ShopId) -> watch::Sender<u32> {
-        let mut presence = self.presence.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        presence.entry(shop.clone()).or_insert_with(|| watch::channel(0).0).clone()
+    /// Counts a shopper's connection as present in `conversation` until the guard is dropped.
+    pub fn visitor_here(self: &Arc<Self>, conversation: &ConversationId) -> VisitorGuard {
+        *lock(&self.visitors_here).entry(conversation.clone()).or_insert(0) += 1;
+        VisitorGuard { hub: Arc::clone(self), conversation: conversation.clone() }
+    }
+
+    /// Whether the shopper of `conversation` has it open somewhere now.
+    pub fn is_visitor_here(&self, conversation: &ConversationId) -> bool {
+        lock(&self.visitors_here).contains_key(conversation)
     }
 
     pub fn follow_conversation(&self, id: &ConversationId) -> broadcast::Receiver<Arc<Live>> {
@@ -117,15 +165,34 @@ impl Hub {
     }
 }
 
-/// An agent's place in their shop's presence count.
+/// An agent's connection in their shop's presence count.
 pub struct PresenceGuard {
     hub: Arc<Hub>,
     shop: ShopId,
+    agent: AgentId,
 }
 
 impl Drop for PresenceGuard {
     fn drop(&mut self) {
-        self.hub.presence_sender(&self.shop).send_modify(|online| *online = online.saturating_sub(1));
+        self.hub.agent_offline(&self.shop, &self.agent);
+    }
+}
+
+/// A shopper's connection to their conversation.
+pub struct VisitorGuard {
+    hub: Arc<Hub>,
+    conversation: ConversationId,
+}
+
+impl Drop for VisitorGuard {
+    fn drop(&mut self) {
+        let mut here = lock(&self.hub.visitors_here);
+        if let Some(count) = here.get_mut(&self.conversation) {
+            *count -= 1;
+            if *count == 0 {
+                here.remove(&self.conversation);
+            }
+        }
     }
 }
 
@@ -142,9 +209,7 @@ impl<K, V> Default for Topics<K, V> {
 
 impl<K: Eq + Hash + Clone, V: Clone> Topics<K, V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, broadcast::Sender<V>>> {
-        // A panic while holding this lock cannot leave the map half-updated (every operation is a
-        // single insert, remove or lookup), so a poisoned lock is safe to keep using.
-        self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.channels)
     }
 
     fn subscribe(&self, key: &K, capacity: usize) -> broadcast::Receiver<V> {
@@ -201,17 +266,34 @@ mod tests {
     }
 
     #[test]
-    fn presence_counts_connected_agents() {
+    fn presence_counts_each_connected_agent_once() {
         let hub = Arc::new(Hub::default());
         let shop = ShopId::new("demo").unwrap();
+        let (anna, sam) = (AgentId::new("anna").unwrap(), AgentId::new("sam").unwrap());
         let watcher = hub.presence(&shop);
-        let first = hub.agent_online(&shop);
-        let second = hub.agent_online(&shop);
+        let first = hub.agent_online(&shop, &anna);
+        let second = hub.agent_online(&shop, &sam);
+        let annas_second_tab = hub.agent_online(&shop, &anna);
         assert_eq!(*watcher.borrow(), 2);
         drop(first);
+        assert_eq!(hub.agents_online(&shop), 2, "Anna is still online in another tab");
+        drop(annas_second_tab);
         assert_eq!(hub.agents_online(&shop), 1);
         drop(second);
         assert_eq!(*watcher.borrow(), 0);
+    }
+
+    #[test]
+    fn a_visitor_is_here_while_any_of_their_connections_is() {
+        let hub = Arc::new(Hub::default());
+        let a = ConversationId::new("a").unwrap();
+        assert!(!hub.is_visitor_here(&a));
+        let tab = hub.visitor_here(&a);
+        let other_tab = hub.visitor_here(&a);
+        drop(tab);
+        assert!(hub.is_visitor_here(&a));
+        drop(other_tab);
+        assert!(!hub.is_visitor_here(&a));
     }
 
     #[test]

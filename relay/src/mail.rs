@@ -19,6 +19,11 @@ const POLL: Duration = Duration::from_secs(5);
 const BATCH: usize = 20;
 const FIRST_RETRY_MS: i64 = 5_000;
 const MAX_RETRY_MS: i64 = 3_600_000;
+/// Attempts before an email is given up (about a day and a half of retries with the backoff
+/// above); a refusal the server calls permanent is given up at once.
+const MAX_ATTEMPTS: u32 = 40;
+/// A transcript longer than this is cut (with a note): an email, not an archive.
+const MAX_TRANSCRIPT_EVENTS: usize = 2_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -28,8 +33,28 @@ pub enum MailError {
     Build(String),
     #[error("SMTP: {0}")]
     Smtp(String),
+    /// The server refused for good (5xx: no such mailbox, policy), so retrying cannot help.
+    #[error("SMTP (permanent): {0}")]
+    SmtpPermanent(String),
     #[error("storage: {0}")]
     Storage(#[from] crate::storage::StorageError),
+}
+
+impl MailError {
+    /// Whether trying again later could succeed.
+    fn is_permanent(&self) -> bool {
+        matches!(self, MailError::Address(_) | MailError::Build(_) | MailError::SmtpPermanent(_))
+    }
+}
+
+impl From<lettre::transport::smtp::Error> for MailError {
+    fn from(error: lettre::transport::smtp::Error) -> Self {
+        if error.is_permanent() {
+            MailError::SmtpPermanent(error.to_string())
+        } else {
+            MailError::Smtp(error.to_string())
+        }
+    }
 }
 
 /// Delivers due outbox items until the relay stops. Without SMTP configuration it does nothing:
@@ -63,10 +88,16 @@ async fn deliver_due(
     for item in state.storage.due_outbox(now_ms(), BATCH).await? {
         match deliver(state, smtp, transport, &item).await {
             Ok(()) => state.storage.outbox_delivered(item.id, now_ms()).await?,
+            // Storage failing is not the email's fault: it stays due, and is tried next round.
+            Err(MailError::Storage(error)) => return Err(MailError::Storage(error)),
+            Err(error) if error.is_permanent() || item.attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::error!(%error, id = item.id, attempts = item.attempts + 1, "gave up delivering an email");
+                state.storage.outbox_failed(item.id, None, &error.to_string()).await?;
+            }
             Err(error) => {
                 let delay = FIRST_RETRY_MS.saturating_mul(1 << item.attempts.min(10)).min(MAX_RETRY_MS);
                 tracing::warn!(%error, id = item.id, attempts = item.attempts + 1, "could not deliver an email");
-                state.storage.outbox_failed(item.id, now_ms() + delay, &error.to_string()).await?;
+                state.storage.outbox_failed(item.id, Some(now_ms() + delay), &error.to_string()).await?;
             }
         }
     }
@@ -86,7 +117,8 @@ async fn deliver(
                 None => None,
             }
             .unwrap_or_else(|| "checkout-chat".to_owned());
-            let events = state.storage.events_after(&item.conversation_id, 0, usize::MAX).await?;
+            let events = state.storage.events_after(&item.conversation_id, 0, MAX_TRANSCRIPT_EVENTS + 1).await?;
+            let cut = events.len() > MAX_TRANSCRIPT_EVENTS;
             let labels = TranscriptLabels {
                 title: "Your conversation",
                 you: "You",
@@ -94,8 +126,12 @@ async fn deliver(
                 joined: "{name} joined the chat",
                 ended: "The chat has ended",
             };
-            let entries = events.iter().map(|e| (e.at_ms, &e.author, &e.body));
-            let body = transcript::render(&shop_name, &labels, entries, utc_time) + "\n(Times are UTC.)\n";
+            let entries = events.iter().take(MAX_TRANSCRIPT_EVENTS).map(|e| (e.at_ms, &e.author, &e.body));
+            let mut body = transcript::render(&shop_name, &labels, entries, utc_time);
+            if cut {
+                body.push_str("\n(The conversation continues; this email shows its beginning.)\n");
+            }
+            body.push_str("\n(Times are UTC.)\n");
             let message = Message::builder()
                 .from(smtp.from.parse().map_err(|e| MailError::Address(format!("from: {e}")))?)
                 .to(item.recipient.parse().map_err(|e| MailError::Address(format!("{}: {e}", item.recipient)))?)
@@ -103,7 +139,7 @@ async fn deliver(
                 .header(ContentType::TEXT_PLAIN)
                 .body(body)
                 .map_err(|e| MailError::Build(e.to_string()))?;
-            transport.send(message).await.map_err(|e| MailError::Smtp(e.to_string()))?;
+            transport.send(message).await?;
             tracing::info!(conversation = %item.conversation_id, "transcript emailed");
             Ok(())
         }

@@ -2,35 +2,62 @@
 //! and an honest estimate, kept current as conversations start, are joined and end, and as
 //! agents come and go. (Assignment and capacity come with the agents' routing work.)
 
-use checkout_chat_protocol::{ServerFrame, ShopId};
+use checkout_chat_protocol::{ConversationId, ServerFrame, ShopId};
 
 use crate::clock::now_ms;
 use crate::state::AppState;
 use crate::storage::StorageError;
 
 /// Waits from the last week count for estimates; fewer than `MIN_SAMPLES` of them give none.
+/// A wait longer than `LONGEST_WAIT_MS` was a conversation picked up hours later, not a queue.
 const HISTORY_MS: i64 = 7 * 24 * 3_600_000;
+const LONGEST_WAIT_MS: i64 = 2 * 3_600_000;
 const SAMPLES: usize = 20;
 const MIN_SAMPLES: usize = 3;
 
 /// Tells every waiting shopper of `shop` their place in the queue and the estimated wait.
 pub async fn announce_queue(state: &AppState, shop: &ShopId) -> Result<(), StorageError> {
-    let waiting = state.storage.waiting_conversations(shop).await?;
-    if waiting.is_empty() {
-        return Ok(());
-    }
-    let recent = state.storage.recent_waits(shop, now_ms() - HISTORY_MS, SAMPLES).await?;
-    let agents_online = state.hub.agents_online(shop);
-    for (index, entry) in waiting.into_iter().enumerate() {
-        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        let frame = ServerFrame::Queue {
-            conversation_id: entry.conversation_id.clone(),
-            position,
-            estimated_wait_seconds: estimate_wait_seconds(&recent, position, agents_online),
-        };
-        state.hub.publish_notice(&entry.conversation_id, frame, true);
+    for frame in queue_frames(state, shop).await? {
+        if let ServerFrame::Queue { conversation_id, .. } = &frame {
+            let conversation_id = conversation_id.clone();
+            state.hub.publish_notice(&conversation_id, frame, true);
+        }
     }
     Ok(())
+}
+
+/// The queue notice for one conversation, if it is waiting (for a shopper who just came back:
+/// the others' places have not changed).
+pub async fn queue_notice_for(
+    state: &AppState,
+    shop: &ShopId,
+    conversation: &ConversationId,
+) -> Result<Option<ServerFrame>, StorageError> {
+    let frames = queue_frames(state, shop).await?;
+    Ok(frames
+        .into_iter()
+        .find(|f| matches!(f, ServerFrame::Queue { conversation_id, .. } if conversation_id == conversation)))
+}
+
+/// A queue notice for each waiting conversation whose shopper is here (one who left the page is
+/// not ahead of anyone; back again, they have their place again, which is by arrival).
+async fn queue_frames(state: &AppState, shop: &ShopId) -> Result<Vec<ServerFrame>, StorageError> {
+    let mut waiting = state.storage.waiting_conversations(shop).await?;
+    waiting.retain(|entry| state.hub.is_visitor_here(&entry.conversation_id));
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let recent = state.storage.recent_waits(shop, now_ms() - HISTORY_MS, LONGEST_WAIT_MS, SAMPLES).await?;
+    let agents_online = state.hub.agents_online(shop);
+    let frames = waiting.into_iter().enumerate().map(|(index, entry)| {
+        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        ServerFrame::Queue {
+            conversation_id: entry.conversation_id,
+            position,
+            estimated_wait_seconds: estimate_wait_seconds(&recent, position, agents_online),
+        }
+    });
+    Ok(frames.collect())
 }
 
 /// Announces the queue and logs (rather than fails) when storage cannot say: the queue is a

@@ -108,6 +108,47 @@ async fn an_identity_is_believed_only_with_the_shops_signature() {
         inbox_row(&relay, &impostor_conversation).await.identity == IdentityStatus::Verified
     })
     .await;
+    // Agents see the user id the signature vouches for.
+    assert_eq!(inbox_row(&relay, &trusted_conversation).await.user_id.as_deref(), Some("cust-17"));
+
+    // A claim that is not even well formed (a name far too long) leaves the shopper anonymous;
+    // it does not cost them the chat.
+    let malformed = json!({"user_id": "cust-19", "name": "x".repeat(500), "user_hash": sign("cust-19")});
+    let (mut careless, _) = visitor(&relay, Some(malformed)).await;
+    let (careless_conversation, _) = say(&mut careless, "m", "still here").await;
+    let row = inbox_row(&relay, &careless_conversation).await;
+    assert_eq!((row.identity, row.user_id), (IdentityStatus::Unverified, None));
+}
+
+#[tokio::test]
+async fn a_visitor_verified_as_one_user_is_never_shown_to_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let sara = json!({"user_id": "cust-17", "name": "Sara", "user_hash": sign("cust-17")});
+    let (mut shopper, token) = visitor(&relay, Some(sara.clone())).await;
+    let (conversation, _) = say(&mut shopper, "m", "my order").await;
+
+    // Another customer signs in on the same browser: the page identifies them on the same
+    // token. The relay refuses the connection rather than hand them Sara's conversation.
+    shopper
+        .send_json(json!({"type": "identify", "user_id": "cust-18", "name": "Tom", "user_hash": sign("cust-18")}))
+        .await;
+    assert!(matches!(shopper.ending().await, support::Ending::Closed(Some(1008))));
+    let mut again = Client::visitor(relay.addr).await;
+    let tom = json!({"user_id": "cust-18", "name": "Tom", "user_hash": sign("cust-18")});
+    again
+        .send_json(
+            json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation, "identity": tom}),
+        )
+        .await;
+    assert!(matches!(again.ending().await, support::Ending::Closed(Some(1008))));
+
+    // Sara herself, back on her token, is welcome with her conversation.
+    let mut back = Client::visitor(relay.addr).await;
+    back.send_json(json!({"type": "hello", "shop": "demo", "token": token, "identity": sara})).await;
+    assert!(
+        matches!(back.recv().await, ServerFrame::Welcome { conversation_id: Some(id), .. } if id.as_str() == conversation)
+    );
 }
 
 #[tokio::test]
@@ -190,6 +231,41 @@ async fn waiting_shoppers_are_told_their_place_in_the_queue() {
 }
 
 #[tokio::test]
+async fn the_queue_counts_only_shoppers_waiting_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut first, _) = visitor(&relay, None).await;
+    say(&mut first, "m", "first in line").await;
+    // A message left for an email answer is not in the live queue...
+    let (mut left, _) = visitor(&relay, None).await;
+    acked(&mut left, json!({"type": "leave_message", "client_id": "l", "email": "jan@example.com", "text": "later"}))
+        .await;
+    // ...nor is a shopper who has gone away.
+    let (mut gone, _) = visitor(&relay, None).await;
+    say(&mut gone, "m", "bye").await;
+    gone.close().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let (mut last, token) = visitor(&relay, None).await;
+    last.skip_notices = false;
+    let (conversation, _) = say(&mut last, "m", "me too").await;
+    let position = loop {
+        if let ServerFrame::Queue { position, .. } = last.recv().await {
+            break position;
+        }
+    };
+    assert_eq!(position, 2);
+
+    // Coming back (a reload), the shopper is told their place at once.
+    last.close().await;
+    let mut back = Client::visitor(relay.addr).await;
+    back.skip_notices = false;
+    back.send_json(json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation})).await;
+    let frames = back.recv_until(|f| matches!(f, ServerFrame::Queue { .. })).await;
+    assert!(matches!(frames.last(), Some(ServerFrame::Queue { position: 2, .. })), "{frames:?}");
+}
+
+#[tokio::test]
 async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conversation() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
@@ -213,9 +289,20 @@ async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conve
     agent.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "late", "text": "x"})).await;
     assert_eq!(next_error(&mut agent).await.0, ErrorCode::ConversationClosed);
 
-    let (rated_in, _) =
-        acked(&mut shopper, json!({"type": "rate", "client_id": "r1", "score": 4, "comment": "quick and kind"})).await;
-    assert_eq!(rated_in, conversation);
+    let comment = "quick and kind, paid with 4242 4242 4242 4242";
+    shopper.send_json(json!({"type": "rate", "client_id": "r1", "score": 4, "comment": comment})).await;
+    let frames = shopper
+        .recv_until(|f| matches!(f, ServerFrame::Event { event } if matches!(event.body, EventBody::Rated { .. })))
+        .await;
+    let rated = frames.iter().find_map(|f| match f {
+        ServerFrame::Event { event } => match &event.body {
+            EventBody::Rated { score, comment } => Some((event.conversation_id.to_string(), *score, comment.clone())),
+            _ => None,
+        },
+        _ => None,
+    });
+    let masked = Some("quick and kind, paid with **** **** **** 4242".to_owned());
+    assert_eq!(rated, Some((conversation.clone(), 4, masked)), "the comment's card number is masked");
     shopper.send_json(json!({"type": "rate", "client_id": "r2", "score": 1})).await;
     assert!(next_error(&mut shopper).await.1.contains("already rated"));
     shopper.send_json(json!({"type": "rate", "client_id": "r3", "score": 9})).await;
@@ -253,6 +340,15 @@ struct SmtpSink {
 
 impl SmtpSink {
     async fn start(port: u16) -> SmtpSink {
+        Self::start_with(port, false).await
+    }
+
+    /// A sink that refuses every recipient for good (550), as for a mailbox that does not exist.
+    async fn start_refusing(port: u16) -> SmtpSink {
+        Self::start_with(port, true).await
+    }
+
+    async fn start_with(port: u16, refuse: bool) -> SmtpSink {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
@@ -261,7 +357,7 @@ impl SmtpSink {
             while let Ok((stream, _)) = listener.accept().await {
                 let kept = Arc::clone(&kept);
                 tokio::spawn(async move {
-                    let _ = smtp_session(stream, kept).await;
+                    let _ = smtp_session(stream, kept, refuse).await;
                 });
             }
         });
@@ -269,7 +365,11 @@ impl SmtpSink {
     }
 }
 
-async fn smtp_session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+async fn smtp_session(
+    stream: tokio::net::TcpStream,
+    kept: Arc<Mutex<Vec<String>>>,
+    refuse: bool,
+) -> std::io::Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).lines();
     writer.write_all(b"220 sink ready\r\n").await?;
@@ -277,6 +377,7 @@ async fn smtp_session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<String>
         let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
             "EHLO" | "HELO" => b"250 sink\r\n",
+            "RCPT" if refuse => b"550 no such mailbox\r\n",
             "DATA" => {
                 writer.write_all(b"354 end with a dot\r\n").await?;
                 let mut message = String::new();
@@ -301,12 +402,9 @@ async fn smtp_session(stream: tokio::net::TcpStream, kept: Arc<Mutex<Vec<String>
     Ok(())
 }
 
-#[tokio::test]
-async fn a_requested_transcript_is_emailed_when_the_chat_ends_even_if_smtp_was_down() {
-    let dir = tempfile::tempdir().unwrap();
-    // Reserve a port for the sink, and keep it closed for now: the mail server is "down".
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let config = dir.path().join("relay.toml");
+/// A relay whose SMTP server is on `port` of loopback.
+fn relay_mailing_through(dir: &std::path::Path, port: u16) -> Relay {
+    let config = dir.join("relay.toml");
     std::fs::write(
         &config,
         format!(
@@ -315,7 +413,19 @@ async fn a_requested_transcript_is_emailed_when_the_chat_ends_even_if_smtp_was_d
         ),
     )
     .unwrap();
-    let relay = Relay::start_with(&dir.path().join("chat.db"), &["--config", config.to_str().unwrap()]);
+    Relay::start_with(&dir.join("chat.db"), &["--config", config.to_str().unwrap()])
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_requested_transcript_is_emailed_when_the_chat_ends_even_if_smtp_was_down() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port for the sink, kept closed for now: the mail server is "down".
+    let port = free_port();
+    let relay = relay_mailing_through(dir.path(), port);
     let (mut shopper, _) = visitor(&relay, None).await;
     let (conversation, _) = say(&mut shopper, "q", "Where is order NH-204118?").await;
     acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
@@ -337,6 +447,38 @@ async fn a_requested_transcript_is_emailed_when_the_chat_ends_even_if_smtp_was_d
     assert!(message.contains("To: sara@example.com"), "{message}");
     assert!(message.contains("Where is order NH-204118?") && message.contains("It left today."), "{message}");
     assert!(message.contains("Nordhavn Coffee"), "{message}");
+    // One transcript email per conversation: asking again (for any address) is refused.
+    shopper.send_json(json!({"type": "email_transcript", "client_id": "t2", "email": "other@example.com"})).await;
+    assert!(next_error(&mut shopper).await.1.contains("already been emailed"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sink.messages.lock().unwrap().len(), 1, "delivered once");
+    let queued: i64 = rusqlite::Connection::open(dir.path().join("chat.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM outbox", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(queued, 1);
+}
+
+#[tokio::test]
+async fn an_email_the_server_refuses_for_good_is_given_up_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start_refusing(free_port()).await;
+    let relay = relay_mailing_through(dir.path(), sink.port);
+    let (mut shopper, _) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut shopper, "q", "question").await;
+    acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "nobody@example.com"})).await;
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    let database = rusqlite::Connection::open(dir.path().join("chat.db")).unwrap();
+    let (attempts, error) = support::eventually_some(Duration::from_secs(20), || {
+        database
+            .query_row("SELECT attempts, last_error FROM outbox WHERE gave_up_at IS NOT NULL", [], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .ok()
+    })
+    .await;
+    assert_eq!(attempts, 1, "a permanent refusal is not retried");
+    assert!(error.contains("permanent"), "{error}");
+    assert!(sink.messages.lock().unwrap().is_empty());
 }

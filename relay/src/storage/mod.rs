@@ -28,6 +28,8 @@ pub enum StorageError {
     ConversationClosed,
     #[error("the conversation is already rated")]
     AlreadyRated,
+    #[error("the transcript of this conversation has already been emailed")]
+    TranscriptAlreadySent,
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -36,6 +38,8 @@ pub type StorageResult<T> = Result<T, StorageError>;
 pub struct VisitorRecord {
     pub id: VisitorId,
     pub shop_id: ShopId,
+    /// The shop's user id for this visitor, once an identity with a valid signature was given.
+    pub verified_user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +157,8 @@ pub trait Storage: Send + Sync + 'static {
     /// (only a `rated` event, once, may follow); an email given with `left_message` or
     /// `transcript_requested` becomes the conversation's contact address; a transcript email is
     /// queued in the outbox when a conversation with a requested transcript ends (or at once if
-    /// it has ended).
+    /// it has ended), once per conversation: a later request is refused with
+    /// [`StorageError::TranscriptAlreadySent`].
     async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended>;
     /// Makes `agent` the conversation's agent, appending a `joined` event if they were not already.
     async fn assign_agent(
@@ -172,16 +177,25 @@ pub trait Storage: Send + Sync + 'static {
 
     async fn set_visitor_identity(&self, visitor: &VisitorId, identity: IdentityUpdate) -> StorageResult<()>;
 
-    /// Waiting conversations of a shop (not closed, no agent yet, at least one event), oldest
-    /// first: the queue.
+    /// Waiting conversations of a shop (not closed, no agent yet, at least one event, not a left
+    /// message), oldest first: the queue.
     async fn waiting_conversations(&self, shop: &ShopId) -> StorageResult<Vec<Waiting>>;
-    /// How long (ms) the shop's most recent shoppers waited for an agent, newest first.
-    async fn recent_waits(&self, shop: &ShopId, since_ms: i64, limit: usize) -> StorageResult<Vec<i64>>;
+    /// How long (ms) the shop's most recent shoppers waited for an agent, newest first: those who
+    /// started since `since_ms` and waited at most `longest_ms` (longer waits are conversations
+    /// picked up hours later, not a queue).
+    async fn recent_waits(
+        &self,
+        shop: &ShopId,
+        since_ms: i64,
+        longest_ms: i64,
+        limit: usize,
+    ) -> StorageResult<Vec<i64>>;
 
     /// Outbox items due at `now_ms`, oldest first.
     async fn due_outbox(&self, now_ms: i64, limit: usize) -> StorageResult<Vec<OutboxItem>>;
     async fn outbox_delivered(&self, id: i64, now_ms: i64) -> StorageResult<()>;
-    async fn outbox_failed(&self, id: i64, next_attempt_at_ms: i64, error: &str) -> StorageResult<()>;
+    /// Records a failed attempt: tried again at `retry_at_ms`, or (with `None`) never again.
+    async fn outbox_failed(&self, id: i64, retry_at_ms: Option<i64>, error: &str) -> StorageResult<()>;
 
     async fn create_agent(&self, agent: NewAgent) -> StorageResult<AgentRecord>;
     async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>>;

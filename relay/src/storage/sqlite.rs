@@ -26,6 +26,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/001_initial.sql")),
     M::up(include_str!("../../migrations/002_one_open_conversation_per_visitor.sql")),
     M::up(include_str!("../../migrations/003_identity_closing_outbox.sql")),
+    M::up(include_str!("../../migrations/004_left_messages_and_giving_up.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -142,7 +143,7 @@ fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResu
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
-     c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email FROM conversations c \
+     c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email, v.user_id FROM conversations c \
      JOIN visitors v ON v.id = c.visitor_id LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
@@ -159,11 +160,13 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         (IdentityStatus::Verified, Some(name)) if !name.trim().is_empty() => name,
         _ => visitor.display_name(),
     };
+    let user_id = if identity == IdentityStatus::Verified { row.get(12)? } else { None };
     Ok(ConversationSummary {
         id: parse_id(row.get(0)?)?,
         visitor_name,
         identity,
         contact_email: row.get(11)?,
+        user_id,
         status: status_from_str(&row.get::<_, String>(2)?),
         assigned_agent,
         last_seq: row.get(3)?,
@@ -248,11 +251,17 @@ fn apply_effects(
         }
         EventBody::LeftMessage { email, text } => {
             tx.execute(
-                "UPDATE conversations SET last_message = ?2, contact_email = ?3 WHERE id = ?1",
+                "UPDATE conversations SET last_message = ?2, contact_email = ?3, left_message = 1 WHERE id = ?1",
                 params![id, preview(text, PREVIEW_CHARS), email],
             )?;
         }
         EventBody::TranscriptRequested { email } => {
+            // One transcript email per conversation: the widget cannot be made to send a
+            // stranger's inbox one email after another. The address can be corrected until the
+            // chat ends (the email goes then).
+            if transcript_email_queued(tx, id)? {
+                return Err(StorageError::TranscriptAlreadySent);
+            }
             tx.execute(
                 "UPDATE conversations SET contact_email = ?2, transcript_email = ?2 WHERE id = ?1",
                 params![id, email],
@@ -275,6 +284,14 @@ fn apply_effects(
         EventBody::Joined => {}
     }
     Ok(())
+}
+
+fn transcript_email_queued(tx: &rusqlite::Transaction<'_>, conversation: &str) -> StorageResult<bool> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE conversation_id = ?1 AND kind = 'transcript_email')",
+        [conversation],
+        |row| row.get(0),
+    )?)
 }
 
 fn queue_transcript_email(
@@ -330,7 +347,11 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord> {
-        let record = VisitorRecord { id: VisitorId::new(random_id()).map_err(id_error)?, shop_id: shop.clone() };
+        let record = VisitorRecord {
+            id: VisitorId::new(random_id()).map_err(id_error)?,
+            shop_id: shop.clone(),
+            verified_user_id: None,
+        };
         let row = record.clone();
         self.call(move |conn| {
             conn.execute(
@@ -348,9 +369,16 @@ impl Storage for SqliteStorage {
         self.call(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT id, shop_id FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
+                    "SELECT id, shop_id, CASE identity WHEN 'verified' THEN user_id END FROM visitors \
+                     WHERE token_hash = ?1 AND shop_id = ?2",
                     params![&token_hash[..], shop.as_str()],
-                    |row| Ok(VisitorRecord { id: parse_id(row.get(0)?)?, shop_id: parse_id(row.get(1)?)? }),
+                    |row| {
+                        Ok(VisitorRecord {
+                            id: parse_id(row.get(0)?)?,
+                            shop_id: parse_id(row.get(1)?)?,
+                            verified_user_id: row.get(2)?,
+                        })
+                    },
                 )
                 .optional()?)
         })
@@ -520,7 +548,7 @@ impl Storage for SqliteStorage {
         self.call(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT id, created_at FROM conversations WHERE shop_id = ?1 AND status = 'waiting' AND last_seq > 0 \
-                 ORDER BY created_at",
+                 AND left_message = 0 ORDER BY created_at",
             )?;
             let rows = statement.query_map([shop.as_str()], |row| {
                 Ok(Waiting { conversation_id: parse_id(row.get(0)?)?, since_ms: row.get(1)? })
@@ -530,15 +558,22 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn recent_waits(&self, shop: &ShopId, since_ms: i64, limit: usize) -> StorageResult<Vec<i64>> {
+    async fn recent_waits(
+        &self,
+        shop: &ShopId,
+        since_ms: i64,
+        longest_ms: i64,
+        limit: usize,
+    ) -> StorageResult<Vec<i64>> {
         let shop = shop.clone();
         self.call(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT first_agent_at - created_at FROM conversations WHERE shop_id = ?1 AND first_agent_at IS NOT NULL \
-                 AND created_at >= ?2 ORDER BY first_agent_at DESC LIMIT ?3",
+                 AND created_at >= ?2 AND left_message = 0 AND first_agent_at - created_at <= ?3 \
+                 ORDER BY first_agent_at DESC LIMIT ?4",
             )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let rows = statement.query_map(params![shop.as_str(), since_ms, limit], |row| row.get(0))?;
+            let rows = statement.query_map(params![shop.as_str(), since_ms, longest_ms, limit], |row| row.get(0))?;
             Ok(rows.collect::<Result<Vec<i64>, _>>()?)
         })
         .await
@@ -548,7 +583,7 @@ impl Storage for SqliteStorage {
         self.call(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT id, kind, conversation_id, recipient, attempts FROM outbox \
-                 WHERE delivered_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+                 WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
             )?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
             let rows = statement.query_map(params![now_ms, limit], |row| {
@@ -586,12 +621,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn outbox_failed(&self, id: i64, next_attempt_at_ms: i64, error: &str) -> StorageResult<()> {
+    async fn outbox_failed(&self, id: i64, retry_at_ms: Option<i64>, error: &str) -> StorageResult<()> {
         let error = error.to_owned();
         self.call(move |conn| {
             conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-                params![id, next_attempt_at_ms, error],
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at), \
+                 gave_up_at = CASE WHEN ?2 IS NULL THEN ?4 END, last_error = ?3 WHERE id = ?1",
+                params![id, retry_at_ms, error, now_ms()],
             )?;
             Ok(())
         })

@@ -59,7 +59,7 @@ impl Handler for AgentSession {
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
         conn.follow_inbox(&self.agent.shop_id);
         conn.watch_session(hash_token(&self.session_token));
-        self.online = Some(conn.state.hub.agent_online(&self.agent.shop_id));
+        self.online = Some(conn.state.hub.agent_online(&self.agent.shop_id, &self.agent.id));
         // With an agent online, waiting shoppers may now get an estimate.
         routing::announce_queue_quietly(&conn.state, &self.agent.shop_id).await;
         let conversations = conn.state.storage.open_conversations(&self.agent.shop_id).await?;

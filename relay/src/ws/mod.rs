@@ -129,7 +129,9 @@ impl From<StorageError> for WsError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::ConversationClosed => WsError::rejected(ErrorCode::ConversationClosed, err.to_string()),
-            StorageError::AlreadyRated => WsError::rejected(ErrorCode::BadFrame, err.to_string()),
+            StorageError::AlreadyRated | StorageError::TranscriptAlreadySent => {
+                WsError::rejected(ErrorCode::BadFrame, err.to_string())
+            }
             StorageError::ConversationNotFound => WsError::rejected(ErrorCode::NotFound, err.to_string()),
             _ => {
                 tracing::error!(error = %err, "storage failed");

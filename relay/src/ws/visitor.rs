@@ -7,16 +7,17 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use checkout_chat_protocol::limits::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
-use checkout_chat_protocol::text::{MessageText, is_plausible_email, normalize_message};
+use checkout_chat_protocol::text::{MessageText, is_plausible_email, mask_card_numbers, normalize_message};
 use checkout_chat_protocol::{
-    Author, ClientId, ConversationStatus, ErrorCode, EventBody, Identity, ServerFrame, VisitorFrame, VisitorHello,
-    VisitorToken,
+    Author, ClientId, ConversationId, ConversationStatus, ErrorCode, EventBody, Identity, ServerFrame, ShopId,
+    VisitorFrame, VisitorHello, VisitorToken,
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
 use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
+use crate::hub::VisitorGuard;
 use crate::ids::{hash_token, random_token};
 use crate::routing;
 use crate::state::AppState;
@@ -24,7 +25,7 @@ use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, Sto
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    accept(state, upgrade, VisitorSession { origin, identity: None, conversation: None })
+    accept(state, upgrade, VisitorSession { origin, identity: None, conversation: None, here: None })
 }
 
 struct VisitorSession {
@@ -34,6 +35,8 @@ struct VisitorSession {
     identity: Option<(ShopConfig, VisitorRecord)>,
     /// The conversation this socket follows; none until the visitor first writes.
     conversation: Option<ConversationRecord>,
+    /// This socket's presence in that conversation, for the queue.
+    here: Option<VisitorGuard>,
 }
 
 impl Handler for VisitorSession {
@@ -141,19 +144,42 @@ impl VisitorSession {
         let shop_id = shop.id.clone();
         self.identity = Some((shop, visitor));
         if let Some(identity) = &hello.identity {
-            self.identify(conn, identity).await?;
+            // A claim that is not even well formed leaves the shopper anonymous, as a wrongly
+            // signed one does; the widget checks the shape before sending, so this is rare.
+            let update = self.check_identity(identity).unwrap_or(IdentityUpdate::Unverified);
+            self.apply_identity(conn, identity, update).await?;
         }
         if let Some(conversation) = conversation {
             // A client cannot have seen more than is stored; if it claims so (the database went
             // back in time), it gets the real position in `synced` and drops the rest.
             conn.follow(&conversation.id, hello.last_seq.min(conversation.last_seq)).await?;
+            self.here = Some(state.hub.visitor_here(&conversation.id));
             let waiting = conversation.status == ConversationStatus::Waiting;
+            let id = conversation.id.clone();
             self.conversation = Some(conversation);
             if waiting {
-                routing::announce_queue_quietly(&state, &shop_id).await;
+                self.tell_queue_place(conn, &shop_id, &id).await?;
             }
         }
         Ok(())
+    }
+
+    /// Tells this shopper their place in the queue (quietly skipped if storage cannot say: the
+    /// queue is a courtesy).
+    async fn tell_queue_place(
+        &self,
+        conn: &mut Connection,
+        shop: &ShopId,
+        conversation: &ConversationId,
+    ) -> Result<(), WsError> {
+        match routing::queue_notice_for(&conn.state, shop, conversation).await {
+            Ok(Some(frame)) => conn.send(&frame).await,
+            Ok(None) => Ok(()),
+            Err(error) => {
+                tracing::warn!(%error, %shop, "could not tell a shopper their place in the queue");
+                Ok(())
+            }
+        }
     }
 
     async fn send(&mut self, conn: &mut Connection, client_id: &ClientId, text: &str) -> Result<(), WsError> {
@@ -199,6 +225,11 @@ impl VisitorSession {
         };
         let conversation = conn.state.storage.open_or_create_conversation(&shop.id, &visitor.id).await?;
         conn.follow(&conversation.id, 0).await?;
+        // The ended one is not followed any more (its rating was given or is skipped).
+        if let Some(previous) = self.conversation.as_ref().filter(|c| c.id != conversation.id) {
+            conn.unfollow(&previous.id);
+        }
+        self.here = Some(conn.state.hub.visitor_here(&conversation.id));
         // Only once followed: if following failed, the next message tries again.
         self.conversation = Some(conversation.clone());
         Ok(conversation)
@@ -212,10 +243,17 @@ impl VisitorSession {
         }
     }
 
-    /// Believes the shop's word about who the shopper is only with a valid signature; a wrong
-    /// one keeps the shopper anonymous and shows agents "unverified".
+    /// The shop says who the shopper is (an `identify` frame after `hello`).
     async fn identify(&mut self, conn: &mut Connection, identity: &Identity) -> Result<(), WsError> {
-        let Some((shop, visitor)) = &self.identity else { return Err(invalid("send hello first")) };
+        let update = self.check_identity(identity)?;
+        self.apply_identity(conn, identity, update).await
+    }
+
+    /// Believes the shop's word about who the shopper is only with a valid signature; a wrong
+    /// one keeps the shopper anonymous and shows agents "unverified". Only the user id is signed:
+    /// the name and email are kept as the page gave them.
+    fn check_identity(&self, identity: &Identity) -> Result<IdentityUpdate, WsError> {
+        let Some((shop, _)) = &self.identity else { return Err(invalid("send hello first")) };
         let too_long = identity.user_id.len() > MAX_USER_ID_LEN
             || identity.user_hash.len() > MAX_USER_HASH_LEN
             || identity.name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
@@ -227,15 +265,34 @@ impl VisitorSession {
             .identity_secret
             .as_deref()
             .is_some_and(|secret| identity_is_signed(secret, &identity.user_id, &identity.user_hash));
-        let update = if signed {
+        Ok(if signed {
             let name = identity.name.as_deref().and_then(|n| normalize_message(n).ok());
             IdentityUpdate::Verified { user_id: identity.user_id.clone(), name, email: identity.email.clone() }
         } else {
             tracing::info!(shop = %shop.id, "an identity with a wrong signature was ignored");
             IdentityUpdate::Unverified
-        };
+        })
+    }
+
+    /// Records the identity. A visitor verified as one user never becomes another: the
+    /// connection is refused (1008), and the widget starts afresh as a new visitor, so one
+    /// person's conversation is never shown to the next person signed in on the same browser.
+    async fn apply_identity(
+        &mut self,
+        conn: &mut Connection,
+        identity: &Identity,
+        update: IdentityUpdate,
+    ) -> Result<(), WsError> {
+        let Some((shop, visitor)) = &mut self.identity else { return Err(invalid("send hello first")) };
+        if visitor.verified_user_id.as_ref().is_some_and(|known| *known != identity.user_id) {
+            return Err(forbidden("this visitor is signed in as another user; start a new session"));
+        }
         let state = conn.state.clone();
-        state.storage.set_visitor_identity(&visitor.id, update).await?;
+        state.storage.set_visitor_identity(&visitor.id, update.clone()).await?;
+        visitor.verified_user_id = match update {
+            IdentityUpdate::Verified { user_id, .. } => Some(user_id),
+            IdentityUpdate::Unverified => None,
+        };
         if let Some(open) = state.storage.open_conversation_of(&visitor.id).await? {
             let summary = state.storage.conversation_summary(&open.id).await?;
             state.hub.publish_summary(&shop.id, summary);
@@ -254,7 +311,10 @@ impl VisitorSession {
             return Err(invalid("a rating is from 1 to 5"));
         }
         let comment = match comment.as_deref().map(normalize_message) {
-            Some(Ok(text)) if text.chars().count() <= MAX_COMMENT_CHARS => Some(text),
+            // Masked here too: a comment is shown to agents like a message.
+            Some(Ok(text)) if text.chars().count() <= MAX_COMMENT_CHARS => {
+                Some(mask_card_numbers(&text).unwrap_or(text))
+            }
             Some(Ok(_)) => return Err(invalid("the comment is too long")),
             Some(Err(_)) | None => None,
         };
