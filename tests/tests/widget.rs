@@ -9,6 +9,7 @@ use checkout_chat_e2e::{
 };
 use fantoccini::Client;
 use fantoccini::key::Key;
+use std::time::Duration;
 
 /// Records, for the test, what the widget does to the page it is embedded in. Runs before the
 /// widget's tag, as a shop's own script would, and uses the API before the widget has loaded.
@@ -121,6 +122,19 @@ async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_it
         // The identity had a wrong signature: the agent sees the shopper as unverified.
         find(&agent, ".row").await?.click().await?;
         wait_for_text(&agent, false, ".thread-meta .badge-unverified", "Unverified").await?;
+
+        // The shopper signs out of the shop, which calls reset(): nothing of theirs stays.
+        let stored = "return [localStorage.getItem('checkout-chat:demo:token'), localStorage.getItem('checkout-chat:demo:conversation')]";
+        let (token_before, _): (Option<String>, Option<String>) = js(&shopper, stored, serde_json::Value::Null).await?;
+        js::<()>(&shopper, "checkoutChat.reset()", serde_json::Value::Null).await?;
+        eventually("reset() empties the chat and the shopper comes back as a new visitor", || async {
+            let bubbles = widget_texts(&shopper, ".cc-bubble").await?;
+            let (token, conversation): (Option<String>, Option<String>) =
+                js(&shopper, stored, serde_json::Value::Null).await?;
+            let fresh = token.is_some() && token != token_before && conversation.is_none();
+            Ok((bubbles.is_empty() && fresh).then_some(()))
+        })
+        .await?;
         Ok(())
     }
     .await;
@@ -232,6 +246,15 @@ async fn the_widget_works_with_the_keyboard_alone() -> Result<()> {
             Ok((closed && focused(&shopper).await?.starts_with("BUTTON.cc-launcher")).then_some(()))
         })
         .await?;
+        // The page opening the chat does not take the keyboard focus from where the shopper is.
+        js::<()>(&shopper, "checkoutChat.open()", serde_json::Value::Null).await?;
+        in_widget(&shopper, ".cc-input").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let after_page_open = focused(&shopper).await?;
+        ensure!(
+            after_page_open.starts_with("BUTTON.cc-launcher"),
+            "the page's open() moved focus to {after_page_open}"
+        );
         Ok(())
     }
     .await;

@@ -32,7 +32,7 @@
   var launcher = root.lastChild;
   launcher.dir = lang == "ar" || lang == "fa" ? "rtl" : "ltr";
   launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "فتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
-  var wantOpen = false;
+  var wantOpen = 0; // 1: open, 2: opened by the shopper's click (focus then moves into the chat)
   var loading = false;
 
   function start() {
@@ -41,7 +41,7 @@
     var app = base + "widget/checkout-chat-widget";
     // The shopper's language (if not English) is fetched alongside the app.
     var strings = /^(nl|ar|fa)$/.test(lang)
-      ? fetch(base + "widget/i18n/" + lang + ".json").then(function (r) { return r.ok ? r.json() : null; }, function () {})
+      ? fetch(base + "widget/i18n/" + lang + ".json").then(function (r) { return r.ok ? r.json() : null; }).catch(function () {})
       : null;
     Promise.all([import(app + ".js"), strings])
       .then(function (loaded) {
@@ -58,19 +58,19 @@
       });
   }
 
-  function open() {
-    wantOpen = true;
+  function open(click) {
+    wantOpen = click ? 2 : wantOpen || 1;
     launcher.setAttribute("aria-busy", "true");
     start();
   }
   launcher.addEventListener("click", open);
   queue.push = function (call) {
-    if (call && call[0] == "open") open();
+    if (call && call[0] == "open") open(0);
     return Array.prototype.push.apply(queue, arguments);
   };
 
   function afterLoad() {
-    if (data.openOnLoad != null && data.openOnLoad != "false") return open();
+    if (data.openOnLoad != null && data.openOnLoad != "false") return open(0);
     if (w.requestIdleCallback) requestIdleCallback(start, { timeout: 5000 });
     else setTimeout(start, 1);
   }

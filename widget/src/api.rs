@@ -51,6 +51,7 @@ pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
             "open" => ui.open.set(true),
             "close" => ui.open.set(false),
             "show" => ui.visible.set(true),
+            "reset" => service.reset(),
             "hide" => {
                 ui.open.set(false);
                 ui.visible.set(false);
@@ -67,10 +68,11 @@ pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
                 let locale = Locale::from_tag(&tag);
                 if let Ok(table) = Reflect::get_u32(&argument, 1)
                     && table.is_object()
+                    && locale.or_english() != locale
                 {
                     locale.load(&table);
                 }
-                ui.locale.set(locale);
+                ui.locale.set(locale.or_english());
             }
             _ => {}
         });

@@ -44,7 +44,7 @@ pub struct Live {
 }
 
 /// Told (agent name, text) of each reply that arrives live.
-type ReplyListener = Box<dyn Fn(&str, &str)>;
+type ReplyListener = std::rc::Rc<dyn Fn(&str, &str)>;
 
 /// What the service keeps that no view shows.
 struct Inner {
@@ -109,6 +109,12 @@ impl ChatService {
         service
     }
 
+    /// Whether the relay cannot hear us now (reactive), for forms that need it at once. One
+    /// closure type for every form: each distinct one costs the bundle its own attribute code.
+    pub fn offline(self) -> impl Fn() -> bool + Copy + 'static {
+        move || self.live.with(|l| l.status != Status::Live)
+    }
+
     /// Starts the connection if it is not running.
     pub fn connect(&self) {
         if self.inner.with_value(|i| i.socket.is_some()) {
@@ -130,7 +136,7 @@ impl ChatService {
     /// Calls `listener` with (agent name, text) for each reply that arrives while the page is
     /// open (not for history replayed after a reload).
     pub fn on_reply(&self, listener: impl Fn(&str, &str) + 'static) {
-        self.inner.update_value(|i| i.on_reply = Some(Box::new(listener)));
+        self.inner.update_value(|i| i.on_reply = Some(std::rc::Rc::new(listener)));
     }
 
     /// Queues a message for delivery (now, or after a reconnect or a reload), card numbers
@@ -192,19 +198,21 @@ impl ChatService {
         }
     }
 
-    pub fn rate(&self, score: u8, comment: String) {
-        let comment = normalize_message(&comment).ok();
-        self.frame(&VisitorFrame::Rate { client_id: new_client_id(), score, comment });
+    /// These three return whether the request went out (they are offered only while connected,
+    /// but the connection may have dropped a moment ago): if not, the form keeps what was typed.
+    pub fn rate(&self, score: u8, comment: &str) -> bool {
+        let comment = normalize_message(comment).ok().map(masked);
+        self.frame(&VisitorFrame::Rate { client_id: new_client_id(), score, comment })
     }
 
-    pub fn leave_message(&self, email: &str, text: &str) {
-        let Ok(text) = normalize_message(text) else { return };
-        let text = mask_card_numbers(&text).unwrap_or(text);
-        self.frame(&VisitorFrame::LeaveMessage { client_id: new_client_id(), email: email.trim().to_owned(), text });
+    pub fn leave_message(&self, email: &str, text: &str) -> bool {
+        let Ok(text) = normalize_message(text) else { return false };
+        let text = masked(text);
+        self.frame(&VisitorFrame::LeaveMessage { client_id: new_client_id(), email: email.trim().to_owned(), text })
     }
 
-    pub fn email_transcript(&self, email: &str) {
-        self.frame(&VisitorFrame::EmailTranscript { client_id: new_client_id(), email: email.trim().to_owned() });
+    pub fn email_transcript(&self, email: &str) -> bool {
+        self.frame(&VisitorFrame::EmailTranscript { client_id: new_client_id(), email: email.trim().to_owned() })
     }
 
     /// The shop says who the shopper is; sent now and with every later `hello`.
@@ -220,6 +228,26 @@ impl ChatService {
         self.store().set_conversation(None);
     }
 
+    /// The shop signed the shopper out: forget the conversation, the unsent messages and the
+    /// identity, so the next person at this browser starts with an empty chat.
+    pub fn reset(&self) {
+        self.inner.update_value(|i| i.identity = None);
+        self.store().forget_all();
+        self.timeline.update(|t| {
+            t.pending.clear();
+            t.start_over();
+        });
+        self.live.update(|l| {
+            l.queue = None;
+            l.read_seq = 0;
+            l.masked_notice = false;
+            l.agent_typing = None;
+        });
+        if let Some(socket) = self.socket() {
+            socket.reconnect();
+        }
+    }
+
     /// The shopper has seen everything up to now.
     pub fn mark_read(&self) {
         let last = self.timeline.with_untracked(|t| t.last_seq);
@@ -230,10 +258,8 @@ impl ChatService {
     }
 
     /// Sends a frame if connected now (these are for actions offered only while live).
-    fn frame(&self, frame: &VisitorFrame) {
-        if let Some(socket) = self.socket() {
-            socket.send_if_live(&encode_visitor(frame));
-        }
+    fn frame(&self, frame: &VisitorFrame) -> bool {
+        self.socket().is_some_and(|socket| socket.send_if_live(&encode_visitor(frame)))
     }
 
     fn save_outbox(&self) {
@@ -275,11 +301,11 @@ impl ChatService {
         }
         if let Some((author, text)) = reply.filter(|_| new) {
             self.agent_typing(None);
-            self.inner.with_value(|i| {
-                if let Some(listener) = i.on_reply.as_ref().filter(|_| !i.replaying) {
-                    listener(&author, &text);
-                }
-            });
+            // Called outside the stored value: the listener may call back into the service.
+            let listener = self.inner.with_value(|i| i.on_reply.clone().filter(|_| !i.replaying));
+            if let Some(listener) = listener {
+                listener(&author, &text);
+            }
         }
         // The first message started the conversation: remember it for the next page.
         let shown = self.timeline.with_untracked(|t| t.id.clone());
@@ -317,9 +343,19 @@ impl Link for ChatService {
                 self.timeline.update(|t| t.welcome(conversation_id));
             }
             ServerFrame::Event { event } => self.on_event(event),
-            ServerFrame::Synced { last_seq, .. } => {
+            ServerFrame::Synced { conversation_id, last_seq } => {
                 self.inner.update_value(|i| i.replaying = false);
-                self.timeline.update(|t| t.synced(last_seq));
+                // Only the shown conversation's replay may trim what is shown.
+                if self.timeline.with_untracked(|t| t.id.as_ref() == Some(&conversation_id)) {
+                    self.timeline.update(|t| t.synced(last_seq));
+                }
+            }
+            ServerFrame::Ack { client_id, conversation_id, seq } => {
+                let waiting = self.timeline.with_untracked(|t| t.pending.iter().any(|p| p.client_id == client_id));
+                if waiting {
+                    self.timeline.update(|t| t.acked(&client_id, &conversation_id, seq));
+                    self.save_outbox();
+                }
             }
             ServerFrame::Presence { agents_online } => self.live.update(|l| l.agents_online = Some(agents_online)),
             ServerFrame::Queue { position, estimated_wait_seconds, .. } => {
@@ -334,8 +370,6 @@ impl Link for ChatService {
                 let reason = if code == ErrorCode::InvalidText { message } else { String::new() };
                 self.timeline.update(|t| t.fail(&client_id, reason));
             }
-            // An ack needs nothing: the message's own event (on this connection, or in the next
-            // replay) moves it from the outbox into the timeline.
             _ => {}
         }
     }
@@ -376,4 +410,10 @@ impl Link for ChatService {
             }
         }
     }
+}
+
+/// Text with card numbers masked (the shopper is told only for chat messages, where the note sits
+/// beside the composer).
+fn masked(text: String) -> String {
+    mask_card_numbers(&text).unwrap_or(text)
 }

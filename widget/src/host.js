@@ -4,7 +4,7 @@
 // the WebAssembly bundle small. Everything the page passes in is checked before Rust sees it.
 
 const EVENTS = ["ready", "open", "close", "message", "unread"];
-const METHODS = ["open", "close", "show", "hide", "identify", "setLocale"];
+const METHODS = ["open", "close", "show", "hide", "identify", "setLocale", "reset"];
 
 function warn(message) {
   console.warn("checkout-chat: " + message);
@@ -12,7 +12,7 @@ function warn(message) {
 
 function identity(value) {
   const text = (v) => typeof v === "string";
-  if (!value || typeof value !== "object" || !text(value.user_id) || !text(value.user_hash) || !value.user_id) {
+  if (!value || typeof value !== "object" || !text(value.user_id) || !text(value.user_hash) || !value.user_id.trim()) {
     return warn("identify needs an object {user_id, name, email, user_hash} with string user_id and user_hash");
   }
   if ((value.name != null && !text(value.name)) || (value.email != null && !text(value.email))) {
@@ -21,16 +21,21 @@ function identity(value) {
   return { user_id: value.user_id, name: value.name, email: value.email, user_hash: value.user_hash };
 }
 
-// The translation table for a language tag, from the relay; null for English (compiled in) and
-// when it cannot be had (the widget then stays in English).
-export function loadStrings(relay, tag) {
+const tables = {};
+// The translation table for a language tag, from the relay (once per language); null for English
+// (compiled in) and when it cannot be had (the widget then stays in English).
+function loadStrings(relay, tag) {
   const lang = String(tag).slice(0, 2).toLowerCase();
   if (!["nl", "ar", "fa"].includes(lang)) return Promise.resolve(null);
-  return fetch(relay + "widget/i18n/" + lang + ".json").then((r) => (r.ok ? r.json() : null), () => null);
+  return (tables[lang] =
+    tables[lang] ||
+    fetch(relay + "widget/i18n/" + lang + ".json")
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null));
 }
 
 // Turns the page's queue into the API, runs what was queued, and returns emit(event, payload).
-// `handle(method, argument)` is the widget's side of open/close/show/hide/identify/setLocale.
+// `handle(method, argument)` is the widget's side of the METHODS.
 export function installApi(queue, handle, relay) {
   const listeners = {};
   let ready = false;

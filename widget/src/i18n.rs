@@ -67,6 +67,7 @@ pub enum Text {
     TranscriptRequested,
     CardMasked,
     TranscriptTitle,
+    QuestionRequired,
 }
 
 impl Text {
@@ -122,10 +123,11 @@ impl Text {
             Text::TranscriptRequested => "transcript_requested",
             Text::CardMasked => "card_masked",
             Text::TranscriptTitle => "transcript_title",
+            Text::QuestionRequired => "question_required",
         }
     }
 
-    pub const ALL: [Text; 49] = [
+    pub const ALL: [Text; 50] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::ChatWithUs,
@@ -175,6 +177,7 @@ impl Text {
         Text::TranscriptRequested,
         Text::CardMasked,
         Text::TranscriptTitle,
+        Text::QuestionRequired,
     ];
 }
 
@@ -235,9 +238,18 @@ impl Locale {
         TABLES.with_borrow_mut(|tables| tables[index] = Some(strings));
     }
 
-    /// The text with `{key}` replaced by `value`.
+    /// This language if its table is here (English is always), else English: a shopper whose
+    /// language could not be fetched reads English throughout, not English words laid out right
+    /// to left with Arabic dates.
+    pub fn or_english(self) -> Locale {
+        let loaded = self.table_index().is_none_or(|i| TABLES.with_borrow(|tables| tables[i].is_some()));
+        if loaded { self } else { Locale::En }
+    }
+
+    /// The text with `{key}` replaced by `value`, isolated (U+2068 … U+2069) so that a name or
+    /// an address in another script cannot reorder the sentence around it.
     pub fn fill(self, text: Text, key: &str, value: &str) -> String {
-        self.t(text).replace(&format!("{{{key}}}"), value)
+        self.t(text).replace(&format!("{{{key}}}"), &format!("\u{2068}{value}\u{2069}"))
     }
 }
 
@@ -299,6 +311,7 @@ fn english(text: Text) -> &'static str {
         Text::TranscriptRequested => "We'll email this conversation to {email}.",
         Text::CardMasked => "For your safety we hid the card number. Never share full card numbers in a chat.",
         Text::TranscriptTitle => "Chat transcript",
+        Text::QuestionRequired => "Please write your question.",
     }
 }
 
@@ -349,6 +362,6 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(Locale::En.fill(Text::Joined, "name", "Anna"), "Anna joined the chat");
+        assert_eq!(Locale::En.fill(Text::Joined, "name", "Anna"), "\u{2068}Anna\u{2069} joined the chat");
     }
 }

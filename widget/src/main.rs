@@ -32,10 +32,10 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 const STYLE: &str = include_str!("../widget.css");
 
 /// Renders the widget into `root`. `config` comes from the loader (see [`WidgetConfig`]); `open`
-/// is true when the shopper already clicked the launcher; `queue` is the page's
-/// `window.checkoutChat`, which becomes the API.
+/// is 1 when the chat is to open at once (the page asked), 2 when the shopper already clicked the
+/// launcher; `queue` is the page's `window.checkoutChat`, which becomes the API.
 #[wasm_bindgen]
-pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: bool, queue: JsValue) -> Result<(), JsValue> {
+pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValue) -> Result<(), JsValue> {
     let config_js = config;
     let config = WidgetConfig::from_js(&config_js).map_err(|e| JsValue::from_str(&e))?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
@@ -51,11 +51,13 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: bool, queue: JsVa
     {
         locale.load(&strings);
     }
+    let locale = locale.or_english();
     let (side, sound) = (config.side, config.sound);
     leptos::mount::mount_to(mount_point, move || {
         let relay = config.relay.clone();
         let service = ChatService::new(config);
-        let ui = Ui::new(locale, open);
+        let ui = Ui::new(locale, open > 0);
+        view::set_opened_by_shopper(open == 2);
         api::install(&queue, &relay, service, ui);
         ui.emit("ready", &JsValue::UNDEFINED);
         view! { <Widget service ui side sound /> }

@@ -67,6 +67,12 @@ impl Store {
         self.set("read", None);
     }
 
+    /// Forgets everything, unsent messages too (the shop signed the shopper out).
+    pub fn forget_all(&self) {
+        self.forget_identity();
+        self.set("outbox", None);
+    }
+
     pub fn outbox(&self) -> Vec<Pending> {
         let Some(json) = self.get("outbox") else { return Vec::new() };
         let Ok(parsed) = JSON::parse(&json) else { return Vec::new() };

@@ -69,11 +69,15 @@ fn email_value(field: NodeRef<html::Input>, invalid: RwSignal<bool>) -> Option<S
 pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
     let email = NodeRef::<html::Input>::new();
     let question = NodeRef::<html::Textarea>::new();
-    let invalid = RwSignal::new(false);
+    let (invalid, missing) = (RwSignal::new(false), RwSignal::new(false));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if let (Some(address), Some(question)) = (email_value(email, invalid), question.get_untracked()) {
-            service.leave_message(&address, &question.value());
+        let text = question.get_untracked().map(|q| q.value()).unwrap_or_default();
+        missing.set(text.trim().is_empty());
+        if let Some(address) = email_value(email, invalid)
+            && !missing.get_untracked()
+        {
+            service.leave_message(&address, &text);
         }
     };
     view! {
@@ -82,10 +86,17 @@ pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
             <p class="cc-form-intro">{locale.t(Text::OfflineIntro)}</p>
             <label class="cc-label" for="cc-offline-email">{locale.t(Text::EmailLabel)}</label>
             <input class="cc-field" id="cc-offline-email" type="email" autocomplete="email" data-autofocus="" node_ref=email />
-            <p class="cc-error" role="alert">{move || invalid.get().then(|| locale.t(Text::InvalidEmail))}</p>
             <label class="cc-label" for="cc-offline-question">{locale.t(Text::MessageFieldLabel)}</label>
             <textarea class="cc-field" id="cc-offline-question" rows="3" dir="auto" required node_ref=question></textarea>
-            <button class="cc-button" type="submit">{locale.t(Text::LeaveMessageSubmit)}</button>
+            // One place for both problems, the email's first (it is the first field).
+            <p class="cc-error" role="alert">
+                {move || match (invalid.get(), missing.get()) {
+                    (true, _) => Some(locale.t(Text::InvalidEmail)),
+                    (_, true) => Some(locale.t(Text::QuestionRequired)),
+                    _ => None,
+                }}
+            </p>
+            <button class="cc-button" type="submit" disabled=service.offline()>{locale.t(Text::LeaveMessageSubmit)}</button>
         </form>
     }
 }
@@ -101,7 +112,7 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
         let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
         let score = data.get("score").as_string().and_then(|s| s.parse().ok()).unwrap_or(0);
         if score > 0 {
-            service.rate(score, data.get("comment").as_string().unwrap_or_default());
+            service.rate(score, &data.get("comment").as_string().unwrap_or_default());
         }
     };
     let stars = (1..=5u8)
@@ -126,7 +137,7 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
                 </fieldset>
                 <label class="cc-label" for="cc-comment">{locale.t(Text::CommentLabel)}</label>
                 <textarea class="cc-field" id="cc-comment" name="comment" rows="2" dir="auto"></textarea>
-                <button class="cc-button" type="submit">{locale.t(Text::SubmitRating)}</button>
+                <button class="cc-button" type="submit" disabled=service.offline()>{locale.t(Text::SubmitRating)}</button>
             </form>
         }
     });
@@ -153,8 +164,9 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if let Some(address) = email_value(email, invalid) {
-            service.email_transcript(&address);
+        if let Some(address) = email_value(email, invalid)
+            && service.email_transcript(&address)
+        {
             if let Some(field) = email.get_untracked() {
                 field.set_value("");
             }
@@ -163,7 +175,7 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
     };
     view! {
         <details class="cc-menu" node_ref=menu>
-            <summary class="cc-icon-button" aria-label=locale.t(Text::DownloadTranscript) title=locale.t(Text::DownloadTranscript)>
+            <summary class="cc-icon-button" aria-label=locale.t(Text::TranscriptTitle) title=locale.t(Text::TranscriptTitle)>
                 <span class="cc-icon" inner_html=icons::MORE></span>
             </summary>
             <div class="cc-menu-list">
@@ -181,7 +193,9 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
                     <label class="cc-label" for="cc-transcript-email">{locale.t(Text::EmailTranscript)}</label>
                     <div class="cc-row">
                         <input class="cc-field" id="cc-transcript-email" type="email" autocomplete="email" node_ref=email />
-                        <button class="cc-button" type="submit">{locale.t(Text::EmailTranscriptSubmit)}</button>
+                        <button class="cc-button" type="submit" disabled=service.offline()>
+                            {locale.t(Text::EmailTranscriptSubmit)}
+                        </button>
                     </div>
                     <p class="cc-error" role="alert">{move || invalid.get().then(|| locale.t(Text::InvalidEmail))}</p>
                 </form>

@@ -91,13 +91,18 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
 #[component]
 pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
     let list = NodeRef::<leptos::html::Div>::new();
-    // Keep the newest line in view.
-    Effect::new(move |_| {
-        service.timeline.track();
-        service.live.track();
-        if let Some(list) = list.get() {
+    // Keep the newest line in view: when a line, an unsent message or a notice under them comes,
+    // not on every other change (which would pull a shopper reading back down). The three are
+    // packed in one number (a tuple would cost the bundle another copy of the effect's code).
+    Effect::new(move |shown: Option<u32>| {
+        let lines = service.timeline.with(|t| (t.last_seq as u32) << 8 | (t.pending.len() as u32 & 0x7f) << 1);
+        let now = lines | u32::from(service.live.with(|l| l.agent_typing.is_some() || l.queue.is_some()));
+        if shown != Some(now)
+            && let Some(list) = list.get()
+        {
             list.set_scroll_top(list.scroll_height());
         }
+        now
     });
     let footnote = move || {
         if let Some(name) = service.live.with(|l| l.agent_typing.clone()) {

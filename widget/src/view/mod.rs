@@ -21,6 +21,16 @@ use crate::connection::ChatService;
 use crate::host;
 use crate::i18n::Text;
 
+thread_local! {
+    /// Whether the next opening or closing of the chat is the shopper's own doing.
+    static OPENED_BY_SHOPPER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Says that the shopper (not the page) is opening or closing the chat now.
+pub fn set_opened_by_shopper(yes: bool) {
+    OPENED_BY_SHOPPER.set(yes);
+}
+
 #[component]
 pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> impl IntoView {
     let launcher = NodeRef::<leptos::html::Button>::new();
@@ -46,7 +56,7 @@ pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> 
                 let action = locale.t(if ui.open.get() { Text::CloseChat } else { Text::OpenChat });
                 match unread.get() {
                     0 => action.to_owned(),
-                    n => format!("{action}, {}", locale.fill(Text::Unread, "n", &n.to_string())),
+                    n => format!("{action}, {}", locale.fill(Text::Unread, "n", &host::number(n, locale))),
                 }
             };
             view! {
@@ -67,12 +77,15 @@ pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> 
                         aria-label=label
                         title=label
                         aria-expanded=move || ui.open.get().to_string()
-                        on:click=move |_| ui.open.update(|o| *o = !*o)
+                        on:click=move |_| {
+                            set_opened_by_shopper(true);
+                            ui.open.update(|o| *o = !*o);
+                        }
                     >
                         <span class="cc-icon" inner_html=move || if ui.open.get() { icons::CLOSE } else { icons::CHAT }></span>
                         {move || {
                             let count = if ui.open.get() { 0 } else { unread.get() };
-                            (count > 0).then(|| view! { <span class="cc-badge" aria-hidden="true">{count.to_string()}</span> })
+                            (count > 0).then(|| view! { <span class="cc-badge" aria-hidden="true">{host::number(count, locale)}</span> })
                         }}
                     </button>
                 </div>
@@ -115,12 +128,16 @@ fn announce_changes(
         }
         count
     });
-    // Opening connects; focus goes into the panel when it opens (to the first field that asks
-    // for it) and back to the launcher when it closes; the page hears of both.
+    // Opening connects; when the shopper opens or closes the chat, focus goes into the panel
+    // (to the first field that asks for it) or back to the launcher. When the page does (its
+    // `open()`, `data-open-on-load`), focus stays where the shopper has it. The page hears of both.
     Effect::new(move |was_open: Option<bool>| {
         let open = ui.open.get();
+        let by_shopper = OPENED_BY_SHOPPER.replace(false);
         if open {
             service.connect();
+        }
+        if open && by_shopper {
             request_animation_frame(move || {
                 let root =
                     launcher.get_untracked().and_then(|b| b.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok());
@@ -129,7 +146,9 @@ fn announce_changes(
                     let _ = element.focus();
                 }
             });
-        } else if was_open == Some(true)
+        } else if !open
+            && was_open == Some(true)
+            && by_shopper
             && let Some(button) = launcher.get_untracked()
         {
             let _ = button.focus();

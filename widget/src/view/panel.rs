@@ -39,20 +39,24 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
             </p>
         }
     };
-    let footer = Memo::new(move |_| {
+    // Once the leave-a-message form is shown for an empty chat, it stays while the chat is
+    // empty: an agent coming online must not swap away what the shopper is typing.
+    let footer = Memo::new(move |shown: Option<&u32>| {
         let (closed, rated, empty) = service
             .timeline
             .with(|t| (t.closed, t.rating.is_some(), t.id.is_none() && t.lines.is_empty() && t.pending.is_empty()));
-        if closed {
-            if rated { ENDED_AND_RATED } else { ENDED }
-        } else if empty && nobody_online() {
-            LEAVE_MESSAGE
-        } else {
-            COMPOSE
+        match (closed, shown) {
+            (true, _) if rated => ENDED_AND_RATED,
+            (true, _) => ENDED,
+            _ if !empty => COMPOSE,
+            (false, Some(&LEAVE_MESSAGE)) => LEAVE_MESSAGE,
+            _ if nobody_online() => LEAVE_MESSAGE,
+            _ => COMPOSE,
         }
     });
     let on_key = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
+            super::set_opened_by_shopper(true);
             ui.open.set(false);
         }
     };
@@ -69,7 +73,8 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
                     <h2 class="cc-title" id="cc-title">
                         {move || service.live.with(|l| l.shop_name.clone()).unwrap_or_else(|| t(Text::ChatWithUs).to_owned())}
                     </h2>
-                    {status}
+                    // A lasting live region: its changing content is read out.
+                    <div role="status">{status}</div>
                 </div>
                 {move || service.timeline.with(|t| !t.lines.is_empty()).then(|| view! { <TranscriptMenu service locale /> })}
                 <button
@@ -77,7 +82,10 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
                     type="button"
                     aria-label=t(Text::CloseChat)
                     title=t(Text::CloseChat)
-                    on:click=move |_| ui.open.set(false)
+                    on:click=move |_| {
+                        super::set_opened_by_shopper(true);
+                        ui.open.set(false);
+                    }
                 >
                     <span class="cc-icon" inner_html=icons::CLOSE></span>
                 </button>
