@@ -118,7 +118,10 @@ enum Ended {
 
 /// Whether an error the relay gives before its welcome refuses us (rather than failing for now).
 fn is_refusal(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::Forbidden | ErrorCode::UnknownShop | ErrorCode::OriginNotAllowed)
+    matches!(
+        code,
+        ErrorCode::Forbidden | ErrorCode::UnknownShop | ErrorCode::OriginNotAllowed | ErrorCode::IdentityChanged
+    )
 }
 
 impl<L: Link> Socket<L> {
@@ -269,6 +272,10 @@ impl<L: Link> Socket<L> {
                 }
                 self.close();
                 return;
+            }
+            // Refused while live (the relay closes next): the close is handled as this refusal.
+            ServerFrame::Error { code, client_id: None, .. } if is_refusal(*code) => {
+                self.state.borrow_mut().refusal = Some(*code);
             }
             _ => {}
         }

@@ -197,6 +197,9 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// The token or session does not give access to what was asked.
     Forbidden,
+    /// The visitor is verified as another user than the page now says: the client must forget
+    /// everything of this visitor (conversation, unsent messages, token) and start as a new one.
+    IdentityChanged,
     NotFound,
     /// The conversation has ended: nothing but a rating or a transcript request can be added.
     ConversationClosed,
@@ -208,12 +211,13 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::BadFrame,
         ErrorCode::HelloExpected,
         ErrorCode::UnknownShop,
         ErrorCode::OriginNotAllowed,
         ErrorCode::Forbidden,
+        ErrorCode::IdentityChanged,
         ErrorCode::NotFound,
         ErrorCode::ConversationClosed,
         ErrorCode::InvalidText,
@@ -228,6 +232,7 @@ impl ErrorCode {
             ErrorCode::HelloExpected => "hello_expected",
             ErrorCode::UnknownShop => "unknown_shop",
             ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::IdentityChanged => "identity_changed",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::ConversationClosed => "conversation_closed",

@@ -87,9 +87,7 @@ impl Timeline {
             if self.left.as_ref() == Some(&event.conversation_id) || !(ours || vacant) {
                 return false;
             }
-            let left = self.left.take();
             self.start_over();
-            self.left = left;
             self.id = Some(event.conversation_id.clone());
         }
         if event.seq <= self.last_seq {
@@ -311,6 +309,19 @@ mod tests {
         other.conversation_id = cid("c2");
         assert!(c.apply(other));
         assert_eq!(c.id, Some(cid("c2")));
+        // Moving on from c2 to c3 (ours) remembers c2 as left; once c3 has ended, a late c2 event
+        // is still not shown.
+        c.queue(ClientId::new("m3").unwrap(), "third".into(), 0);
+        let mut third = message(1, Some("m3"), "third");
+        third.conversation_id = cid("c3");
+        assert!(c.apply(third));
+        let mut end_of_third = Event { body: EventBody::Closed, ..message(2, None, "") };
+        end_of_third.conversation_id = cid("c3");
+        assert!(c.apply(end_of_third));
+        let mut late_of_second = message(2, None, "late");
+        late_of_second.conversation_id = cid("c2");
+        assert!(!c.apply(late_of_second));
+        assert_eq!(c.id, Some(cid("c3")));
     }
 
     #[test]

@@ -202,10 +202,17 @@ impl Config {
         if !(1..=MAX_SESSION_HOURS).contains(&self.session_hours) {
             return Err(ConfigError::Invalid(format!("session_hours must be from 1 to {MAX_SESSION_HOURS}")));
         }
-        if let Some(smtp) = &self.smtp
-            && (smtp.host.trim().is_empty() || !smtp.from.contains('@'))
-        {
-            return Err(ConfigError::Invalid("[smtp] needs a host and a from address".into()));
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err(ConfigError::Invalid("[smtp] needs a host".into()));
+            }
+            // Checked here, not at the first email: a bad sender would fail every email.
+            if let Err(error) = smtp.from.parse::<lettre::message::Mailbox>() {
+                return Err(ConfigError::Invalid(format!(
+                    "[smtp] from = {:?} is not an address such as \"Shop <support@shop.example>\": {error}",
+                    smtp.from
+                )));
+            }
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Invalid("max_connections must be at least 1".into()));
@@ -283,6 +290,18 @@ mod tests {
         assert!(config.validate().is_err());
         let config = Config { session_hours: u64::MAX, ..Config::default() };
         assert!(config.validate().unwrap_err().to_string().contains("session_hours"));
+        let smtp = |from: &str| SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 25,
+            from: from.into(),
+            username: None,
+            password: None,
+            tls: SmtpTls::None,
+        };
+        let config = Config { smtp: Some(smtp("Shop support@x.example")), ..Config::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("[smtp] from"));
+        let config = Config { smtp: Some(smtp("Shop <support@x.example>")), ..Config::default() };
+        assert!(config.validate().is_ok());
     }
 
     #[test]

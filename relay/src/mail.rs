@@ -19,38 +19,47 @@ const POLL: Duration = Duration::from_secs(5);
 const BATCH: usize = 20;
 const FIRST_RETRY_MS: i64 = 5_000;
 const MAX_RETRY_MS: i64 = 3_600_000;
-/// Attempts before an email is given up (about a day and a half of retries with the backoff
-/// above); a refusal the server calls permanent is given up at once.
+/// Attempts before an email is given up (about 30 hours of retries with the backoff above, time
+/// to fix a server or a configuration); a recipient the server refuses for good is given up at
+/// once.
 const MAX_ATTEMPTS: u32 = 40;
 /// A transcript longer than this is cut (with a note): an email, not an archive.
 const MAX_TRANSCRIPT_EVENTS: usize = 2_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error("bad address: {0}")]
-    Address(String),
+    /// The shopper's address cannot be written as a recipient.
+    #[error("bad recipient address: {0}")]
+    Recipient(String),
     #[error("could not build the message: {0}")]
     Build(String),
     #[error("SMTP: {0}")]
     Smtp(String),
-    /// The server refused for good (5xx: no such mailbox, policy), so retrying cannot help.
-    #[error("SMTP (permanent): {0}")]
-    SmtpPermanent(String),
+    /// The server refused this recipient for good (no such mailbox, not allowed), so retrying
+    /// cannot help. Other refusals (authentication, relaying, policy) are the relay's own
+    /// configuration, which its owner can fix: those are retried.
+    #[error("SMTP (recipient refused for good): {0}")]
+    RecipientRefused(String),
     #[error("storage: {0}")]
     Storage(#[from] crate::storage::StorageError),
 }
 
 impl MailError {
-    /// Whether trying again later could succeed.
+    /// Whether trying again later cannot succeed.
     fn is_permanent(&self) -> bool {
-        matches!(self, MailError::Address(_) | MailError::Build(_) | MailError::SmtpPermanent(_))
+        matches!(self, MailError::Recipient(_) | MailError::RecipientRefused(_))
     }
 }
 
+/// SMTP replies that concern the recipient's mailbox (RFC 5321 §4.2.3): 550 mailbox
+/// unavailable, 551 user not local, 553 mailbox name not allowed.
+const RECIPIENT_REFUSALS: [u16; 3] = [550, 551, 553];
+
 impl From<lettre::transport::smtp::Error> for MailError {
     fn from(error: lettre::transport::smtp::Error) -> Self {
-        if error.is_permanent() {
-            MailError::SmtpPermanent(error.to_string())
+        let code = error.status().map(u16::from);
+        if error.is_permanent() && code.is_some_and(|c| RECIPIENT_REFUSALS.contains(&c)) {
+            MailError::RecipientRefused(error.to_string())
         } else {
             MailError::Smtp(error.to_string())
         }
@@ -133,8 +142,8 @@ async fn deliver(
             }
             body.push_str("\n(Times are UTC.)\n");
             let message = Message::builder()
-                .from(smtp.from.parse().map_err(|e| MailError::Address(format!("from: {e}")))?)
-                .to(item.recipient.parse().map_err(|e| MailError::Address(format!("{}: {e}", item.recipient)))?)
+                .from(smtp.from.parse().map_err(|e| MailError::Build(format!("from: {e}")))?)
+                .to(item.recipient.parse().map_err(|e| MailError::Recipient(format!("{}: {e}", item.recipient)))?)
                 .subject(format!("Your conversation with {shop_name}"))
                 .header(ContentType::TEXT_PLAIN)
                 .body(body)

@@ -2,9 +2,14 @@
 //! and an honest estimate, kept current as conversations start, are joined and end, and as
 //! agents come and go. (Assignment and capacity come with the agents' routing work.)
 
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
 use checkout_chat_protocol::{ConversationId, ServerFrame, ShopId};
 
 use crate::clock::now_ms;
+use crate::hub::VisitorGuard;
 use crate::state::AppState;
 use crate::storage::StorageError;
 
@@ -58,6 +63,55 @@ async fn queue_frames(state: &AppState, shop: &ShopId) -> Result<Vec<ServerFrame
         }
     });
     Ok(frames.collect())
+}
+
+/// How long changes that come in bursts (shoppers arriving and leaving, a reconnect storm after a
+/// restart) are gathered into one announcement per shop.
+const ANNOUNCE_DELAY: Duration = Duration::from_millis(250);
+
+/// Shops with an announcement on its way.
+#[derive(Default)]
+pub struct PendingAnnouncements {
+    shops: Mutex<HashSet<ShopId>>,
+}
+
+/// Announces the queue of `shop` shortly, once for all changes until then.
+pub fn announce_soon(state: &AppState, shop: &ShopId) {
+    let newly_pending = {
+        let mut shops = state.queue_announcements.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        shops.insert(shop.clone())
+    };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    if newly_pending {
+        let (state, shop) = (state.clone(), shop.clone());
+        runtime.spawn(async move {
+            tokio::time::sleep(ANNOUNCE_DELAY).await;
+            // Taken off first: a change during the announcement schedules the next one.
+            state.queue_announcements.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&shop);
+            announce_queue_quietly(&state, &shop).await;
+        });
+    }
+}
+
+/// A shopper's connection present in their conversation: while it lasts they keep their place
+/// in the queue, and when it goes the others are told their new places.
+pub struct QueuePlace {
+    here: Option<VisitorGuard>,
+    state: AppState,
+    shop: ShopId,
+}
+
+impl QueuePlace {
+    pub fn take(state: &AppState, shop: &ShopId, conversation: &ConversationId) -> Self {
+        QueuePlace { here: Some(state.hub.visitor_here(conversation)), state: state.clone(), shop: shop.clone() }
+    }
+}
+
+impl Drop for QueuePlace {
+    fn drop(&mut self) {
+        drop(self.here.take());
+        announce_soon(&self.state, &self.shop);
+    }
 }
 
 /// Announces the queue and logs (rather than fails) when storage cannot say: the queue is a

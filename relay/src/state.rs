@@ -8,6 +8,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::routing::PendingAnnouncements;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub connection_slots: Arc<Semaphore>,
     /// Wakes the mail deliverer when something was put in the outbox.
     pub outbox_ready: Arc<Notify>,
+    /// Queue announcements on their way, gathered per shop.
+    pub queue_announcements: Arc<PendingAnnouncements>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             sessions: TaskTracker::new(),
             connection_slots,
             outbox_ready: Arc::new(Notify::new()),
+            queue_announcements: Arc::new(PendingAnnouncements::default()),
         }
     }
 }

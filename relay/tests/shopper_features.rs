@@ -120,35 +120,56 @@ async fn an_identity_is_believed_only_with_the_shops_signature() {
     assert_eq!((row.identity, row.user_id), (IdentityStatus::Unverified, None));
 }
 
+/// How a connection refused with an error frame ended: the error's code and the close code.
+async fn refusal(client: &mut Client) -> (ErrorCode, support::Ending) {
+    let (code, _) = next_error(client).await;
+    (code, client.ending().await)
+}
+
 #[tokio::test]
 async fn a_visitor_verified_as_one_user_is_never_shown_to_another() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
     let sara = json!({"user_id": "cust-17", "name": "Sara", "user_hash": sign("cust-17")});
+    let tom = json!({"user_id": "cust-18", "name": "Tom", "user_hash": sign("cust-18")});
     let (mut shopper, token) = visitor(&relay, Some(sara.clone())).await;
     let (conversation, _) = say(&mut shopper, "m", "my order").await;
 
-    // Another customer signs in on the same browser: the page identifies them on the same
-    // token. The relay refuses the connection rather than hand them Sara's conversation.
+    // A claim for Sara's id without a valid signature (a page with an old secret) does not
+    // undo her binding...
+    let stale = json!({"type": "identify", "user_id": "cust-17", "user_hash": sign("cust-17-old")});
+    shopper.send_json(stale).await;
+    // ...so another customer signing in on the same browser is still refused, rather than
+    // handed Sara's conversation, and told to start afresh.
     shopper
         .send_json(json!({"type": "identify", "user_id": "cust-18", "name": "Tom", "user_hash": sign("cust-18")}))
         .await;
-    assert!(matches!(shopper.ending().await, support::Ending::Closed(Some(1008))));
+    let (code, ending) = refusal(&mut shopper).await;
+    assert_eq!(code, ErrorCode::IdentityChanged);
+    assert!(matches!(ending, support::Ending::Closed(Some(1008))), "{ending:?}");
+
+    // With the identity in `hello`, the refusal comes before the welcome: nothing of Sara's
+    // (not even her conversation id) reaches Tom's page.
     let mut again = Client::visitor(relay.addr).await;
-    let tom = json!({"user_id": "cust-18", "name": "Tom", "user_hash": sign("cust-18")});
     again
         .send_json(
             json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation, "identity": tom}),
         )
         .await;
+    match again.recv().await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::IdentityChanged),
+        other => panic!("expected the refusal first, got {other:?}"),
+    }
     assert!(matches!(again.ending().await, support::Ending::Closed(Some(1008))));
 
-    // Sara herself, back on her token, is welcome with her conversation.
+    // Sara herself, back on her token, is welcome with her conversation, still verified.
     let mut back = Client::visitor(relay.addr).await;
     back.send_json(json!({"type": "hello", "shop": "demo", "token": token, "identity": sara})).await;
     assert!(
         matches!(back.recv().await, ServerFrame::Welcome { conversation_id: Some(id), .. } if id.as_str() == conversation)
     );
+    let row = inbox_row(&relay, &conversation).await;
+    assert_eq!((row.identity, row.user_id.as_deref()), (IdentityStatus::Verified, Some("cust-17")));
 }
 
 #[tokio::test]
@@ -266,6 +287,32 @@ async fn the_queue_counts_only_shoppers_waiting_live() {
 }
 
 #[tokio::test]
+async fn queue_places_follow_shoppers_leaving_and_coming_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut first, token) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut first, "m", "first").await;
+    let (mut second, _) = visitor(&relay, None).await;
+    second.skip_notices = false;
+    say(&mut second, "m", "second").await;
+    async fn next_position(client: &mut Client) -> u32 {
+        loop {
+            if let ServerFrame::Queue { position, .. } = client.recv().await {
+                return position;
+            }
+        }
+    }
+    while next_position(&mut second).await != 2 {}
+    // The first shopper closes the tab: the second is next.
+    first.close().await;
+    while next_position(&mut second).await != 1 {}
+    // They come back, and have their place again; the second shopper is told.
+    let mut back = Client::visitor(relay.addr).await;
+    back.send_json(json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation})).await;
+    while next_position(&mut second).await != 2 {}
+}
+
+#[tokio::test]
 async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conversation() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
@@ -340,15 +387,21 @@ struct SmtpSink {
 
 impl SmtpSink {
     async fn start(port: u16) -> SmtpSink {
-        Self::start_with(port, false).await
+        Self::start_with(port, None).await
     }
 
     /// A sink that refuses every recipient for good (550), as for a mailbox that does not exist.
     async fn start_refusing(port: u16) -> SmtpSink {
-        Self::start_with(port, true).await
+        Self::start_with(port, Some(("RCPT", "550 no such mailbox"))).await
     }
 
-    async fn start_with(port: u16, refuse: bool) -> SmtpSink {
+    /// A sink that refuses the relay as a sender (554), as for relaying that is not allowed.
+    async fn start_refusing_sender(port: u16) -> SmtpSink {
+        Self::start_with(port, Some(("MAIL", "554 relaying denied"))).await
+    }
+
+    /// `refuse`: a command and the reply it always gets.
+    async fn start_with(port: u16, refuse: Option<(&'static str, &'static str)>) -> SmtpSink {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
@@ -368,16 +421,21 @@ impl SmtpSink {
 async fn smtp_session(
     stream: tokio::net::TcpStream,
     kept: Arc<Mutex<Vec<String>>>,
-    refuse: bool,
+    refuse: Option<(&'static str, &'static str)>,
 ) -> std::io::Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).lines();
     writer.write_all(b"220 sink ready\r\n").await?;
     while let Some(line) = lines.next_line().await? {
         let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        if let Some((command, answer)) = refuse
+            && verb == command
+        {
+            writer.write_all(format!("{answer}\r\n").as_bytes()).await?;
+            continue;
+        }
         let reply: &[u8] = match verb.as_str() {
             "EHLO" | "HELO" => b"250 sink\r\n",
-            "RCPT" if refuse => b"550 no such mailbox\r\n",
             "DATA" => {
                 writer.write_all(b"354 end with a dot\r\n").await?;
                 let mut message = String::new();
@@ -479,6 +537,30 @@ async fn an_email_the_server_refuses_for_good_is_given_up_not_retried() {
     })
     .await;
     assert_eq!(attempts, 1, "a permanent refusal is not retried");
-    assert!(error.contains("permanent"), "{error}");
+    assert!(error.contains("for good"), "{error}");
     assert!(sink.messages.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_mail_server_refusing_the_relay_itself_is_retried_not_given_up() {
+    // 554 to MAIL FROM: a relaying or policy problem of the relay's own configuration, which its
+    // owner can fix; the email must still go out then.
+    let dir = tempfile::tempdir().unwrap();
+    let sink = SmtpSink::start_refusing_sender(free_port()).await;
+    let relay = relay_mailing_through(dir.path(), sink.port);
+    let (mut shopper, _) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut shopper, "q", "question").await;
+    acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    let database = rusqlite::Connection::open(dir.path().join("chat.db")).unwrap();
+    let (gave_up, error) = support::eventually_some(Duration::from_secs(20), || {
+        database
+            .query_row("SELECT gave_up_at IS NOT NULL, last_error FROM outbox WHERE attempts >= 1", [], |row| {
+                Ok((row.get::<_, bool>(0)?, row.get::<_, String>(1)?))
+            })
+            .ok()
+    })
+    .await;
+    assert!(!gave_up, "retried later, not given up: {error}");
 }

@@ -38,8 +38,6 @@ pub type StorageResult<T> = Result<T, StorageError>;
 pub struct VisitorRecord {
     pub id: VisitorId,
     pub shop_id: ShopId,
-    /// The shop's user id for this visitor, once an identity with a valid signature was given.
-    pub verified_user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,7 +173,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>>;
 
-    async fn set_visitor_identity(&self, visitor: &VisitorId, identity: IdentityUpdate) -> StorageResult<()>;
+    /// Records what the shop says about the visitor and returns the user id they are verified
+    /// as afterwards. A visitor once verified stays bound to that user: a verified claim for
+    /// another user, or an unverified claim, changes nothing (the caller compares the result).
+    async fn set_visitor_identity(
+        &self,
+        visitor: &VisitorId,
+        identity: IdentityUpdate,
+    ) -> StorageResult<Option<String>>;
 
     /// Waiting conversations of a shop (not closed, no agent yet, at least one event, not a left
     /// message), oldest first: the queue.

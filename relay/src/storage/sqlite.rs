@@ -223,7 +223,7 @@ fn insert_event(
         "UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1",
         params![conversation.id.as_str(), seq, at_ms],
     )?;
-    apply_effects(tx, conversation, &event.body, at_ms)?;
+    apply_effects(tx, conversation, &event.author, &event.body, at_ms)?;
     Ok(Event {
         conversation_id: conversation.id.clone(),
         seq,
@@ -238,15 +238,18 @@ fn insert_event(
 fn apply_effects(
     tx: &rusqlite::Transaction<'_>,
     conversation: &ConversationRecord,
+    author: &Author,
     body: &EventBody,
     at_ms: i64,
 ) -> StorageResult<()> {
     let id = conversation.id.as_str();
     match body {
         EventBody::Message { text } => {
+            // A shopper who left a message and then writes live is waiting live again.
+            let live_again = *author == Author::Visitor;
             tx.execute(
-                "UPDATE conversations SET last_message = ?2 WHERE id = ?1",
-                params![id, preview(text, PREVIEW_CHARS)],
+                "UPDATE conversations SET last_message = ?2, left_message = left_message AND NOT ?3 WHERE id = ?1",
+                params![id, preview(text, PREVIEW_CHARS), live_again],
             )?;
         }
         EventBody::LeftMessage { email, text } => {
@@ -347,11 +350,7 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord> {
-        let record = VisitorRecord {
-            id: VisitorId::new(random_id()).map_err(id_error)?,
-            shop_id: shop.clone(),
-            verified_user_id: None,
-        };
+        let record = VisitorRecord { id: VisitorId::new(random_id()).map_err(id_error)?, shop_id: shop.clone() };
         let row = record.clone();
         self.call(move |conn| {
             conn.execute(
@@ -369,16 +368,9 @@ impl Storage for SqliteStorage {
         self.call(move |conn| {
             Ok(conn
                 .query_row(
-                    "SELECT id, shop_id, CASE identity WHEN 'verified' THEN user_id END FROM visitors \
-                     WHERE token_hash = ?1 AND shop_id = ?2",
+                    "SELECT id, shop_id FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
                     params![&token_hash[..], shop.as_str()],
-                    |row| {
-                        Ok(VisitorRecord {
-                            id: parse_id(row.get(0)?)?,
-                            shop_id: parse_id(row.get(1)?)?,
-                            verified_user_id: row.get(2)?,
-                        })
-                    },
+                    |row| Ok(VisitorRecord { id: parse_id(row.get(0)?)?, shop_id: parse_id(row.get(1)?)? }),
                 )
                 .optional()?)
         })
@@ -527,18 +519,44 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn set_visitor_identity(&self, visitor: &VisitorId, identity: IdentityUpdate) -> StorageResult<()> {
+    async fn set_visitor_identity(
+        &self,
+        visitor: &VisitorId,
+        identity: IdentityUpdate,
+    ) -> StorageResult<Option<String>> {
         let visitor = visitor.clone();
         self.call(move |conn| {
-            let (status, user_id, name, email) = match identity {
-                IdentityUpdate::Verified { user_id, name, email } => ("verified", Some(user_id), name, email),
-                IdentityUpdate::Unverified => ("unverified", None, None, None),
-            };
-            conn.execute(
-                "UPDATE visitors SET identity = ?2, user_id = ?3, name = ?4, email = ?5 WHERE id = ?1",
-                params![visitor.as_str(), status, user_id, name, email],
-            )?;
-            Ok(())
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let bound: Option<String> = tx
+                .query_row(
+                    "SELECT user_id FROM visitors WHERE id = ?1 AND identity = 'verified'",
+                    [visitor.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            match (identity, bound) {
+                // A verified visitor stays bound to their user: another user is not recorded, and
+                // a claim without a valid signature changes nothing.
+                (IdentityUpdate::Verified { user_id, .. }, Some(bound)) if user_id != bound => Ok(Some(bound)),
+                (IdentityUpdate::Unverified, Some(bound)) => Ok(Some(bound)),
+                (IdentityUpdate::Verified { user_id, name, email }, _) => {
+                    tx.execute(
+                        "UPDATE visitors SET identity = 'verified', user_id = ?2, name = ?3, email = ?4 WHERE id = ?1",
+                        params![visitor.as_str(), user_id, name, email],
+                    )?;
+                    tx.commit()?;
+                    Ok(Some(user_id))
+                }
+                (IdentityUpdate::Unverified, None) => {
+                    tx.execute(
+                        "UPDATE visitors SET identity = 'unverified', user_id = NULL, name = NULL, email = NULL \
+                         WHERE id = ?1",
+                        [visitor.as_str()],
+                    )?;
+                    tx.commit()?;
+                    Ok(None)
+                }
+            }
         })
         .await
     }
@@ -733,4 +751,57 @@ impl Storage for SqliteStorage {
 
 fn id_error(err: checkout_chat_protocol::IdError) -> StorageError {
     StorageError::Database(format!("generated an invalid id: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_4_marks_earlier_left_messages_unless_continued_live() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let migrations = Migrations::from_slice(MIGRATIONS);
+        migrations.to_version(&mut conn, 3).unwrap();
+        let left = r#"{"kind":"left_message","email":"jan@example.com","text":"later"}"#;
+        let message = r#"{"kind":"message","text":"hello"}"#;
+        let visitor = r#"{"role":"visitor"}"#;
+        let agent = r#"{"role":"agent","id":"a","name":"Anna"}"#;
+        // c1: only a left message; c2: a left message, then the shopper wrote live; c3: a left
+        // message answered by an agent; c4: a plain chat.
+        let conversations: [(&str, &[(&str, &str)]); 4] = [
+            ("c1", &[(visitor, left)]),
+            ("c2", &[(visitor, left), (visitor, message)]),
+            ("c3", &[(visitor, left), (agent, message)]),
+            ("c4", &[(visitor, message)]),
+        ];
+        for (id, events) in conversations {
+            // (One visitor each: a visitor has one open conversation.)
+            conn.execute(
+                "INSERT INTO visitors (id, shop_id, token_hash, created_at) VALUES (?1, 'demo', CAST(?1 AS BLOB), 0)",
+                [id],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO conversations (id, shop_id, visitor_id, created_at, updated_at) VALUES (?1, 'demo', ?1, 0, 0)",
+                [id],
+            )
+            .unwrap();
+            for (seq, (author, body)) in events.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO events (conversation_id, seq, author, body, created_at) VALUES (?1, ?2, ?3, ?4, 0)",
+                    params![id, seq + 1, author, body],
+                )
+                .unwrap();
+            }
+        }
+        migrations.to_latest(&mut conn).unwrap();
+        let marked: Vec<String> = conn
+            .prepare("SELECT id FROM conversations WHERE left_message = 1 ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(marked, ["c1", "c3"]);
+    }
 }

@@ -17,9 +17,8 @@ use super::{Connection, Handler, WsError, accept, close_code};
 use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
-use crate::hub::VisitorGuard;
 use crate::ids::{hash_token, random_token};
-use crate::routing;
+use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
 use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, StorageError, VisitorRecord};
 
@@ -36,7 +35,7 @@ struct VisitorSession {
     /// The conversation this socket follows; none until the visitor first writes.
     conversation: Option<ConversationRecord>,
     /// This socket's presence in that conversation, for the queue.
-    here: Option<VisitorGuard>,
+    here: Option<QueuePlace>,
 }
 
 impl Handler for VisitorSession {
@@ -132,33 +131,38 @@ impl VisitorSession {
             }
             None => state.storage.open_conversation_of(&visitor.id).await?,
         };
-        let agents_online = conn.watch_presence(&shop.id);
-        conn.send(&ServerFrame::Welcome {
-            token,
-            visitor_id: visitor.id.clone(),
-            shop_name: shop.name.clone(),
-            agents_online,
-            conversation_id: conversation.as_ref().map(|c| c.id.clone()),
-        })
-        .await?;
-        let shop_id = shop.id.clone();
+        let (shop_id, shop_name, visitor_id) = (shop.id.clone(), shop.name.clone(), visitor.id.clone());
         self.identity = Some((shop, visitor));
+        // Before the welcome: a visitor refused as another user must not be told anything of
+        // theirs (not even the conversation id).
         if let Some(identity) = &hello.identity {
             // A claim that is not even well formed leaves the shopper anonymous, as a wrongly
             // signed one does; the widget checks the shape before sending, so this is rare.
             let update = self.check_identity(identity).unwrap_or(IdentityUpdate::Unverified);
             self.apply_identity(conn, identity, update).await?;
         }
+        let agents_online = conn.watch_presence(&shop_id);
+        conn.send(&ServerFrame::Welcome {
+            token,
+            visitor_id,
+            shop_name,
+            agents_online,
+            conversation_id: conversation.as_ref().map(|c| c.id.clone()),
+        })
+        .await?;
         if let Some(conversation) = conversation {
             // A client cannot have seen more than is stored; if it claims so (the database went
             // back in time), it gets the real position in `synced` and drops the rest.
             conn.follow(&conversation.id, hello.last_seq.min(conversation.last_seq)).await?;
-            self.here = Some(state.hub.visitor_here(&conversation.id));
+            self.here = Some(QueuePlace::take(&state, &shop_id, &conversation.id));
             let waiting = conversation.status == ConversationStatus::Waiting;
             let id = conversation.id.clone();
             self.conversation = Some(conversation);
             if waiting {
+                // This shopper at once; the others (whose places may change now that this one
+                // is back) shortly, gathered with any other arrivals.
                 self.tell_queue_place(conn, &shop_id, &id).await?;
+                routing::announce_soon(&state, &shop_id);
             }
         }
         Ok(())
@@ -229,7 +233,7 @@ impl VisitorSession {
         if let Some(previous) = self.conversation.as_ref().filter(|c| c.id != conversation.id) {
             conn.unfollow(&previous.id);
         }
-        self.here = Some(conn.state.hub.visitor_here(&conversation.id));
+        self.here = Some(QueuePlace::take(&conn.state, &shop.id, &conversation.id));
         // Only once followed: if following failed, the next message tries again.
         self.conversation = Some(conversation.clone());
         Ok(conversation)
@@ -275,24 +279,25 @@ impl VisitorSession {
     }
 
     /// Records the identity. A visitor verified as one user never becomes another: the
-    /// connection is refused (1008), and the widget starts afresh as a new visitor, so one
-    /// person's conversation is never shown to the next person signed in on the same browser.
+    /// connection is refused (`identity_changed`, 1008) and the widget forgets everything and
+    /// starts as a new visitor, so one person's conversation is never shown to the next person
+    /// signed in on the same browser.
     async fn apply_identity(
         &mut self,
         conn: &mut Connection,
         identity: &Identity,
         update: IdentityUpdate,
     ) -> Result<(), WsError> {
-        let Some((shop, visitor)) = &mut self.identity else { return Err(invalid("send hello first")) };
-        if visitor.verified_user_id.as_ref().is_some_and(|known| *known != identity.user_id) {
-            return Err(forbidden("this visitor is signed in as another user; start a new session"));
-        }
+        let Some((shop, visitor)) = &self.identity else { return Err(invalid("send hello first")) };
         let state = conn.state.clone();
-        state.storage.set_visitor_identity(&visitor.id, update.clone()).await?;
-        visitor.verified_user_id = match update {
-            IdentityUpdate::Verified { user_id, .. } => Some(user_id),
-            IdentityUpdate::Unverified => None,
-        };
+        let verified_as = state.storage.set_visitor_identity(&visitor.id, update).await?;
+        if verified_as.as_ref().is_some_and(|bound| *bound != identity.user_id) {
+            return Err(WsError::fatal(
+                ErrorCode::IdentityChanged,
+                close_code::POLICY,
+                "this visitor is signed in as another user; start as a new visitor",
+            ));
+        }
         if let Some(open) = state.storage.open_conversation_of(&visitor.id).await? {
             let summary = state.storage.conversation_summary(&open.id).await?;
             state.hub.publish_summary(&shop.id, summary);
