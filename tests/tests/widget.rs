@@ -387,3 +387,64 @@ async fn with_nobody_online_the_shopper_leaves_a_message() -> Result<()> {
     let _ = shopper.close().await;
     outcome
 }
+
+/// The shop's server-side signature of a user id (the demo shop's secret is public on purpose).
+fn signed_identity(user_id: &str, name: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"demo-identity-secret").expect("any key length");
+    mac.update(user_id.as_bytes());
+    let hash = hex::encode(mac.finalize().into_bytes());
+    format!(r#"{{"user_id":"{user_id}","name":"{name}","user_hash":"{hash}"}}"#)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_customer_signing_in_on_the_same_browser_never_sees_the_first_ones_chat() -> Result<()> {
+    let relay = Relay::start()?;
+    let page = |user_id: &str, name: &str| {
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Account</title>\
+             <script>window.checkoutChat = window.checkoutChat || []; checkoutChat.push([\"identify\", {}]);</script>\
+             </head><body><h1>Signed in as {name}</h1>{}</body></html>",
+            signed_identity(user_id, name),
+            widget_tag(&relay, "data-open-on-load")
+        )
+    };
+    let site = ShopSite::serve(vec![
+        Page::html("/sara", page("cust-17", "Sara")),
+        Page::html("/tom", page("cust-18", "Tom")),
+    ])?;
+    let _agent = AgentOnline::connect(&relay).await?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let stored = "return [localStorage.getItem('checkout-chat:demo:token'), localStorage.getItem('checkout-chat:demo:conversation')]";
+    let outcome = async {
+        shopper.goto(&site.url("/sara")).await?;
+        in_widget(&shopper, ".cc-input").await?.send_keys("Sara's private question").await?;
+        click_in_widget(&shopper, ".cc-send").await?;
+        wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "Sara's private question").await?;
+        let (saras_token, saras_conversation): (Option<String>, Option<String>) =
+            js(&shopper, stored, serde_json::Value::Null).await?;
+        ensure!(saras_conversation.is_some(), "Sara's conversation is remembered");
+
+        // Sara signs out without the shop calling reset(); Tom signs in on the same browser.
+        shopper.goto(&site.url("/tom")).await?;
+        eventually("the widget comes back as a new visitor, with nothing of Sara's", || async {
+            let (token, conversation): (Option<String>, Option<String>) =
+                js(&shopper, stored, serde_json::Value::Null).await?;
+            Ok((token.is_some() && token != saras_token && conversation.is_none()).then_some(()))
+        })
+        .await?;
+        in_widget(&shopper, ".cc-input").await?.send_keys("Tom's question").await?;
+        click_in_widget(&shopper, ".cc-send").await?;
+        wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "Tom's question").await?;
+        let bubbles = widget_texts(&shopper, ".cc-bubble").await?;
+        ensure!(bubbles.iter().all(|b| !b.contains("Sara")), "Tom's chat shows Sara's messages: {bubbles:?}");
+        let (_, toms_conversation): (Option<String>, Option<String>) =
+            js(&shopper, stored, serde_json::Value::Null).await?;
+        ensure!(toms_conversation.is_some() && toms_conversation != saras_conversation, "Tom has his own conversation");
+        Ok(())
+    }
+    .await;
+    let _ = shopper.close().await;
+    outcome
+}

@@ -49,7 +49,16 @@ pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
     let handle =
         Closure::<dyn Fn(String, JsValue)>::new(move |method: String, argument: JsValue| match method.as_str() {
             "open" => ui.open.set(true),
-            "close" => ui.open.set(false),
+            "close" => {
+                // If the shopper was in the chat, the focus goes back to the launcher rather than
+                // being lost with the panel.
+                let focus_inside = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element())
+                    .is_some_and(|e| e.has_attribute("data-checkout-chat"));
+                crate::view::let_focus_follow(focus_inside);
+                ui.open.set(false);
+            }
             "show" => ui.visible.set(true),
             "reset" => service.reset(),
             "hide" => {

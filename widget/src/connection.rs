@@ -232,7 +232,17 @@ impl ChatService {
     /// identity, so the next person at this browser starts with an empty chat.
     pub fn reset(&self) {
         self.inner.update_value(|i| i.identity = None);
+        self.forget_everything();
+        if let Some(socket) = self.socket() {
+            socket.reconnect();
+        }
+    }
+
+    /// Forgets the conversation, unsent messages and the visitor's token (not the identity the
+    /// page gave: after a refused identity change, that is who the next visitor is).
+    fn forget_everything(&self) {
         self.store().forget_all();
+        crate::host::title_notice(None);
         self.timeline.update(|t| {
             t.pending.clear();
             t.start_over();
@@ -243,9 +253,6 @@ impl ChatService {
             l.masked_notice = false;
             l.agent_typing = None;
         });
-        if let Some(socket) = self.socket() {
-            socket.reconnect();
-        }
     }
 
     /// The shopper has seen everything up to now.
@@ -400,6 +407,12 @@ impl Link for ChatService {
                     &format!("checkout-chat: the relay does not serve shop \"{shop}\" on this page (check data-shop and the shop's allowed origins)").into(),
                 );
                 AfterRefusal::Stop
+            }
+            // The browser is now someone else's (another user signed in): nothing of the last
+            // person's may stay, unsent messages included.
+            Some(ErrorCode::IdentityChanged) => {
+                self.forget_everything();
+                AfterRefusal::Retry
             }
             // Our identity is refused (the relay's database was reset, or the stored conversation
             // is not ours): start over as a new visitor, keeping unsent messages.

@@ -31,7 +31,8 @@ function loadStrings(relay, tag) {
     tables[lang] ||
     fetch(relay + "widget/i18n/" + lang + ".json")
       .then((r) => (r.ok ? r.json() : null))
-      .catch(() => null));
+      .catch(() => null)
+      .then((table) => table || delete tables[lang] && null)); // a failure is tried again next time
 }
 
 // Turns the page's queue into the API, runs what was queued, and returns emit(event, payload).

@@ -53,11 +53,12 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
     }
     let locale = locale.or_english();
     let (side, sound) = (config.side, config.sound);
+    view::set_root(&root);
     leptos::mount::mount_to(mount_point, move || {
         let relay = config.relay.clone();
         let service = ChatService::new(config);
         let ui = Ui::new(locale, open > 0);
-        view::set_opened_by_shopper(open == 2);
+        view::let_focus_follow(open == 2);
         api::install(&queue, &relay, service, ui);
         ui.emit("ready", &JsValue::UNDEFINED);
         view! { <Widget service ui side sound /> }

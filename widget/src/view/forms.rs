@@ -8,19 +8,18 @@ use checkout_chat_protocol::limits::MAX_MESSAGE_CHARS;
 use checkout_chat_protocol::text::is_plausible_email;
 use checkout_chat_protocol::transcript::{self, TranscriptLabels};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
-use leptos::html;
 use leptos::prelude::*;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 
-use super::icons;
+use super::{find, icons};
 use crate::connection::ChatService;
 use crate::host as format;
 use crate::i18n::{Locale, Text};
 
 #[component]
 pub fn Composer(service: ChatService, locale: Locale) -> impl IntoView {
-    let input = NodeRef::<html::Textarea>::new();
     let submit = move || {
-        if let Some(input) = input.get_untracked()
+        if let Some(input) = find::<HtmlTextAreaElement>(".cc-input")
             && service.send(&input.value())
         {
             input.set_value("");
@@ -41,7 +40,6 @@ pub fn Composer(service: ChatService, locale: Locale) -> impl IntoView {
             <textarea
                 class="cc-input"
                 rows="1"
-                node_ref=input
                 data-autofocus=""
                 dir="auto"
                 aria-label=locale.t(Text::MessageLabel)
@@ -57,9 +55,10 @@ pub fn Composer(service: ChatService, locale: Locale) -> impl IntoView {
     }
 }
 
-/// An email field whose value is checked on submit; the error is said in the reader's language.
-fn email_value(field: NodeRef<html::Input>, invalid: RwSignal<bool>) -> Option<String> {
-    let value = field.get_untracked()?.value();
+/// The email field `selector`, its value checked on submit; the error is said in the reader's
+/// language.
+fn email_value(selector: &str, invalid: RwSignal<bool>) -> Option<String> {
+    let value = find::<HtmlInputElement>(selector)?.value();
     let ok = is_plausible_email(value.trim());
     invalid.set(!ok);
     ok.then_some(value)
@@ -67,14 +66,12 @@ fn email_value(field: NodeRef<html::Input>, invalid: RwSignal<bool>) -> Option<S
 
 #[component]
 pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
-    let email = NodeRef::<html::Input>::new();
-    let question = NodeRef::<html::Textarea>::new();
     let (invalid, missing) = (RwSignal::new(false), RwSignal::new(false));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let text = question.get_untracked().map(|q| q.value()).unwrap_or_default();
+        let text = find::<HtmlTextAreaElement>("#cc-offline-question").map(|q| q.value()).unwrap_or_default();
         missing.set(text.trim().is_empty());
-        if let Some(address) = email_value(email, invalid)
+        if let Some(address) = email_value("#cc-offline-email", invalid)
             && !missing.get_untracked()
         {
             service.leave_message(&address, &text);
@@ -85,9 +82,9 @@ pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
             <h3 class="cc-form-title">{locale.t(Text::OfflineTitle)}</h3>
             <p class="cc-form-intro">{locale.t(Text::OfflineIntro)}</p>
             <label class="cc-label" for="cc-offline-email">{locale.t(Text::EmailLabel)}</label>
-            <input class="cc-field" id="cc-offline-email" type="email" autocomplete="email" data-autofocus="" node_ref=email />
+            <input class="cc-field" id="cc-offline-email" type="email" autocomplete="email" data-autofocus="" />
             <label class="cc-label" for="cc-offline-question">{locale.t(Text::MessageFieldLabel)}</label>
-            <textarea class="cc-field" id="cc-offline-question" rows="3" dir="auto" required node_ref=question></textarea>
+            <textarea class="cc-field" id="cc-offline-question" rows="3" dir="auto" required></textarea>
             // One place for both problems, the email's first (it is the first field).
             <p class="cc-error" role="alert">
                 {move || match (invalid.get(), missing.get()) {
@@ -105,10 +102,9 @@ pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
 /// readers know it without help), an optional comment, then a way to start anew.
 #[component]
 pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
-    let form = NodeRef::<html::Form>::new();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let Some(form) = form.get_untracked() else { return };
+        let Some(form) = find::<web_sys::HtmlFormElement>("#cc-rating") else { return };
         let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
         let score = data.get("score").as_string().and_then(|s| s.parse().ok()).unwrap_or(0);
         if score > 0 {
@@ -130,7 +126,7 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
         .collect_view();
     let rating = service.timeline.with_untracked(|t| t.rating.is_none()).then(|| {
         view! {
-            <form class="cc-form" node_ref=form on:submit=on_submit>
+            <form class="cc-form" id="cc-rating" on:submit=on_submit>
                 <fieldset class="cc-stars">
                     <legend class="cc-form-title">{locale.t(Text::RatePrompt)}</legend>
                     {stars}
@@ -154,27 +150,25 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
 /// The header's menu: download the conversation, or have it emailed.
 #[component]
 pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
-    let menu = NodeRef::<html::Details>::new();
-    let email = NodeRef::<html::Input>::new();
     let invalid = RwSignal::new(false);
     let close = move || {
-        if let Some(menu) = menu.get_untracked() {
+        if let Some(menu) = find::<web_sys::Element>(".cc-menu") {
             let _ = menu.remove_attribute("open");
         }
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if let Some(address) = email_value(email, invalid)
+        if let Some(address) = email_value("#cc-transcript-email", invalid)
             && service.email_transcript(&address)
         {
-            if let Some(field) = email.get_untracked() {
+            if let Some(field) = find::<HtmlInputElement>("#cc-transcript-email") {
                 field.set_value("");
             }
             close();
         }
     };
     view! {
-        <details class="cc-menu" node_ref=menu>
+        <details class="cc-menu">
             <summary class="cc-icon-button" aria-label=locale.t(Text::TranscriptTitle) title=locale.t(Text::TranscriptTitle)>
                 <span class="cc-icon" inner_html=icons::MORE></span>
             </summary>
@@ -192,7 +186,7 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
                 <form class="cc-inline-form" on:submit=on_submit novalidate>
                     <label class="cc-label" for="cc-transcript-email">{locale.t(Text::EmailTranscript)}</label>
                     <div class="cc-row">
-                        <input class="cc-field" id="cc-transcript-email" type="email" autocomplete="email" node_ref=email />
+                        <input class="cc-field" id="cc-transcript-email" type="email" autocomplete="email" />
                         <button class="cc-button" type="submit" disabled=service.offline()>
                             {locale.t(Text::EmailTranscriptSubmit)}
                         </button>

@@ -90,7 +90,6 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
 
 #[component]
 pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
-    let list = NodeRef::<leptos::html::Div>::new();
     // Keep the newest line in view: when a line, an unsent message or a notice under them comes,
     // not on every other change (which would pull a shopper reading back down). The three are
     // packed in one number (a tuple would cost the bundle another copy of the effect's code).
@@ -98,7 +97,7 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
         let lines = service.timeline.with(|t| (t.last_seq as u32) << 8 | (t.pending.len() as u32 & 0x7f) << 1);
         let now = lines | u32::from(service.live.with(|l| l.agent_typing.is_some() || l.queue.is_some()));
         if shown != Some(now)
-            && let Some(list) = list.get()
+            && let Some(list) = super::find::<web_sys::Element>(".cc-log")
         {
             list.set_scroll_top(list.scroll_height());
         }
@@ -122,7 +121,7 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
         Some(("cc-notice cc-queue", format!("{place} {wait}")))
     };
     view! {
-        <div class="cc-log" node_ref=list role="log" aria-live="polite" aria-relevant="additions">
+        <div class="cc-log" role="log" aria-live="polite" aria-relevant="additions">
             <p class="cc-greeting">{locale.t(Text::Greeting)}</p>
             {move || rows(service, locale).into_iter().map(|row| draw(row, service, locale)).collect_view()}
             {move || footnote().map(|(class, text)| view! { <p class=class>{text}</p> })}

@@ -22,18 +22,35 @@ use crate::host;
 use crate::i18n::Text;
 
 thread_local! {
-    /// Whether the next opening or closing of the chat is the shopper's own doing.
-    static OPENED_BY_SHOPPER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether the keyboard focus follows the next opening or closing of the chat (into the
+    /// panel, or back to the launcher): when the shopper does it, or the focus was in the chat.
+    static FOCUS_FOLLOWS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Says that the shopper (not the page) is opening or closing the chat now.
-pub fn set_opened_by_shopper(yes: bool) {
-    OPENED_BY_SHOPPER.set(yes);
+thread_local! {
+    /// The Shadow DOM root the widget lives in.
+    static ROOT: std::cell::RefCell<Option<web_sys::ShadowRoot>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Remembers the widget's root, where [`find`] looks.
+pub fn set_root(root: &web_sys::ShadowRoot) {
+    ROOT.set(Some(root.clone()));
+}
+
+/// The widget's element matching `selector` (one of ours, so its type is known). Cheaper for the
+/// bundle than a `NodeRef`, which drags in a thread check.
+pub fn find<T: JsCast>(selector: &str) -> Option<T> {
+    let element = ROOT.with_borrow(|root| root.as_ref()?.query_selector(selector).ok().flatten())?;
+    Some(element.unchecked_into())
+}
+
+/// Says whether the focus follows the opening or closing about to happen.
+pub fn let_focus_follow(yes: bool) {
+    FOCUS_FOLLOWS.set(yes);
 }
 
 #[component]
 pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> impl IntoView {
-    let launcher = NodeRef::<leptos::html::Button>::new();
     let unread = Memo::new(move |_| {
         let read = service.live.with(|l| l.read_seq);
         service.timeline.with(|t| {
@@ -46,7 +63,7 @@ pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> 
         })
     });
     panel::watch_visual_viewport(service);
-    announce_changes(service, ui, unread, sound, launcher);
+    announce_changes(service, ui, unread, sound);
     // Everything below is in one language at a time: a new locale (rare: `setLocale`) renders
     // the widget afresh, which keeps every text a plain string instead of one reactive node each.
     view! {
@@ -73,12 +90,11 @@ pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> 
                     <button
                         class="cc-launcher"
                         type="button"
-                        node_ref=launcher
                         aria-label=label
                         title=label
                         aria-expanded=move || ui.open.get().to_string()
                         on:click=move |_| {
-                            set_opened_by_shopper(true);
+                            let_focus_follow(true);
                             ui.open.update(|o| *o = !*o);
                         }
                     >
@@ -95,13 +111,7 @@ pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> 
 }
 
 /// Tells the page (events) and the shopper (title, chime) what changed.
-fn announce_changes(
-    service: ChatService,
-    ui: Ui,
-    unread: Memo<u32>,
-    sound: bool,
-    launcher: NodeRef<leptos::html::Button>,
-) {
+fn announce_changes(service: ChatService, ui: Ui, unread: Memo<u32>, sound: bool) {
     // Read while open and visible; on return to the tab, the title is restored.
     Effect::new(move |_| {
         service.timeline.track();
@@ -128,28 +138,26 @@ fn announce_changes(
         }
         count
     });
-    // Opening connects; when the shopper opens or closes the chat, focus goes into the panel
-    // (to the first field that asks for it) or back to the launcher. When the page does (its
-    // `open()`, `data-open-on-load`), focus stays where the shopper has it. The page hears of both.
+    // Opening connects. When the shopper opens or closes the chat, focus goes into the panel (to
+    // the first field that asks for it) or back to the launcher; when the page does (`open()`,
+    // `data-open-on-load`, `close()`), focus stays where the shopper has it, unless it was in
+    // the panel that is closing. The page hears of both.
     Effect::new(move |was_open: Option<bool>| {
         let open = ui.open.get();
-        let by_shopper = OPENED_BY_SHOPPER.replace(false);
+        let focus_follows = FOCUS_FOLLOWS.replace(false);
         if open {
             service.connect();
         }
-        if open && by_shopper {
+        if open && focus_follows {
             request_animation_frame(move || {
-                let root =
-                    launcher.get_untracked().and_then(|b| b.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok());
-                let target = root.and_then(|r| r.query_selector("[data-autofocus]").ok().flatten());
-                if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                    let _ = element.focus();
+                if let Some(field) = find::<web_sys::HtmlElement>("[data-autofocus]") {
+                    let _ = field.focus();
                 }
             });
         } else if !open
             && was_open == Some(true)
-            && by_shopper
-            && let Some(button) = launcher.get_untracked()
+            && focus_follows
+            && let Some(button) = find::<web_sys::HtmlElement>(".cc-launcher")
         {
             let _ = button.focus();
         }

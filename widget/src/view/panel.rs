@@ -56,7 +56,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
     });
     let on_key = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
-            super::set_opened_by_shopper(true);
+            super::let_focus_follow(true);
             ui.open.set(false);
         }
     };
@@ -83,7 +83,7 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
                     aria-label=t(Text::CloseChat)
                     title=t(Text::CloseChat)
                     on:click=move |_| {
-                        super::set_opened_by_shopper(true);
+                        super::let_focus_follow(true);
                         ui.open.set(false);
                     }
                 >
