@@ -24,7 +24,9 @@ pub fn decode_for_visitor(text: &str) -> Option<ServerFrame> {
             shop_name: string(&frame, "shop_name")?,
             agents_online: number(&frame, "agents_online").unwrap_or(0),
             conversation_id: conversation(),
+            rules: string(&frame, "rules"),
         },
+        "activity_ack" => ServerFrame::ActivityAck { batch_id: id(&frame, "batch_id")? },
         "event" => ServerFrame::Event { event: event(&field(&frame, "event")?)? },
         "synced" => ServerFrame::Synced { conversation_id: conversation()?, last_seq: number(&frame, "last_seq")? },
         "ack" => ServerFrame::Ack {
@@ -62,6 +64,7 @@ fn event(value: &JsValue) -> Option<Event> {
         "rated" => EventBody::Rated { score: number(&body, "score")?, comment: string(&body, "comment") },
         "left_message" => EventBody::LeftMessage { email: string(&body, "email")?, text: string(&body, "text")? },
         "transcript_requested" => EventBody::TranscriptRequested { email: string(&body, "email")? },
+        "prompted" => EventBody::Prompted { rule_id: string(&body, "rule_id")?, message: string(&body, "message")? },
         _ => return None,
     };
     Some(Event {
@@ -123,6 +126,9 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
                 set("conversation_id", text(conversation.as_str()));
             }
             set("last_seq", JsValue::from_f64(hello.last_seq as f64));
+            if let Some(session) = &hello.session_id {
+                set("session_id", text(session.as_str()));
+            }
             if let Some(identity) = &hello.identity {
                 let inner = Object::new();
                 let put = |name: &str, value: &str| {
@@ -139,11 +145,16 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
                 set("identity", inner.into());
             }
         }
-        VisitorFrame::Send { client_id, text: message } => {
+        VisitorFrame::Send { client_id, text: message, prompt } => {
             set("type", text("send"));
             set("client_id", text(client_id.as_str()));
             set("text", text(message));
+            if let Some(rule) = prompt {
+                set("prompt", text(rule));
+            }
         }
+        // Built by host.js, which collects the activity; sent as it is.
+        VisitorFrame::Activity { .. } => {}
         VisitorFrame::Typing { typing } => {
             set("type", text("typing"));
             set("typing", JsValue::from_bool(*typing));

@@ -41,6 +41,7 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
             shop_name: "Nordhavn Coffee".into(),
             agents_online: 2,
             conversation_id: Some(cid()),
+            rules: Some("rules\u{1f}in their own form".into()),
         },
         ServerFrame::Welcome {
             token: VisitorToken::new("t").unwrap(),
@@ -48,7 +49,9 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
             shop_name: "متجر".into(),
             agents_online: 0,
             conversation_id: None,
+            rules: None,
         },
+        ServerFrame::ActivityAck { batch_id: ClientId::new("b-1").unwrap() },
         event(1, Author::Visitor, EventBody::Message { text: "سلام <b>hi</b>\n😀".into() }, Some("m1")),
         event(2, anna.clone(), EventBody::Joined, None),
         event(3, anna.clone(), EventBody::Closed, None),
@@ -56,6 +59,7 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         event(5, Author::Visitor, EventBody::Rated { score: 1, comment: None }, Some("r2")),
         event(6, Author::Visitor, EventBody::LeftMessage { email: "a@b.example".into(), text: "x".into() }, None),
         event(7, Author::System, EventBody::TranscriptRequested { email: "a@b.example".into() }, None),
+        event(8, Author::System, EventBody::Prompted { rule_id: "pay".into(), message: "Help?".into() }, Some("p")),
         ServerFrame::Synced { conversation_id: cid(), last_seq: 9_007_199_254_740_991 },
         ServerFrame::Ack { client_id: ClientId::new("m1").unwrap(), conversation_id: cid(), seq: 1 },
         ServerFrame::Typing { conversation_id: cid(), author: anna, typing: true },
@@ -118,6 +122,7 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
             conversation_id: Some(cid()),
             last_seq: 42,
             identity,
+            session_id: Some(ClientId::new("s-1").unwrap()),
         })
     };
     let identity = Identity {
@@ -135,8 +140,14 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
             conversation_id: None,
             last_seq: 0,
             identity: None,
+            session_id: None,
         }),
-        VisitorFrame::Send { client_id: ClientId::new("m1").unwrap(), text: "line\n\"quoted\" سلام".into() },
+        VisitorFrame::Send {
+            client_id: ClientId::new("m1").unwrap(),
+            text: "line\n\"quoted\" سلام".into(),
+            prompt: None,
+        },
+        VisitorFrame::Send { client_id: ClientId::new("m2").unwrap(), text: "Yes".into(), prompt: Some("pay".into()) },
         VisitorFrame::Typing { typing: false },
         VisitorFrame::Identify(identity),
         VisitorFrame::Identify(Identity { user_id: "u".into(), name: None, email: None, user_hash: "h".into() }),

@@ -51,6 +51,9 @@ pub enum EventBody {
     LeftMessage { email: String, text: String },
     /// The shopper asked for the conversation by email, to this address.
     TranscriptRequested { email: String },
+    /// The conversation began as an answer to this proactive prompt (its English text), so the
+    /// agent sees what the shopper was replying to.
+    Prompted { rule_id: String, message: String },
 }
 
 /// The public face of an agent: what a shopper and other agents may see.

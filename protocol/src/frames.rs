@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::activity::Activity;
 use crate::event::{AgentProfile, Author, ConversationSummary, Event};
 use crate::ids::{ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
 
@@ -19,6 +20,15 @@ pub enum VisitorFrame {
     Send {
         client_id: ClientId,
         text: String,
+        /// The proactive rule whose prompt the shopper answered with this message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt: Option<String>,
+    },
+    /// What the shopper did on the shop's pages, acknowledged with `activity_ack` once stored.
+    /// The same `batch_id` sent again (after a reconnect) is stored once.
+    Activity {
+        batch_id: ClientId,
+        events: Vec<Activity>,
     },
     /// The shopper started or stopped typing (not stored; throttled by the widget).
     Typing {
@@ -76,6 +86,9 @@ pub struct VisitorHello {
     /// Who the shop says the shopper is, if it called `identify` before the widget connected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// The browser's visit (ends after 30 minutes without activity); reports count per session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<ClientId>,
 }
 
 /// What the agents' console sends (after logging in over HTTP; the socket is authenticated by the
@@ -126,6 +139,22 @@ pub enum ServerFrame {
         agents_online: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
+        /// The shop's proactive rules, in the compact form of `checkout_chat_rules::wire`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rules: Option<String>,
+    },
+    /// A visitor's activity batch is stored.
+    ActivityAck {
+        batch_id: ClientId,
+    },
+    /// To agents: what the shopper of a conversation did on the shop's pages. After `open`, one
+    /// frame with `history` set holds the recent past (replacing what the console had); later
+    /// frames add what happens live.
+    VisitorActivity {
+        conversation_id: ConversationId,
+        events: Vec<Activity>,
+        #[serde(default)]
+        history: bool,
     },
     /// First frame on an agent socket: who is logged in and the open conversations of the shop.
     AgentWelcome {
@@ -329,7 +358,15 @@ mod tests {
                     email: None,
                     user_hash: "ab12".into(),
                 }),
+                session_id: Some(ClientId::new("s1").unwrap()),
             }),
+            VisitorFrame::Activity {
+                batch_id: ClientId::new("b1").unwrap(),
+                events: vec![crate::activity::Activity {
+                    at_ms: 1,
+                    body: crate::activity::ActivityBody::CheckoutStep { step: "payment".into() },
+                }],
+            },
             VisitorFrame::Typing { typing: true },
             VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 5, comment: Some("great".into()) },
             VisitorFrame::LeaveMessage {
@@ -338,7 +375,12 @@ mod tests {
                 text: "call me".into(),
             },
             VisitorFrame::EmailTranscript { client_id: ClientId::new("e").unwrap(), email: "a@b.example".into() },
-            VisitorFrame::Send { client_id: ClientId::new("m1").unwrap(), text: "hoi".into() },
+            VisitorFrame::Send { client_id: ClientId::new("m1").unwrap(), text: "hoi".into(), prompt: None },
+            VisitorFrame::Send {
+                client_id: ClientId::new("m2").unwrap(),
+                text: "yes".into(),
+                prompt: Some("payment-help".into()),
+            },
             VisitorFrame::Ping,
         ];
         for frame in frames {

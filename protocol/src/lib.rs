@@ -2,6 +2,7 @@
 //! the agents' console and the relay. Pure types and validation, no I/O, so every side agrees on
 //! exactly one definition. `docs/protocol.md` describes the same thing for humans.
 
+pub mod activity;
 pub mod api;
 pub mod event;
 pub mod frames;
@@ -11,6 +12,7 @@ pub mod text;
 pub mod timeline;
 pub mod transcript;
 
+pub use activity::{Activity, ActivityBody, CartItem};
 pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus};
 pub use frames::{AgentFrame, ErrorCode, FrameError, Identity, ServerFrame, VisitorFrame, VisitorHello};
 pub use ids::{AgentId, ClientId, ConversationId, IdError, Seq, ShopId, VisitorId, VisitorToken};

@@ -32,7 +32,9 @@ pub fn render<'a>(
             Author::System => labels.team.to_owned(),
         };
         let line = match body {
-            EventBody::Message { text } | EventBody::LeftMessage { text, .. } => {
+            EventBody::Message { text }
+            | EventBody::LeftMessage { text, .. }
+            | EventBody::Prompted { message: text, .. } => {
                 format!("{who}: {}", text.replace('\n', "\n    "))
             }
             EventBody::Joined => format!("— {} —", labels.joined.replace("{name}", &who)),
