@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use checkout_chat_protocol::ShopId;
+use checkout_chat_rules::Rule;
 use serde::Deserialize;
 
 /// Read when no `--config` is given and the file exists in the working directory.
@@ -14,6 +15,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "checkout-chat.toml";
 
 /// The demo shop's identity secret. Public on purpose: it exists to show how `identify` works.
 pub const DEMO_IDENTITY_SECRET: &str = "demo-identity-secret";
+
+/// The demo shop's proactive rules.
+const DEMO_RULES: &str = include_str!("../demo-rules.toml");
 
 /// A year: longer sessions are a risk, not a convenience.
 const MAX_SESSION_HOURS: u64 = 24 * 365;
@@ -97,6 +101,9 @@ pub struct ShopConfig {
     /// HMAC-SHA256 of the user id under it). Without it every identity stays unverified.
     #[serde(default)]
     pub identity_secret: Option<String>,
+    /// Proactive prompts: when to speak up and what to say (see docs/cart-events.md).
+    #[serde(default)]
+    pub rules: Vec<Rule>,
 }
 
 impl Default for Config {
@@ -116,9 +123,21 @@ impl Default for Config {
                 allowed_origins: Vec::new(),
                 // Documented in docs/embedding.md so the demo can show identity verification.
                 identity_secret: Some(DEMO_IDENTITY_SECRET.into()),
+                rules: demo_rules(),
             }],
         }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    rules: Vec<Rule>,
+}
+
+/// The demo shop's rules; its unit test proves the file parses and validates.
+fn demo_rules() -> Vec<Rule> {
+    toml::from_str::<RulesFile>(DEMO_RULES).map(|file| file.rules).unwrap_or_default()
 }
 
 /// Settings that can be given as flags or environment variables; they win over the file.
@@ -191,6 +210,9 @@ impl Config {
                     "shop \"{}\": identity_secret must have at least 16 characters",
                     shop.id
                 )));
+            }
+            if let Err(error) = checkout_chat_rules::validate(&shop.rules) {
+                return Err(ConfigError::Invalid(format!("shop \"{}\": {error}", shop.id)));
             }
             if let Some(bad) = shop.allowed_origins.iter().find(|o| !is_origin(o)) {
                 return Err(ConfigError::Invalid(format!(
@@ -305,10 +327,40 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_rules_parse_and_are_valid() {
+        let rules = toml::from_str::<RulesFile>(DEMO_RULES).unwrap().rules;
+        assert_eq!(rules.len(), 3);
+        checkout_chat_rules::validate(&rules).unwrap();
+        assert_eq!(Config::default().shops[0].rules, rules);
+    }
+
+    #[test]
+    fn a_bad_rule_is_refused_naming_the_shop_rule_and_field() {
+        let text = r#"
+            [[shops]]
+            id = "demo"
+            name = "Demo"
+            [[shops.rules]]
+            id = "slow-payment"
+            cap = "session"
+            message = { en = "Help?" }
+            when = { all = [ { step = "payment" }, { path = "checkout" } ] }
+        "#;
+        let error = Config::from_toml(text).unwrap().validate().unwrap_err().to_string();
+        for part in ["demo", "slow-payment", "when.all[1].path"] {
+            assert!(error.contains(part), "{error} should name {part}");
+        }
+        let unknown = "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n[[shops.rules]]\nid = \"x\"\nmessage = { en = \"Hi\" }\nwhen = { stepp = \"payment\" }\n";
+        let error = Config::from_toml(unknown).unwrap_err();
+        assert!(error.contains("stepp"), "{error}");
+    }
+
+    #[test]
     fn the_example_configuration_is_valid() {
         let config = Config::from_toml(include_str!("../../checkout-chat.example.toml")).unwrap();
         config.validate().unwrap();
         assert_eq!(config.shops[0].identity_secret.as_deref(), Some(DEMO_IDENTITY_SECRET));
+        assert_eq!(config.shops[0].rules, Config::default().shops[0].rules, "the example shows the demo's rules");
     }
 
     #[test]

@@ -26,7 +26,17 @@ pub enum Live {
     /// A stored event (numbered, replayable).
     Event(Event),
     /// A passing notice (typing, queue position): never stored, sent only to who is connected.
-    Notice { frame: ServerFrame, visitors_only: bool },
+    Notice { frame: ServerFrame, audience: Audience },
+}
+
+/// Who of a conversation's followers a notice is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    /// Queue places: the shopper's business only.
+    Visitors,
+    /// What the shopper does on the shop's pages: for the agents, not echoed to the shopper.
+    Agents,
 }
 
 pub struct Hub {
@@ -143,8 +153,8 @@ impl Hub {
     }
 
     /// A notice for whoever follows the conversation now; nobody else ever sees it.
-    pub fn publish_notice(&self, conversation: &ConversationId, frame: ServerFrame, visitors_only: bool) {
-        self.conversations.publish(conversation, Arc::new(Live::Notice { frame, visitors_only }));
+    pub fn publish_notice(&self, conversation: &ConversationId, frame: ServerFrame, audience: Audience) {
+        self.conversations.publish(conversation, Arc::new(Live::Notice { frame, audience }));
     }
 
     pub fn follow_shop(&self, shop: &ShopId) -> broadcast::Receiver<Arc<ConversationSummary>> {

@@ -1,12 +1,14 @@
 //! The checkout-chat relay: an axum + tokio server that stores every conversation event in
 //! SQLite before acknowledging it, and forwards it between shoppers' widgets and agents' consoles.
 //!
-//! Layout: [`config`] (where settings come from), [`http`] (routes, static files, login),
+//! Layout: [`config`] (where settings come from, including the shops' proactive rules), [`http`] (routes, static files, login),
 //! [`ws`] (one task per WebSocket), [`chat`] (store-then-forward), [`hub`] (in-memory fan-out),
 //! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords, sessions, shop
-//! identities), [`routing`] (the queue), [`mail`] (transcripts from the outbox), [`server`]
+//! identities), [`routing`] (the queue), [`activity`] (what shoppers do on the
+//! shop's pages), [`report`] (what prompts sell), [`mail`] (transcripts from the outbox), [`server`]
 //! (start-up and graceful shutdown).
 
+pub mod activity;
 pub mod auth;
 pub mod chat;
 pub mod clock;
@@ -15,6 +17,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod mail;
+pub mod report;
 pub mod routing;
 pub mod server;
 pub mod state;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use checkout_chat_protocol::ShopId;
 use checkout_chat_relay::auth;
 use checkout_chat_relay::config::{Config, ConfigArgs};
+use checkout_chat_relay::report;
 use checkout_chat_relay::server;
 use checkout_chat_relay::storage::sqlite::SqliteStorage;
 use checkout_chat_relay::storage::{NewAgent, Storage};
@@ -30,6 +31,21 @@ enum Command {
     /// Manage agent accounts.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// What the proactive prompts bring: per rule, shown / accepted / dismissed and the orders of
+    /// sessions with the prompt accepted, shown but not accepted, and with no prompt.
+    Report {
+        #[arg(long, value_parser = parse_shop, default_value = "demo")]
+        shop: ShopId,
+        /// First day (UTC), like 2026-11-01; default: 30 days before --to.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (UTC), included; default: up to now.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -65,7 +81,33 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Agent(command) => manage_agents(config, command).await,
+        Command::Report { shop, from, to, json } => print_report(config, shop, from, to, json).await,
     }
+}
+
+async fn print_report(
+    config: Config,
+    shop: ShopId,
+    from: Option<String>,
+    to: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let rules: Vec<String> = match config.shop(&shop) {
+        Some(shop) => shop.rules.iter().map(|r| r.id.clone()).collect(),
+        None => anyhow::bail!("shop \"{shop}\" is not in the configuration"),
+    };
+    let (from_ms, to_ms) = report::period(from.as_deref(), to.as_deref(), checkout_chat_relay::clock::now_ms())
+        .map_err(anyhow::Error::msg)?;
+    let storage = SqliteStorage::open(&config.database)
+        .with_context(|| format!("cannot open database {}", config.database.display()))?;
+    let report = report::build(&storage, &shop, &rules, from_ms, to_ms).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let period = format!("from {} to {}", from.as_deref().unwrap_or("30 days ago"), to.as_deref().unwrap_or("now"));
+        print!("{}", report.to_text(&period));
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

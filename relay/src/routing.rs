@@ -9,7 +9,7 @@ use std::time::Duration;
 use checkout_chat_protocol::{ConversationId, ServerFrame, ShopId};
 
 use crate::clock::now_ms;
-use crate::hub::VisitorGuard;
+use crate::hub::{Audience, VisitorGuard};
 use crate::state::AppState;
 use crate::storage::StorageError;
 
@@ -25,7 +25,7 @@ pub async fn announce_queue(state: &AppState, shop: &ShopId) -> Result<(), Stora
     for frame in queue_frames(state, shop).await? {
         if let ServerFrame::Queue { conversation_id, .. } = &frame {
             let conversation_id = conversation_id.clone();
-            state.hub.publish_notice(&conversation_id, frame, true);
+            state.hub.publish_notice(&conversation_id, frame, Audience::Visitors);
         }
     }
     Ok(())

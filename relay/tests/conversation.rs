@@ -81,6 +81,7 @@ fn text_of(event: &Event) -> &str {
         EventBody::Rated { .. } => "<rated>",
         EventBody::LeftMessage { text, .. } => text,
         EventBody::TranscriptRequested { .. } => "<transcript requested>",
+        EventBody::Prompted { .. } => "<prompted>",
     }
 }
 

@@ -18,6 +18,8 @@ pub enum ApiError {
     CrossOrigin,
     #[error("the relay could not complete this request; please retry")]
     Unavailable,
+    #[error("{0}")]
+    BadRequest(String),
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
         }
     }
 }

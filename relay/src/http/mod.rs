@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod error;
+pub mod report;
 pub mod session;
 
 use axum::Router;
@@ -18,6 +19,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/agent/login", post(session::login))
         .route("/v1/agent/logout", post(session::logout))
         .route("/v1/agent/me", get(session::me))
+        .route("/v1/agent/report", get(report::prompts))
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::routes(&state.config))
         .layer(TraceLayer::new_for_http())

@@ -7,8 +7,8 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use checkout_chat_protocol::{
-    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody,
-    Seq, ShopId, VisitorId,
+    Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
+    EventBody, Seq, ShopId, VisitorId,
 };
 
 /// A sha256 of a secret token; tokens themselves are never stored.
@@ -117,6 +117,27 @@ pub struct Waiting {
     pub since_ms: i64,
 }
 
+/// A batch of a visitor's activity, as the relay stores it.
+#[derive(Debug, Clone)]
+pub struct ActivityBatch {
+    pub shop_id: ShopId,
+    pub visitor_id: VisitorId,
+    pub session_id: ClientId,
+    /// The visitor's open conversation, if any.
+    pub conversation_id: Option<ConversationId>,
+    pub batch_id: ClientId,
+    pub events: Vec<Activity>,
+    pub received_ms: i64,
+}
+
+/// One row of the activity log as reports read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityFact {
+    pub session_id: String,
+    pub kind: String,
+    pub rule_id: Option<String>,
+}
+
 /// The result of an append.
 #[derive(Debug, Clone)]
 pub struct Appended {
@@ -195,6 +216,15 @@ pub trait Storage: Send + Sync + 'static {
         longest_ms: i64,
         limit: usize,
     ) -> StorageResult<Vec<i64>>;
+
+    /// Appends a batch of activity to the visitor's log, unless a batch with the same id was
+    /// stored before (then nothing is written and it returns false). Durable when it returns.
+    async fn append_activity(&self, batch: ActivityBatch) -> StorageResult<bool>;
+    /// The visitor's most recent activity, oldest first, at most `limit`.
+    async fn recent_activity(&self, visitor: &VisitorId, limit: usize) -> StorageResult<Vec<Activity>>;
+    /// The activity rows reports need (prompts, chats started, orders) of the shop's sessions
+    /// that began in `[from_ms, to_ms)`, plus one `session` row per such session.
+    async fn report_facts(&self, shop: &ShopId, from_ms: i64, to_ms: i64) -> StorageResult<Vec<ActivityFact>>;
 
     /// Outbox items due at `now_ms`, oldest first.
     async fn due_outbox(&self, now_ms: i64, limit: usize) -> StorageResult<Vec<OutboxItem>>;

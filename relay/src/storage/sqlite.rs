@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use checkout_chat_protocol::{
-    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event, EventBody,
-    IdentityStatus, Seq, ShopId, VisitorId, text::preview,
+    Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
+    EventBody, IdentityStatus, Seq, ShopId, VisitorId, text::preview,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    AgentRecord, Appended, ConversationRecord, IdentityUpdate, NewAgent, NewEvent, OutboxItem, OutboxKind, Storage,
-    StorageError, StorageResult, TokenHash, VisitorRecord, Waiting,
+    ActivityBatch, ActivityFact, AgentRecord, Appended, ConversationRecord, IdentityUpdate, NewAgent, NewEvent,
+    OutboxItem, OutboxKind, Storage, StorageError, StorageResult, TokenHash, VisitorRecord, Waiting,
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
@@ -27,7 +27,12 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/002_one_open_conversation_per_visitor.sql")),
     M::up(include_str!("../../migrations/003_identity_closing_outbox.sql")),
     M::up(include_str!("../../migrations/004_left_messages_and_giving_up.sql")),
+    M::up(include_str!("../../migrations/005_activity_log.sql")),
 ];
+
+/// How far back the browser's clock is believed for an activity (a batch kept in the page while
+/// the connection was down); older times are stored as this much before arrival.
+const ACTIVITY_CLOCK_SLACK_MS: i64 = 60 * 60 * 1000;
 
 /// Characters of a message kept in the inbox preview.
 const PREVIEW_CHARS: usize = 120;
@@ -284,7 +289,7 @@ fn apply_effects(
         EventBody::Rated { score, .. } => {
             tx.execute("UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
         }
-        EventBody::Joined => {}
+        EventBody::Joined | EventBody::Prompted { .. } => {}
     }
     Ok(())
 }
@@ -736,6 +741,82 @@ impl Storage for SqliteStorage {
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0"
             );
             Ok(conn.query_row(&sql, params![&token_hash[..], now_ms], agent_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn append_activity(&self, batch: ActivityBatch) -> StorageResult<bool> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let new = tx.execute(
+                "INSERT OR IGNORE INTO activity_batches (visitor_id, batch_id, received_ms) VALUES (?1, ?2, ?3)",
+                params![batch.visitor_id.as_str(), batch.batch_id.as_str(), batch.received_ms],
+            )? == 1;
+            if !new {
+                return Ok(false);
+            }
+            let mut insert = tx.prepare(
+                "INSERT INTO activity (shop_id, visitor_id, session_id, conversation_id, kind, rule_id, at_ms, \
+                 received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            let earliest = batch.received_ms - ACTIVITY_CLOCK_SLACK_MS;
+            for activity in &batch.events {
+                insert.execute(params![
+                    batch.shop_id.as_str(),
+                    batch.visitor_id.as_str(),
+                    batch.session_id.as_str(),
+                    batch.conversation_id.as_ref().map(ConversationId::as_str),
+                    activity.body.kind(),
+                    activity.body.rule_id(),
+                    activity.at_ms.clamp(earliest, batch.received_ms),
+                    batch.received_ms,
+                    to_json(&activity.body)?,
+                ])?;
+            }
+            drop(insert);
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn recent_activity(&self, visitor: &VisitorId, limit: usize) -> StorageResult<Vec<Activity>> {
+        let visitor = visitor.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT at_ms, body FROM (SELECT id, at_ms, body FROM activity WHERE visitor_id = ?1 \
+                 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+            )?;
+            let rows = statement
+                .query_map(params![visitor.as_str(), limit], |row| {
+                    Ok(Activity { at_ms: row.get(0)?, body: json_column(row, 1)? })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn report_facts(&self, shop: &ShopId, from_ms: i64, to_ms: i64) -> StorageResult<Vec<ActivityFact>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            // A session is the visitor's, so one widget cannot add to another visitor's session.
+            let mut statement = conn.prepare(
+                "WITH sessions AS (SELECT visitor_id, session_id FROM activity WHERE shop_id = ?1 \
+                   GROUP BY visitor_id, session_id HAVING MIN(received_ms) >= ?2 AND MIN(received_ms) < ?3) \
+                 SELECT a.visitor_id || ' ' || a.session_id, a.kind, a.rule_id FROM activity a \
+                   JOIN sessions s ON s.visitor_id = a.visitor_id AND s.session_id = a.session_id \
+                   WHERE a.shop_id = ?1 AND a.kind IN \
+                   ('prompt_shown', 'prompt_accepted', 'prompt_dismissed', 'chat_started', 'order_completed') \
+                 UNION ALL SELECT visitor_id || ' ' || session_id, 'session', NULL FROM sessions",
+            )?;
+            let rows = statement
+                .query_map(params![shop.as_str(), from_ms, to_ms], |row| {
+                    Ok(ActivityFact { session_id: row.get(0)?, kind: row.get(1)?, rule_id: row.get(2)? })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })
         .await
     }

@@ -13,9 +13,11 @@ use checkout_chat_protocol::{
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
+use crate::activity::HISTORY_FOR_AGENTS;
 use crate::auth;
 use crate::chat::{self, ChatError};
 use crate::http::session::{SESSION_COOKIE, check_same_origin, current_agent};
+use crate::hub::Audience;
 use crate::hub::PresenceGuard;
 use crate::ids::hash_token;
 use crate::routing;
@@ -87,7 +89,10 @@ impl Handler for AgentSession {
             AgentFrame::Ping => conn.send(&ServerFrame::Pong).await,
             AgentFrame::Open { conversation_id, last_seq } => {
                 let conversation = self.own_conversation(conn, &conversation_id).await?;
-                conn.follow(&conversation_id, last_seq.min(conversation.last_seq)).await
+                conn.follow(&conversation_id, last_seq.min(conversation.last_seq)).await?;
+                // The shopper's cart, steps and pages so far; what follows comes live.
+                let events = conn.state.storage.recent_activity(&conversation.visitor_id, HISTORY_FOR_AGENTS).await?;
+                conn.send(&ServerFrame::VisitorActivity { conversation_id, events, history: true }).await
             }
             AgentFrame::Leave { conversation_id } => {
                 conn.unfollow(&conversation_id);
@@ -100,7 +105,7 @@ impl Handler for AgentSession {
                 let conversation = self.own_conversation(conn, &conversation_id).await?;
                 let author = Author::Agent(self.agent.profile());
                 let frame = ServerFrame::Typing { conversation_id: conversation.id.clone(), author, typing };
-                conn.state.hub.publish_notice(&conversation.id, frame, false);
+                conn.state.hub.publish_notice(&conversation.id, frame, Audience::Everyone);
                 Ok(())
             }
             AgentFrame::Close { conversation_id } => {

@@ -28,8 +28,9 @@ use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use crate::activity::ActivityError;
 use crate::chat::ChatError;
-use crate::hub::Live;
+use crate::hub::{Audience, Live};
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -147,6 +148,15 @@ impl From<ChatError> for WsError {
             ChatError::InvalidText(text) => WsError::rejected(ErrorCode::InvalidText, text.to_string()),
             ChatError::Invalid(message) => WsError::rejected(ErrorCode::BadFrame, message),
             ChatError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<ActivityError> for WsError {
+    fn from(err: ActivityError) -> Self {
+        match err {
+            ActivityError::Storage(storage) => storage.into(),
+            invalid => WsError::rejected(ErrorCode::BadFrame, invalid.to_string()),
         }
     }
 }
@@ -508,12 +518,13 @@ async fn on_live_event(
 ) -> bool {
     let result = match item.as_deref() {
         Ok(Live::Event(event)) => conn.deliver(event).await,
-        Ok(Live::Notice { frame, visitors_only }) => {
-            if conn.visitor || !visitors_only {
-                conn.send(frame).await
-            } else {
-                Ok(())
-            }
+        Ok(Live::Notice { frame, audience }) => {
+            let for_me = match audience {
+                Audience::Everyone => true,
+                Audience::Visitors => conn.visitor,
+                Audience::Agents => !conn.visitor,
+            };
+            if for_me { conn.send(frame).await } else { Ok(()) }
         }
         // This connection fell behind the broadcast: storage has everything it missed.
         Err(BroadcastStreamRecvError::Lagged(_)) => conn.catch_up(&id).await,

@@ -14,17 +14,19 @@ use checkout_chat_protocol::{
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
+use crate::activity;
 use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
-use crate::ids::{hash_token, random_token};
+use crate::hub::Audience;
+use crate::ids::{hash_hex, hash_token, random_id, random_token};
 use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
-use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, StorageError, VisitorRecord};
+use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, VisitorRecord};
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    accept(state, upgrade, VisitorSession { origin, identity: None, conversation: None, here: None })
+    accept(state, upgrade, VisitorSession { origin, identity: None, session: None, conversation: None, here: None })
 }
 
 struct VisitorSession {
@@ -32,6 +34,8 @@ struct VisitorSession {
     origin: Option<String>,
     /// Set by a successful `hello`.
     identity: Option<(ShopConfig, VisitorRecord)>,
+    /// The browser session the widget said it is in (one of our own for an older widget).
+    session: Option<ClientId>,
     /// The conversation this socket follows; none until the visitor first writes.
     conversation: Option<ConversationRecord>,
     /// This socket's presence in that conversation, for the queue.
@@ -59,8 +63,15 @@ impl Handler for VisitorSession {
             frame => frame,
         };
         match frame {
-            VisitorFrame::Send { client_id, text } => {
-                self.send(conn, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
+            VisitorFrame::Send { client_id, text, prompt } => {
+                self.send(conn, &client_id, &text, prompt).await.map_err(|e| e.for_message(&client_id))
+            }
+            VisitorFrame::Activity { batch_id, events } => {
+                let Some(doer) = self.doer() else { return Err(invalid("send hello first")) };
+                activity::record(&conn.state, &doer, batch_id.clone(), events)
+                    .await
+                    .map_err(|e| WsError::from(e).for_message(&batch_id))?;
+                conn.send(&ServerFrame::ActivityAck { batch_id }).await
             }
             VisitorFrame::Typing { typing } => {
                 self.typing(conn, typing);
@@ -132,7 +143,12 @@ impl VisitorSession {
             None => state.storage.open_conversation_of(&visitor.id).await?,
         };
         let (shop_id, shop_name, visitor_id) = (shop.id.clone(), shop.name.clone(), visitor.id.clone());
+        let rules = (!shop.rules.is_empty()).then(|| checkout_chat_rules::wire::encode(&shop.rules));
         self.identity = Some((shop, visitor));
+        self.session = Some(match hello.session_id {
+            Some(session) => session,
+            None => ClientId::new(random_id()).map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?,
+        });
         // Before the welcome: a visitor refused as another user must not be told anything of
         // theirs (not even the conversation id).
         if let Some(identity) = &hello.identity {
@@ -148,6 +164,7 @@ impl VisitorSession {
             shop_name,
             agents_online,
             conversation_id: conversation.as_ref().map(|c| c.id.clone()),
+            rules,
         })
         .await?;
         if let Some(conversation) = conversation {
@@ -186,11 +203,18 @@ impl VisitorSession {
         }
     }
 
-    async fn send(&mut self, conn: &mut Connection, client_id: &ClientId, text: &str) -> Result<(), WsError> {
+    async fn send(
+        &mut self,
+        conn: &mut Connection,
+        client_id: &ClientId,
+        text: &str,
+        prompt: Option<String>,
+    ) -> Result<(), WsError> {
         // Checked before a conversation is started for it, so a bad first message starts nothing.
         let text = MessageText::new(text).map_err(ChatError::from)?;
+        let prompt = prompt.and_then(|rule_id| self.prompt_event(&rule_id));
         let body = EventBody::Message { text: text.into_string() };
-        let appended = self.post_starting_if_needed(conn, client_id, body).await?;
+        let appended = self.post_starting_if_needed(conn, client_id, body, prompt).await?;
         conn.send(&ServerFrame::Ack {
             client_id: client_id.clone(),
             conversation_id: appended.event.conversation_id,
@@ -206,19 +230,84 @@ impl VisitorSession {
         conn: &mut Connection,
         client_id: &ClientId,
         body: EventBody,
+        prompt: Option<EventBody>,
     ) -> Result<Appended, WsError> {
         let conversation = match &self.conversation {
             Some(conversation) => conversation.clone(),
             None => self.start_conversation(conn).await?,
         };
         let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
-        match chat::post(&conn.state, &conversation, event.clone()).await {
-            Err(ChatError::Storage(StorageError::ConversationClosed)) => {
+        let appended = match self.post_with_prompt(conn, &conversation, &event, &prompt).await {
+            Err(WsError::Rejected { code: ErrorCode::ConversationClosed, .. }) => {
                 let next = self.start_conversation(conn).await?;
-                Ok(chat::post(&conn.state, &next, event).await?)
+                self.post_with_prompt(conn, &next, &event, &prompt).await?
             }
-            result => Ok(result?),
+            result => result?,
+        };
+        // The shopper's first words start the chat: counted once for reports (a resend of them
+        // is a duplicate and does not get here).
+        let first = !appended.duplicate && appended.event.seq <= 2;
+        if first && let Some(doer) = self.doer() {
+            let rule_id = match prompt {
+                Some(EventBody::Prompted { rule_id, .. }) => Some(rule_id),
+                _ => None,
+            };
+            // The chat itself is stored; a failure here costs only a count in the report.
+            if let Err(error) =
+                activity::chat_started(&conn.state, &doer, &appended.event.conversation_id, rule_id).await
+            {
+                tracing::warn!(%error, "could not record a chat started");
+            }
         }
+        Ok(appended)
+    }
+
+    /// Posts the shopper's event, after the prompt it answers when it starts the conversation.
+    async fn post_with_prompt(
+        &self,
+        conn: &Connection,
+        conversation: &ConversationRecord,
+        event: &NewEvent,
+        prompt: &Option<EventBody>,
+    ) -> Result<Appended, WsError> {
+        if let Some(prompt) = prompt.clone()
+            && let Some(client_id) = &event.client_id
+            && self.is_empty(conn, conversation).await?
+            && conn.state.storage.event_by_client_id(&conversation.id, client_id).await?.is_none()
+        {
+            // Keyed by the message's id, so a resend after a lost ack shows the prompt once.
+            let prompt_id = ClientId::new(format!("prompt-{}", &hash_hex(client_id.as_str())[..16]))
+                .map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?;
+            let prompted = NewEvent { author: Author::System, client_id: Some(prompt_id), body: prompt };
+            chat::post(&conn.state, conversation, prompted).await?;
+        }
+        Ok(chat::post(&conn.state, conversation, event.clone()).await?)
+    }
+
+    /// Whether nothing has been said in the conversation yet (the record this socket holds may
+    /// be older than another tab's messages).
+    async fn is_empty(&self, conn: &Connection, conversation: &ConversationRecord) -> Result<bool, WsError> {
+        let now = conn.state.storage.conversation(&conversation.id).await?;
+        Ok(now.is_none_or(|c| c.last_seq == 0))
+    }
+
+    /// The `prompted` event for a rule of this shop (a rule it does not have is ignored: the
+    /// message still goes, just without the prompt before it).
+    fn prompt_event(&self, rule_id: &str) -> Option<EventBody> {
+        let (shop, _) = self.identity.as_ref()?;
+        let rule = shop.rules.iter().find(|r| r.id == rule_id)?;
+        Some(EventBody::Prompted { rule_id: rule.id.clone(), message: rule.message.get("en").to_owned() })
+    }
+
+    /// This socket's visitor, once `hello` has said who it is.
+    fn doer(&self) -> Option<activity::Doer<'_>> {
+        let (shop, visitor) = self.identity.as_ref()?;
+        Some(activity::Doer {
+            shop: &shop.id,
+            visitor: &visitor.id,
+            session: self.session.as_ref()?,
+            conversation: self.conversation.as_ref().filter(|c| c.status != ConversationStatus::Closed).map(|c| &c.id),
+        })
     }
 
     /// Follows the visitor's open conversation, starting one if there is none. Another tab of
@@ -243,7 +332,7 @@ impl VisitorSession {
         if let Some(conversation) = &self.conversation {
             let frame =
                 ServerFrame::Typing { conversation_id: conversation.id.clone(), author: Author::Visitor, typing };
-            conn.state.hub.publish_notice(&conversation.id, frame, false);
+            conn.state.hub.publish_notice(&conversation.id, frame, Audience::Everyone);
         }
     }
 
@@ -348,7 +437,7 @@ impl VisitorSession {
         }
         let text = MessageText::new(text).map_err(ChatError::from)?;
         let body = EventBody::LeftMessage { email: email.trim().to_owned(), text: text.into_string() };
-        let appended = self.post_starting_if_needed(conn, client_id, body).await?;
+        let appended = self.post_starting_if_needed(conn, client_id, body, None).await?;
         self.acknowledge(conn, client_id, &appended).await
     }
 

@@ -1,0 +1,257 @@
+//! What the proactive prompts bring: per rule, how often its prompt was shown, accepted and
+//! dismissed, how many chats it started, and how often sessions ended in an order when the
+//! prompt was accepted, when it was shown but not accepted, and when no prompt was shown at all.
+//!
+//! Counts are given beside every rate, so that "100 %" of 2 sessions reads as the small number
+//! it is. Read by `relay report` and by the console's report page, from the activity log.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+
+use checkout_chat_protocol::ShopId;
+use serde::Serialize;
+
+use crate::storage::{ActivityFact, Storage, StorageError};
+
+/// Sessions and how many of them completed an order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Cohort {
+    pub sessions: u64,
+    pub converted: u64,
+}
+
+impl Cohort {
+    /// Orders per session, if there were sessions.
+    pub fn rate(&self) -> Option<f64> {
+        (self.sessions > 0).then(|| self.converted as f64 / self.sessions as f64)
+    }
+
+    fn add(&mut self, converted: bool) {
+        self.sessions += 1;
+        self.converted += u64::from(converted);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RuleReport {
+    pub rule_id: String,
+    /// Times the prompt was shown, accepted and dismissed.
+    pub shown: u64,
+    pub accepted: u64,
+    pub dismissed: u64,
+    /// Conversations that began as an answer to the prompt.
+    pub chats: u64,
+    /// Sessions in which the prompt was accepted.
+    pub accepted_sessions: Cohort,
+    /// Sessions in which it was shown and not accepted.
+    pub ignored_sessions: Cohort,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub shop_id: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Every session that began in the period.
+    pub all_sessions: Cohort,
+    /// Sessions in which no prompt was shown.
+    pub no_prompt_sessions: Cohort,
+    /// Sessions with a chat, whatever started it.
+    pub chat_sessions: Cohort,
+    pub rules: Vec<RuleReport>,
+}
+
+/// What one session did, gathered from its facts.
+#[derive(Default)]
+struct Session {
+    shown: HashSet<String>,
+    accepted: HashSet<String>,
+    chat: bool,
+    ordered: bool,
+}
+
+/// The report for sessions of `shop` that began in `[from_ms, to_ms)`. `configured` rules are
+/// listed even when nothing happened to them (in that order); rules no longer configured but
+/// seen in the log follow.
+pub async fn build(
+    storage: &dyn Storage,
+    shop: &ShopId,
+    configured: &[String],
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Report, StorageError> {
+    let facts = storage.report_facts(shop, from_ms, to_ms).await?;
+    let mut report = summarize(configured, &facts);
+    report.shop_id = shop.to_string();
+    report.from_ms = from_ms;
+    report.to_ms = to_ms;
+    Ok(report)
+}
+
+fn summarize(configured: &[String], facts: &[ActivityFact]) -> Report {
+    let mut rules: Vec<RuleReport> =
+        configured.iter().map(|id| RuleReport { rule_id: id.clone(), ..RuleReport::default() }).collect();
+    let mut index: HashMap<String, usize> = configured.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
+    let mut sessions: BTreeMap<&str, Session> = BTreeMap::new();
+    for fact in facts {
+        let session = sessions.entry(fact.session_id.as_str()).or_default();
+        let rule = fact.rule_id.as_ref().map(|id| {
+            let position = *index.entry(id.clone()).or_insert_with(|| {
+                rules.push(RuleReport { rule_id: id.clone(), ..RuleReport::default() });
+                rules.len() - 1
+            });
+            (id, position)
+        });
+        match (fact.kind.as_str(), rule) {
+            ("prompt_shown", Some((id, i))) => {
+                rules[i].shown += 1;
+                session.shown.insert(id.clone());
+            }
+            ("prompt_accepted", Some((id, i))) => {
+                rules[i].accepted += 1;
+                session.accepted.insert(id.clone());
+            }
+            ("prompt_dismissed", Some((_, i))) => rules[i].dismissed += 1,
+            ("chat_started", rule) => {
+                session.chat = true;
+                if let Some((_, i)) = rule {
+                    rules[i].chats += 1;
+                }
+            }
+            ("order_completed", _) => session.ordered = true,
+            _ => {}
+        }
+    }
+    let mut report = Report { rules, ..Report::default() };
+    for session in sessions.values() {
+        report.all_sessions.add(session.ordered);
+        if session.shown.is_empty() && session.accepted.is_empty() {
+            report.no_prompt_sessions.add(session.ordered);
+        }
+        if session.chat {
+            report.chat_sessions.add(session.ordered);
+        }
+        for rule in &mut report.rules {
+            if session.accepted.contains(&rule.rule_id) {
+                rule.accepted_sessions.add(session.ordered);
+            } else if session.shown.contains(&rule.rule_id) {
+                rule.ignored_sessions.add(session.ordered);
+            }
+        }
+    }
+    report
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The sessions a report covers: from the start of `from` to the end of `to` (UTC dates written
+/// `2026-11-01`), by default the 30 days up to now.
+pub fn period(from: Option<&str>, to: Option<&str>, now_ms: i64) -> Result<(i64, i64), String> {
+    let to_ms = match to {
+        Some(day) => day_start_ms(day)? + DAY_MS,
+        None => now_ms,
+    };
+    let from_ms = match from {
+        Some(day) => day_start_ms(day)?,
+        None => to_ms - 30 * DAY_MS,
+    };
+    if from_ms >= to_ms {
+        return Err("the period's start must come before its end".into());
+    }
+    Ok((from_ms, to_ms))
+}
+
+fn day_start_ms(day: &str) -> Result<i64, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(day, format).map_err(|_| format!("\"{day}\" is not a date like 2026-11-01"))?;
+    Ok(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+/// `12.5 % (1 of 8)`, or `– (0 of 0)`.
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return format!("– ({part} of {whole})");
+    }
+    format!("{:.1} % ({part} of {whole})", part as f64 * 100.0 / whole as f64)
+}
+
+impl Report {
+    /// A plain-text table for the terminal.
+    pub fn to_text(&self, period: &str) -> String {
+        let mut out = String::new();
+        let cohort = |c: &Cohort| percent(c.converted, c.sessions);
+        let _ = writeln!(out, "Proactive prompts of shop \"{}\", sessions that began {period}", self.shop_id);
+        let _ = writeln!(out, "Sessions: {}; ordered: {}", self.all_sessions.sessions, cohort(&self.all_sessions));
+        let _ = writeln!(out, "Orders in sessions with no prompt: {}", cohort(&self.no_prompt_sessions));
+        let _ = writeln!(out, "Orders in sessions with a chat: {}", cohort(&self.chat_sessions));
+        for rule in &self.rules {
+            let _ = writeln!(out, "\nRule \"{}\"", rule.rule_id);
+            let _ = writeln!(out, "  shown:      {}", rule.shown);
+            let _ = writeln!(out, "  accepted:   {}", percent(rule.accepted, rule.shown));
+            let _ = writeln!(out, "  dismissed:  {}", percent(rule.dismissed, rule.shown));
+            let _ = writeln!(out, "  chats:      {}", rule.chats);
+            let _ = writeln!(out, "  orders when accepted:             {}", cohort(&rule.accepted_sessions));
+            let _ = writeln!(out, "  orders when shown, not accepted:  {}", cohort(&rule.ignored_sessions));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(session: &str, kind: &str, rule: Option<&str>) -> ActivityFact {
+        ActivityFact { session_id: session.into(), kind: kind.into(), rule_id: rule.map(Into::into) }
+    }
+
+    #[test]
+    fn periods_are_whole_utc_days() {
+        let (from, to) = period(Some("2026-11-01"), Some("2026-11-02"), 0).unwrap();
+        assert_eq!((from, to), (1_793_491_200_000, 1_793_491_200_000 + 2 * DAY_MS));
+        assert_eq!(period(None, None, 100 * DAY_MS).unwrap(), (70 * DAY_MS, 100 * DAY_MS));
+        assert!(period(Some("2026-13-01"), None, 0).unwrap_err().contains("2026-13-01"));
+        assert!(period(Some("2026-11-03"), Some("2026-11-01"), 0).is_err());
+    }
+
+    #[test]
+    fn sessions_fall_into_accepted_ignored_and_no_prompt() {
+        let pay = Some("pay");
+        let facts = [
+            // s1: shown, accepted, chatted, ordered.
+            fact("s1", "session", None),
+            fact("s1", "prompt_shown", pay),
+            fact("s1", "prompt_accepted", pay),
+            fact("s1", "chat_started", pay),
+            fact("s1", "order_completed", None),
+            // s2: shown twice, dismissed, no order.
+            fact("s2", "session", None),
+            fact("s2", "prompt_shown", pay),
+            fact("s2", "prompt_shown", pay),
+            fact("s2", "prompt_dismissed", pay),
+            // s3: no prompt, ordered; s4: no prompt, nothing.
+            fact("s3", "session", None),
+            fact("s3", "order_completed", None),
+            fact("s4", "session", None),
+            // s5: a rule no longer configured.
+            fact("s5", "session", None),
+            fact("s5", "prompt_shown", Some("old")),
+        ];
+        let report = summarize(&["pay".into(), "exit".into()], &facts);
+        assert_eq!(report.all_sessions, Cohort { sessions: 5, converted: 2 });
+        assert_eq!(report.no_prompt_sessions, Cohort { sessions: 2, converted: 1 });
+        assert_eq!(report.chat_sessions, Cohort { sessions: 1, converted: 1 });
+        let ids: Vec<&str> = report.rules.iter().map(|r| r.rule_id.as_str()).collect();
+        assert_eq!(ids, ["pay", "exit", "old"]);
+        let pay = &report.rules[0];
+        assert_eq!((pay.shown, pay.accepted, pay.dismissed, pay.chats), (3, 1, 1, 1));
+        assert_eq!(pay.accepted_sessions, Cohort { sessions: 1, converted: 1 });
+        assert_eq!(pay.ignored_sessions, Cohort { sessions: 1, converted: 0 });
+        assert_eq!(report.rules[1], RuleReport { rule_id: "exit".into(), ..RuleReport::default() });
+        assert_eq!(report.rules[2].shown, 1);
+        let text = report.to_text("in the test");
+        assert!(text.contains("accepted:   33.3 % (1 of 3)"), "{text}");
+        assert!(text.contains("orders when shown, not accepted:  0.0 % (0 of 1)"), "{text}");
+        assert!(text.contains("Rule \"exit\"\n  shown:      0\n  accepted:   – (0 of 0)"), "{text}");
+    }
+}
