@@ -1,7 +1,8 @@
 //! The agent's side of the protocol: the inbox, the conversations the agent has open (each a
 //! [`Timeline`]), and the [`Link`] that speaks the agent protocol on the shared reconnecting
 //! socket. After a reconnect every open conversation is re-opened from its last sequence number,
-//! so nothing is missed or shown twice.
+//! so nothing is missed or shown twice. Beside each open conversation the relay sends what its
+//! shopper does on the shop's pages, kept here as a list of activities (see `shopper`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,11 +13,11 @@ use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
-    AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame,
+    Activity, AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame,
 };
 use leptos::prelude::*;
 
-use crate::api;
+use crate::{api, shopper};
 
 #[derive(Clone, Copy)]
 pub struct AgentService {
@@ -27,6 +28,8 @@ pub struct AgentService {
     pub selected: RwSignal<Option<ConversationId>>,
     /// Conversations whose shopper is typing right now, with when they last said so.
     pub shopper_typing: RwSignal<HashMap<ConversationId, f64>>,
+    /// What the shopper of each open conversation did on the shop's pages, oldest first.
+    pub activity: RwSignal<HashMap<ConversationId, Vec<Activity>>>,
     socket: StoredValue<Option<Socket<AgentService>>, LocalStorage>,
     /// When this agent last said "typing" per conversation (to send it at most every few seconds).
     typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
@@ -41,6 +44,7 @@ impl AgentService {
             timelines: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
             shopper_typing: RwSignal::new(HashMap::new()),
+            activity: RwSignal::new(HashMap::new()),
             socket: StoredValue::new_local(None),
             typing_sent_at: StoredValue::new_local(HashMap::new()),
         }
@@ -216,6 +220,11 @@ impl Link for AgentService {
                     if let Some(timeline) = t.get_mut(&conversation_id) {
                         timeline.synced(last_seq);
                     }
+                });
+            }
+            ServerFrame::VisitorActivity { conversation_id, events, history } => {
+                self.activity.update(|activity| {
+                    shopper::merge(activity.entry(conversation_id).or_default(), events, history);
                 });
             }
             ServerFrame::Error { code, message, client_id: Some(client_id) } if !code.is_transient() => {

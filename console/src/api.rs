@@ -1,7 +1,10 @@
-//! The console's HTTP calls to the relay (same origin): login, logout, "who am I".
+//! The console's HTTP calls to the relay (same origin): login, logout, "who am I", the report.
 
 use checkout_chat_protocol::api::{ApiErrorBody, LoginRequest, SessionInfo};
-use gloo_net::http::Request;
+use gloo_net::http::{Request, Response};
+use web_sys::RequestCredentials;
+
+use crate::report::Report;
 
 /// The logged-in agent, or `None` when there is no valid session.
 pub async fn current_session() -> Result<Option<SessionInfo>, String> {
@@ -20,11 +23,32 @@ pub async fn login(email: String, password: String) -> Result<SessionInfo, Strin
     if response.ok() {
         return response.json().await.map_err(|e| e.to_string());
     }
-    let message = match response.json::<ApiErrorBody>().await {
+    Err(error_message(response, "Login failed").await)
+}
+
+/// The prompts report for sessions that began from day `from` to day `to` (`2026-11-01`; empty
+/// for the relay's default, the last 30 days).
+pub async fn report(from: &str, to: &str) -> Result<Report, String> {
+    let query = [("from", from), ("to", to)].into_iter().filter(|(_, day)| !day.is_empty());
+    let response = Request::get("/v1/agent/report")
+        .query(query)
+        .credentials(RequestCredentials::SameOrigin)
+        .send()
+        .await
+        .map_err(|_| "The relay cannot be reached.".to_owned())?;
+    match response.status() {
+        200 => response.json().await.map_err(|e| format!("The report could not be read: {e}")),
+        401 => Err("Your session has ended: log in again to see the report.".to_owned()),
+        _ => Err(error_message(response, "The report could not be made").await),
+    }
+}
+
+/// The relay's own words for a failure (a bad date, say), else `fallback` and the status.
+async fn error_message(response: Response, fallback: &str) -> String {
+    match response.json::<ApiErrorBody>().await {
         Ok(body) => body.message,
-        Err(_) => format!("Login failed ({}).", response.status()),
-    };
-    Err(message)
+        Err(_) => format!("{fallback} ({}).", response.status()),
+    }
 }
 
 pub async fn logout() {

@@ -1,5 +1,9 @@
-//! The console's components: login, the inbox, and the conversation pane. They read the signals
-//! of [`AgentService`] and call its methods; all I/O lives there and in `api`.
+//! The console's components: login, the inbox, the conversation pane with the shopper panel
+//! beside it, and the report page. They read the signals of [`AgentService`] and call its
+//! methods; all I/O lives there and in `api`.
+
+mod report_page;
+mod shopper_panel;
 
 use checkout_chat_client::socket::Status;
 use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
@@ -11,6 +15,8 @@ use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use self::report_page::ReportPage;
+use self::shopper_panel::ShopperPanel;
 use crate::agent::AgentService;
 use crate::api;
 
@@ -71,6 +77,19 @@ fn Login(service: AgentService) -> impl IntoView {
     }
 }
 
+/// The two views of the workspace, one per URL hash (`#inbox`, `#report`), so the report can be
+/// linked to, and the browser's back button goes back to the conversations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Inbox,
+    Report,
+}
+
+fn page_from_hash() -> Page {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if hash == "#report" { Page::Report } else { Page::Inbox }
+}
+
 #[component]
 fn Workspace(service: AgentService) -> impl IntoView {
     // Waiting times in the inbox move on by themselves.
@@ -81,6 +100,11 @@ fn Workspace(service: AgentService) -> impl IntoView {
             ticker.clear();
         }
     });
+
+    let page = RwSignal::new(page_from_hash());
+    let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| page.set(page_from_hash()));
+    on_cleanup(move || hash_listener.remove());
+    let current = move |which: Page| if page.get() == which { Some("page") } else { None };
 
     let agent_name = move || service.session.with(|s| s.as_ref().map(|s| s.agent.name.clone()).unwrap_or_default());
     let status_text = move || match service.status.get() {
@@ -93,6 +117,10 @@ fn Workspace(service: AgentService) -> impl IntoView {
         <div class="workspace">
             <header class="topbar">
                 <div class="brand"><span class="brand-mark">"cc"</span>" checkout-chat"</div>
+                <nav class="views" aria-label="Console">
+                    <a href="#inbox" data-test="open-inbox" aria-current=move || current(Page::Inbox)>"Conversations"</a>
+                    <a href="#report" data-test="open-report" aria-current=move || current(Page::Report)>"Report"</a>
+                </nav>
                 <div class="topbar-right">
                     <span class="presence" class:presence-live=move || service.status.get() == Status::Live role="status">
                         <span class="dot" aria-hidden="true"></span>{status_text}
@@ -103,10 +131,15 @@ fn Workspace(service: AgentService) -> impl IntoView {
                     </button>
                 </div>
             </header>
-            <div class="panes">
+            // Hidden rather than removed while the report shows: a half-written reply stays.
+            <div class="panes" hidden=move || page.get() != Page::Inbox>
                 <Inbox service now />
                 <ConversationPane service />
             </div>
+            // Made afresh each time it is opened, so the numbers are current.
+            <Show when=move || page.get() == Page::Report>
+                <ReportPage />
+            </Show>
         </div>
     }
 }
@@ -177,7 +210,11 @@ fn ConversationPane(service: AgentService) -> impl IntoView {
         <main class="conversation">
             {move || match service.selected.get() {
                 None => view! { <p class="placeholder">"Choose a conversation on the left."</p> }.into_any(),
-                Some(id) => view! { <OpenConversation id service /> }.into_any(),
+                Some(id) => view! {
+                    <OpenConversation id=id.clone() service />
+                    <ShopperPanel id service />
+                }
+                .into_any(),
             }}
         </main>
     }
@@ -303,6 +340,13 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
                 <span class="author">{who}</span>
                 <div class="bubble" dir="auto">{text}</div>
                 <span class="meta">{time}</span>
+            </li>
+        }
+        .into_any(),
+        // What the shopper was answering: their first message reads oddly without it.
+        EventBody::Prompted { rule_id, message } => view! {
+            <li class="notice prompted">
+                {format!("Prompt “{rule_id}”: ")}<bdi class="prompt-text">{message}</bdi>
             </li>
         }
         .into_any(),

@@ -333,7 +333,8 @@ impl Link for ChatService {
             self.inner.with_value(|i| (i.config.shop.clone(), i.store.clone(), i.identity.clone()));
         let (token, conversation_id) = (store.token(), store.conversation());
         let last_seq = self.timeline.with_untracked(|t| if t.id == conversation_id { t.last_seq } else { 0 });
-        Some(encode_visitor(&VisitorFrame::Hello(VisitorHello { shop, token, conversation_id, last_seq, identity })))
+        let hello = VisitorHello { shop, token, conversation_id, last_seq, identity, session_id: None };
+        Some(encode_visitor(&VisitorFrame::Hello(hello)))
     }
 
     fn on_frame(&self, frame: ServerFrame) {
@@ -386,7 +387,8 @@ impl Link for ChatService {
             t.unsent()
                 .filter(|p| !sent_here.contains(&p.client_id))
                 .map(|p| {
-                    let frame = VisitorFrame::Send { client_id: p.client_id.clone(), text: p.text.clone() };
+                    let frame =
+                        VisitorFrame::Send { client_id: p.client_id.clone(), text: p.text.clone(), prompt: None };
                     (p.client_id.clone(), encode_visitor(&frame))
                 })
                 .collect()

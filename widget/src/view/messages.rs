@@ -83,7 +83,12 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
         (EventBody::Closed, _) => notice(locale.t(Text::ChatEnded).to_owned()),
         (EventBody::TranscriptRequested { email }, _) => notice(locale.fill(Text::TranscriptRequested, "email", email)),
         (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
-        (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, _) => notice(text.clone()),
+        (
+            EventBody::Message { text }
+            | EventBody::LeftMessage { text, .. }
+            | EventBody::Prompted { message: text, .. },
+            _,
+        ) => notice(text.clone()),
         (EventBody::Joined, _) => notice(locale.fill(Text::Joined, "name", locale.t(Text::AgentFallbackName))),
     }
 }

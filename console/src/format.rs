@@ -1,0 +1,70 @@
+//! How the console writes amounts, durations and dates for agents.
+
+/// An amount in hundredths of `currency` in the agent's locale ("€54.90", "54,90 €"), or
+/// "54.90 EUR" where the browser cannot format it.
+pub fn money(hundredths: i64, currency: &str) -> String {
+    intl_money(hundredths, currency).unwrap_or_else(|| plain_money(hundredths, currency))
+}
+
+fn intl_money(hundredths: i64, currency: &str) -> Option<String> {
+    use js_sys::{Array, Intl, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    // `Intl.NumberFormat` throws on a malformed code, and a throw in a constructor cannot be
+    // caught from Rust; the relay checks codes, but the console does not rely on it.
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"style".into(), &"currency".into()).ok()?;
+    Reflect::set(&options, &"currency".into(), &currency.into()).ok()?;
+    // No locales: the browser's own language decides separators and the symbol's place.
+    let format = Intl::NumberFormat::new(&Array::new(), &options).format();
+    // Hundredths for every currency (also yen): Intl rounds to the currency's own digits.
+    let text = format.call1(&JsValue::NULL, &JsValue::from_f64(hundredths as f64 / 100.0)).ok()?;
+    text.dyn_into::<js_sys::JsString>().ok().map(String::from)
+}
+
+/// "54.90 EUR".
+pub fn plain_money(hundredths: i64, currency: &str) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    format!("{sign}{}.{:02} {currency}", abs / 100, abs % 100)
+}
+
+/// "45 s", "1 min 20 s", "2 h 5 min": how long the shopper has been on a step, to the second
+/// (it updates live, and "0 min" for a shopper who just arrived would read as stuck).
+pub fn elapsed(ms: i64) -> String {
+    let seconds = (ms / 1000).max(0);
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+/// "2026-11-01": the UTC day of a moment, as the report's period is counted.
+pub fn utc_day(at_ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
+    String::from(date.to_iso_string()).chars().take(10).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_amounts_have_two_decimals() {
+        assert_eq!(plain_money(5490, "EUR"), "54.90 EUR");
+        assert_eq!(plain_money(5, "EUR"), "0.05 EUR");
+        assert_eq!(plain_money(-150, "USD"), "-1.50 USD");
+    }
+
+    #[test]
+    fn elapsed_time_reads_in_seconds_minutes_and_hours() {
+        assert_eq!(elapsed(-5000), "0 s");
+        assert_eq!(elapsed(45_999), "45 s");
+        assert_eq!(elapsed(80_000), "1 min 20 s");
+        assert_eq!(elapsed(7_500_000), "2 h 5 min");
+    }
+}

@@ -1,0 +1,215 @@
+//! The panel beside an open conversation: what the shopper does on the shop's pages, live — the
+//! prompt that started the chat, the cart, the checkout step and how long they have been on it,
+//! the pages visited, and a time line of cart changes, prompts and the shop's own events.
+//!
+//! Everything the shop or shopper wrote (names, titles, paths, steps) is text with its own
+//! direction (`dir="auto"`): a Persian product name in an English console reads right.
+
+use checkout_chat_client::util::{clock, now_ms};
+use checkout_chat_protocol::{Activity, ConversationId, EventBody};
+use leptos::prelude::*;
+
+use crate::agent::AgentService;
+use crate::format::{elapsed, money};
+use crate::shopper::{self, Cart, Checkout, Entry, Page, What};
+
+/// Most pages and time line entries shown; the panel is about the recent past.
+const MAX_PAGES: usize = 15;
+const MAX_ENTRIES: usize = 30;
+
+#[component]
+pub fn ShopperPanel(id: ConversationId, service: AgentService) -> impl IntoView {
+    let conversation = StoredValue::new(id);
+    let cart = derived(service, conversation, shopper::current_cart);
+    let checkout = derived(service, conversation, shopper::checkout);
+    let pages = derived(service, conversation, |activity| shopper::pages(activity, MAX_PAGES));
+    let entries = derived(service, conversation, |activity| shopper::timeline(activity, MAX_ENTRIES));
+    let rule = Memo::new(move |_| prompt_rule(service, &conversation.get_value()));
+    view! {
+        <aside class="cc-shopper" id="shopper-context" aria-label="Shopper">
+            <h2>"Shopper"</h2>
+            {move || rule.get().map(|(rule_id, message)| view! { <PromptRule rule_id message /> })}
+            <section>
+                <h3>"Cart"</h3>
+                {move || match cart.get() {
+                    None => view! { <p class="empty-note">"No cart yet"</p> }.into_any(),
+                    Some(cart) => view! { <CartView cart /> }.into_any(),
+                }}
+            </section>
+            <section>
+                <h3>"Checkout"</h3>
+                <CheckoutView checkout />
+            </section>
+            <section>
+                <h3>"Pages visited"</h3>
+                {move || pages_view(pages.get())}
+            </section>
+            <section>
+                <h3>"Activity"</h3>
+                {move || timeline_view(entries.get())}
+            </section>
+        </aside>
+    }
+}
+
+/// Something drawn from the conversation's activity, as a memo: a page view does not redraw the
+/// cart, and the view updates only when what it shows has changed.
+fn derived<T: PartialEq + Send + Sync + 'static>(
+    service: AgentService,
+    conversation: StoredValue<ConversationId>,
+    draw: impl Fn(&[Activity]) -> T + Send + Sync + 'static,
+) -> Memo<T> {
+    Memo::new(move |_| {
+        conversation
+            .with_value(|id| service.activity.with(|all| draw(all.get(id).map(Vec::as_slice).unwrap_or_default())))
+    })
+}
+
+/// The rule whose prompt the shopper answered: from the conversation's `prompted` event (which
+/// has the prompt's text), else from the activity log's `chat_started`.
+fn prompt_rule(service: AgentService, id: &ConversationId) -> Option<(String, Option<String>)> {
+    let prompted = service.timelines.with(|timelines| {
+        timelines.get(id)?.lines.iter().find_map(|line| match &line.body {
+            EventBody::Prompted { rule_id, message } => Some((rule_id.clone(), Some(message.clone()))),
+            _ => None,
+        })
+    });
+    prompted.or_else(|| {
+        let logged = service.activity.with(|all| shopper::chat_rule(all.get(id).map(Vec::as_slice)?, id));
+        logged.map(|rule_id| (rule_id, None))
+    })
+}
+
+#[component]
+fn PromptRule(rule_id: String, message: Option<String>) -> impl IntoView {
+    view! {
+        <section class="prompt-rule">
+            <h3>"Started from a prompt"</h3>
+            <p><span class="badge" data-test="prompt-rule" dir="auto">{rule_id}</span></p>
+            {message.map(|message| view! { <p class="prompt-message" dir="auto">{message}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn CartView(cart: Cart) -> impl IntoView {
+    let count = cart.count();
+    let total = money(cart.total, &cart.currency);
+    let lines = cart
+        .items
+        .iter()
+        .map(|item| {
+            let name = if item.name.trim().is_empty() { item.sku.clone() } else { item.name.clone() };
+            let amount = money(i64::from(item.qty) * item.price, &cart.currency);
+            view! {
+                <li>
+                    <span class="qty">{format!("{} ×", item.qty)}</span>
+                    <span class="name" dir="auto">{name}</span>
+                    <span class="amount">{amount}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <Show when=move || count == 0>
+            <p class="empty-note">"The cart is empty"</p>
+        </Show>
+        <ul class="cart-lines">{lines}</ul>
+        <p class="cart-total">
+            "Total "
+            <strong data-test="cart-total" data-amount=cart.total data-currency=cart.currency.clone()>{total}</strong>
+            <span class="muted">{format!(" · {count} {}", if count == 1 { "item" } else { "items" })}</span>
+        </p>
+    }
+}
+
+#[component]
+fn CheckoutView(checkout: Memo<Checkout>) -> impl IntoView {
+    // Ticks only while the panel is shown. The step's time is the shopper's clock, the agent's
+    // "now" is theirs: a clock ahead of the agent's reads as "0 s", never as negative.
+    let now = RwSignal::new(now_ms());
+    let ticker = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1)).ok();
+    on_cleanup(move || {
+        if let Some(ticker) = ticker {
+            ticker.clear();
+        }
+    });
+    view! {
+        <p class="checkout-step" data-test="checkout-step">
+            {move || match checkout.get() {
+                Checkout::NotStarted => view! { <span class="empty-note">"Not in checkout"</span> }.into_any(),
+                Checkout::Step { step, since_ms } => view! {
+                    <strong dir="auto">{step}</strong>
+                    <span>{move || format!(" for {}", elapsed(now.get() - since_ms))}</span>
+                }
+                .into_any(),
+                Checkout::Ordered { order_id, total, currency } => view! {
+                    <strong>"Order "<span dir="auto">{order_id}</span>" completed"</strong>
+                    <span class="muted">{format!(" · {}", money(total, &currency))}</span>
+                }
+                .into_any(),
+            }}
+        </p>
+    }
+}
+
+fn pages_view(pages: Vec<Page>) -> AnyView {
+    if pages.is_empty() {
+        return view! { <p class="empty-note">"No pages yet"</p> }.into_any();
+    }
+    let items = pages
+        .into_iter()
+        .map(|page| {
+            let title = if page.title.trim().is_empty() { page.path.clone() } else { page.title };
+            view! {
+                <li>
+                    <span class="page-title" dir="auto">{title}</span>
+                    <span class="page-path" dir="auto">{page.path}</span>
+                    <time class="at">{clock(page.at_ms)}</time>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="pages" aria-label="Latest first">{items}</ol> }.into_any()
+}
+
+fn timeline_view(entries: Vec<Entry>) -> AnyView {
+    if entries.is_empty() {
+        return view! { <p class="empty-note">"Nothing yet"</p> }.into_any();
+    }
+    let items = entries.into_iter().map(entry_view).collect_view();
+    view! { <ol class="activity" aria-label="Latest first">{items}</ol> }.into_any()
+}
+
+fn entry_view(entry: Entry) -> impl IntoView {
+    let (kind, text, detail) = describe(entry.what);
+    view! {
+        <li data-kind=kind>
+            <time class="at">{clock(entry.at_ms)}</time>
+            <span class="what" dir="auto">{text}</span>
+            {detail.map(|detail| view! { <span class="detail" dir="auto">{detail}</span> })}
+        </li>
+    }
+}
+
+/// The entry's kind (for styling and tests), its line, and a detail under it.
+fn describe(what: What) -> (&'static str, String, Option<String>) {
+    let quoted = |rule: &str| format!("“{rule}”");
+    match what {
+        What::Cart { count, total, currency, change } => {
+            let items = if count == 1 { "item" } else { "items" };
+            let detail = (!change.is_empty()).then_some(change);
+            ("cart", format!("Cart: {count} {items}, {}", money(total, &currency)), detail)
+        }
+        What::Step(step) => ("checkout-step", format!("Checkout step: {step}"), None),
+        What::Order { order_id, total, currency } => {
+            ("order", format!("Order {order_id} completed, {}", money(total, &currency)), None)
+        }
+        What::PromptShown(rule) => ("prompt-shown", format!("Prompt {} shown", quoted(&rule)), None),
+        What::PromptAccepted(rule) => ("prompt-accepted", format!("Prompt {} accepted", quoted(&rule)), None),
+        What::PromptDismissed(rule) => ("prompt-dismissed", format!("Prompt {} dismissed", quoted(&rule)), None),
+        What::ChatStarted(Some(rule)) => ("chat-started", format!("Chat started from prompt {}", quoted(&rule)), None),
+        What::ChatStarted(None) => ("chat-started", "Chat started".to_owned(), None),
+        What::Custom { name, data } => ("custom", format!("Event “{name}”"), data),
+    }
+}
