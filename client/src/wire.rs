@@ -129,6 +129,9 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
             if let Some(session) = &hello.session_id {
                 set("session_id", text(session.as_str()));
             }
+            if let Some(locale) = &hello.locale {
+                set("locale", text(locale));
+            }
             if let Some(identity) = &hello.identity {
                 let inner = Object::new();
                 let put = |name: &str, value: &str| {

@@ -123,6 +123,8 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
             last_seq: 42,
             identity,
             session_id: Some(ClientId::new("s-1").unwrap()),
+            activity_only: false,
+            locale: Some("fa-IR".into()),
         })
     };
     let identity = Identity {
@@ -141,6 +143,8 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
             last_seq: 0,
             identity: None,
             session_id: None,
+            activity_only: false,
+            locale: None,
         }),
         VisitorFrame::Send {
             client_id: ClientId::new("m1").unwrap(),

@@ -16,13 +16,16 @@ use crate::ids::ConversationId;
 /// Most activities in one batch.
 pub const MAX_BATCH: usize = 50;
 /// Most lines in a cart.
-pub const MAX_CART_ITEMS: usize = 100;
+pub const MAX_CART_ITEMS: usize = 50;
 /// Longest name, title, path, sku, step, order id or rule id, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
 /// Longest page path or referrer, in characters.
 pub const MAX_URL_CHARS: usize = 1000;
 /// Largest custom event payload, as JSON.
 pub const MAX_CUSTOM_DATA_BYTES: usize = 2048;
+/// Largest activity, as JSON: a batch of them must still fit a frame (16 KiB), so widgets split
+/// batches by size and no single activity can make a batch unsendable.
+pub const MAX_ACTIVITY_BYTES: usize = 8 * 1024;
 /// Largest amount, in hundredths (ten billion in the currency's unit).
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 /// Most items of one line of a cart.
@@ -141,7 +144,12 @@ impl ActivityBody {
                 if items.len() > MAX_CART_ITEMS {
                     return Err(format!("a cart has at most {MAX_CART_ITEMS} lines"));
                 }
-                items.iter().try_for_each(CartItem::validate)
+                items.iter().try_for_each(CartItem::validate)?;
+                let size = serde_json::to_string(self).map_or(usize::MAX, |json| json.len());
+                if size > MAX_ACTIVITY_BYTES {
+                    return Err(format!("a cart is at most {MAX_ACTIVITY_BYTES} bytes of JSON"));
+                }
+                Ok(())
             }
             ActivityBody::CheckoutStep { step } => text("step", step, MAX_LABEL_CHARS),
             ActivityBody::OrderCompleted { order_id, total, currency } => {
@@ -243,6 +251,10 @@ mod tests {
             (cart(1, vec![item("", 1, 1)]), "sku"),
             (cart(1, vec![item("s", MAX_QUANTITY + 1, 1)]), "qty"),
             (cart(1, (0..=MAX_CART_ITEMS).map(|_| item("s", 1, 1)).collect()), "lines"),
+            (
+                cart(1, (0..MAX_CART_ITEMS).map(|_| CartItem { name: "n".repeat(190), ..item("s", 1, 1) }).collect()),
+                "bytes",
+            ),
             (ActivityBody::PageView { path: "x".into(), title: String::new(), referrer: String::new() }, "path"),
             (ActivityBody::CheckoutStep { step: "a\u{0}b".into() }, "step"),
             (ActivityBody::CheckoutStep { step: "x".repeat(MAX_LABEL_CHARS + 1) }, "step"),

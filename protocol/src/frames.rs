@@ -89,6 +89,14 @@ pub struct VisitorHello {
     /// The browser's visit (ends after 30 minutes without activity); reports count per session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<ClientId>,
+    /// The widget's watcher: this socket only sends activity (it follows no conversation and
+    /// does not hold the shopper's place in the queue).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub activity_only: bool,
+    /// The shopper's language (a BCP 47 tag): texts the relay writes for them, such as the
+    /// prompt a conversation begins with, are in it when the shop has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// What the agents' console sends (after logging in over HTTP; the socket is authenticated by the
@@ -359,6 +367,8 @@ mod tests {
                     user_hash: "ab12".into(),
                 }),
                 session_id: Some(ClientId::new("s1").unwrap()),
+                activity_only: true,
+                locale: Some("nl-BE".into()),
             }),
             VisitorFrame::Activity {
                 batch_id: ClientId::new("b1").unwrap(),

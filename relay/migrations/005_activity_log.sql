@@ -18,7 +18,17 @@ CREATE TABLE activity (
     body TEXT NOT NULL
 ) STRICT;
 CREATE INDEX activity_by_visitor ON activity (visitor_id, id);
-CREATE INDEX activity_by_shop_time ON activity (shop_id, received_ms);
+CREATE INDEX activity_by_session ON activity (visitor_id, session_id, kind);
+
+-- Each browser session once, with when it began: reports pick a period's sessions by index.
+CREATE TABLE activity_sessions (
+    shop_id TEXT NOT NULL,
+    visitor_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    PRIMARY KEY (visitor_id, session_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX activity_sessions_by_start ON activity_sessions (shop_id, started_ms);
 
 -- A batch resent after a reconnect is stored once: its id is recorded in the same transaction.
 CREATE TABLE activity_batches (
@@ -28,7 +38,6 @@ CREATE TABLE activity_batches (
     PRIMARY KEY (visitor_id, batch_id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE TRIGGER activity_is_append_only_update BEFORE UPDATE ON activity
-BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;
-CREATE TRIGGER activity_is_append_only_delete BEFORE DELETE ON activity
+-- Rows are never changed; deleting old ones (retention, erasing a visitor) stays possible.
+CREATE TRIGGER activity_is_append_only BEFORE UPDATE ON activity
 BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END;

@@ -6,6 +6,8 @@
 use checkout_chat_protocol::activity::MAX_BATCH;
 use checkout_chat_protocol::{Activity, ActivityBody, ClientId, ConversationId, ServerFrame, ShopId, VisitorId};
 
+use checkout_chat_rules::Rule;
+
 use crate::clock::now_ms;
 use crate::hub::Audience;
 use crate::state::AppState;
@@ -13,6 +15,10 @@ use crate::storage::{ActivityBatch, StorageError};
 
 /// How much of a shopper's past an agent sees when they open the conversation.
 pub const HISTORY_FOR_AGENTS: usize = 200;
+
+/// How far back the browser's clock is believed (a batch kept in the page while the connection
+/// was down); older times, and times in the future, are stored as the nearest believable one.
+const CLOCK_SLACK_MS: i64 = 60 * 60 * 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActivityError {
@@ -24,21 +30,23 @@ pub enum ActivityError {
     Storage(#[from] StorageError),
 }
 
-/// Who did it: the visitor of a socket, in one browser session, with this open conversation.
+/// Who did it: the visitor of a socket, in one browser session.
 pub struct Doer<'a> {
     pub shop: &'a ShopId,
     pub visitor: &'a VisitorId,
     pub session: &'a ClientId,
-    pub conversation: Option<&'a ConversationId>,
 }
 
-/// Checks and stores a widget's batch, then shows it to the conversation's agents. Returns
-/// after the batch is durable (a batch resent after a reconnect is stored once).
+/// Checks and stores a widget's batch, tied to the visitor's open conversation if there is one
+/// (looked up now: the watcher's socket follows none, and the chat may have begun on another
+/// socket since), then shows it to that conversation's agents. Returns after the batch is
+/// durable (a batch resent after a reconnect is stored once).
 pub async fn record(
     state: &AppState,
     doer: &Doer<'_>,
+    rules: &[Rule],
     batch_id: ClientId,
-    events: Vec<Activity>,
+    mut events: Vec<Activity>,
 ) -> Result<(), ActivityError> {
     if events.is_empty() || events.len() > MAX_BATCH {
         return Err(ActivityError::BatchSize);
@@ -46,7 +54,14 @@ pub async fn record(
     for (index, activity) in events.iter().enumerate() {
         activity.body.validate_from_widget().map_err(|reason| ActivityError::Invalid { index, reason })?;
     }
-    store(state, doer, batch_id, events).await
+    // Prompts of rules the shop does not have (any more, or never: a forged one) are left out,
+    // so nobody can write rows into the shop owner's report; the rest of the batch counts.
+    events.retain(|a| a.body.rule_id().is_none_or(|id| rules.iter().any(|r| r.id == id)));
+    if events.is_empty() {
+        return Ok(());
+    }
+    let open = state.storage.open_conversation_of(doer.visitor).await?;
+    store(state, doer, open.as_ref().map(|c| &c.id), batch_id, events).await
 }
 
 /// Notes that the shopper's first message started `conversation`, from a prompt of `rule_id`.
@@ -60,29 +75,42 @@ pub async fn chat_started(
     let batch_id = ClientId::new(format!("chat-{}", conversation.as_str()))
         .map_err(|e| StorageError::Database(format!("conversation id unfit as a batch id: {e}")))?;
     let body = ActivityBody::ChatStarted { conversation_id: conversation.clone(), rule_id };
-    let doer = Doer { conversation: Some(conversation), ..*doer };
-    store(state, &doer, batch_id, vec![Activity { at_ms: now_ms(), body }]).await
+    store(state, doer, Some(conversation), batch_id, vec![Activity { at_ms: now_ms(), body }]).await
 }
 
 async fn store(
     state: &AppState,
     doer: &Doer<'_>,
+    conversation: Option<&ConversationId>,
     batch_id: ClientId,
-    events: Vec<Activity>,
+    mut events: Vec<Activity>,
 ) -> Result<(), ActivityError> {
+    let received_ms = now_ms();
+    // Stored and shown to agents with the same times, so a console can tell a repeat.
+    for activity in &mut events {
+        activity.at_ms = activity.at_ms.clamp(received_ms - CLOCK_SLACK_MS, received_ms);
+    }
     let batch = ActivityBatch {
         shop_id: doer.shop.clone(),
         visitor_id: doer.visitor.clone(),
         session_id: doer.session.clone(),
-        conversation_id: doer.conversation.cloned(),
+        conversation_id: conversation.cloned(),
         batch_id,
         events: events.clone(),
-        received_ms: now_ms(),
+        received_ms,
     };
     let new = state.storage.append_activity(batch).await?;
-    if let (true, Some(conversation)) = (new, doer.conversation) {
+    if let (true, Some(conversation)) = (new, conversation) {
         let frame = ServerFrame::VisitorActivity { conversation_id: conversation.clone(), events, history: false };
         state.hub.publish_notice(conversation, frame, Audience::Agents);
     }
     Ok(())
+}
+
+/// What an agent is sent about a conversation's shopper when they open it, or when their
+/// connection fell behind the live frames: the recent past, replacing what they held.
+pub async fn history_for_agents(state: &AppState, conversation: &ConversationId) -> Result<ServerFrame, StorageError> {
+    let visitor = state.storage.conversation(conversation).await?.ok_or(StorageError::ConversationNotFound)?.visitor_id;
+    let events = state.storage.recent_activity(&visitor, HISTORY_FOR_AGENTS).await?;
+    Ok(ServerFrame::VisitorActivity { conversation_id: conversation.clone(), events, history: true })
 }

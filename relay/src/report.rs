@@ -5,7 +5,7 @@
 //! Counts are given beside every rate, so that "100 %" of 2 sessions reads as the small number
 //! it is. Read by `relay report` and by the console's report page, from the activity log.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use checkout_chat_protocol::ShopId;
@@ -61,13 +61,21 @@ pub struct Report {
     pub rules: Vec<RuleReport>,
 }
 
-/// What one session did, gathered from its facts.
+/// What one session did, gathered from its facts (positions are the order things happened).
 #[derive(Default)]
 struct Session {
-    shown: HashSet<String>,
-    accepted: HashSet<String>,
+    /// Where each rule's prompt was first shown and first accepted.
+    shown: HashMap<String, usize>,
+    accepted: HashMap<String, usize>,
     chat: bool,
-    ordered: bool,
+    last_order: Option<usize>,
+}
+
+impl Session {
+    /// An order came after `position`: only then can a prompt have had a part in it.
+    fn ordered_after(&self, position: usize) -> bool {
+        self.last_order.is_some_and(|order| order > position)
+    }
 }
 
 /// The report for sessions of `shop` that began in `[from_ms, to_ms)`. `configured` rules are
@@ -93,7 +101,7 @@ fn summarize(configured: &[String], facts: &[ActivityFact]) -> Report {
         configured.iter().map(|id| RuleReport { rule_id: id.clone(), ..RuleReport::default() }).collect();
     let mut index: HashMap<String, usize> = configured.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
     let mut sessions: BTreeMap<&str, Session> = BTreeMap::new();
-    for fact in facts {
+    for (position, fact) in facts.iter().enumerate() {
         let session = sessions.entry(fact.session_id.as_str()).or_default();
         let rule = fact.rule_id.as_ref().map(|id| {
             let position = *index.entry(id.clone()).or_insert_with(|| {
@@ -105,11 +113,11 @@ fn summarize(configured: &[String], facts: &[ActivityFact]) -> Report {
         match (fact.kind.as_str(), rule) {
             ("prompt_shown", Some((id, i))) => {
                 rules[i].shown += 1;
-                session.shown.insert(id.clone());
+                session.shown.entry(id.clone()).or_insert(position);
             }
             ("prompt_accepted", Some((id, i))) => {
                 rules[i].accepted += 1;
-                session.accepted.insert(id.clone());
+                session.accepted.entry(id.clone()).or_insert(position);
             }
             ("prompt_dismissed", Some((_, i))) => rules[i].dismissed += 1,
             ("chat_started", rule) => {
@@ -118,24 +126,25 @@ fn summarize(configured: &[String], facts: &[ActivityFact]) -> Report {
                     rules[i].chats += 1;
                 }
             }
-            ("order_completed", _) => session.ordered = true,
+            ("order_completed", _) => session.last_order = Some(position),
             _ => {}
         }
     }
     let mut report = Report { rules, ..Report::default() };
     for session in sessions.values() {
-        report.all_sessions.add(session.ordered);
+        let ordered = session.last_order.is_some();
+        report.all_sessions.add(ordered);
         if session.shown.is_empty() && session.accepted.is_empty() {
-            report.no_prompt_sessions.add(session.ordered);
+            report.no_prompt_sessions.add(ordered);
         }
         if session.chat {
-            report.chat_sessions.add(session.ordered);
+            report.chat_sessions.add(ordered);
         }
         for rule in &mut report.rules {
-            if session.accepted.contains(&rule.rule_id) {
-                rule.accepted_sessions.add(session.ordered);
-            } else if session.shown.contains(&rule.rule_id) {
-                rule.ignored_sessions.add(session.ordered);
+            if let Some(&at) = session.accepted.get(&rule.rule_id) {
+                rule.accepted_sessions.add(session.ordered_after(at));
+            } else if let Some(&at) = session.shown.get(&rule.rule_id) {
+                rule.ignored_sessions.add(session.ordered_after(at));
             }
         }
     }
@@ -236,22 +245,26 @@ mod tests {
             // s5: a rule no longer configured.
             fact("s5", "session", None),
             fact("s5", "prompt_shown", Some("old")),
+            // s6: ordered first, then shown the prompt and ignored it: not the prompt's order.
+            fact("s6", "session", None),
+            fact("s6", "order_completed", None),
+            fact("s6", "prompt_shown", pay),
         ];
         let report = summarize(&["pay".into(), "exit".into()], &facts);
-        assert_eq!(report.all_sessions, Cohort { sessions: 5, converted: 2 });
+        assert_eq!(report.all_sessions, Cohort { sessions: 6, converted: 3 });
         assert_eq!(report.no_prompt_sessions, Cohort { sessions: 2, converted: 1 });
         assert_eq!(report.chat_sessions, Cohort { sessions: 1, converted: 1 });
         let ids: Vec<&str> = report.rules.iter().map(|r| r.rule_id.as_str()).collect();
         assert_eq!(ids, ["pay", "exit", "old"]);
         let pay = &report.rules[0];
-        assert_eq!((pay.shown, pay.accepted, pay.dismissed, pay.chats), (3, 1, 1, 1));
+        assert_eq!((pay.shown, pay.accepted, pay.dismissed, pay.chats), (4, 1, 1, 1));
         assert_eq!(pay.accepted_sessions, Cohort { sessions: 1, converted: 1 });
-        assert_eq!(pay.ignored_sessions, Cohort { sessions: 1, converted: 0 });
+        assert_eq!(pay.ignored_sessions, Cohort { sessions: 2, converted: 0 }, "s6's order came before");
         assert_eq!(report.rules[1], RuleReport { rule_id: "exit".into(), ..RuleReport::default() });
         assert_eq!(report.rules[2].shown, 1);
         let text = report.to_text("in the test");
-        assert!(text.contains("accepted:   33.3 % (1 of 3)"), "{text}");
-        assert!(text.contains("orders when shown, not accepted:  0.0 % (0 of 1)"), "{text}");
+        assert!(text.contains("accepted:   25.0 % (1 of 4)"), "{text}");
+        assert!(text.contains("orders when shown, not accepted:  0.0 % (0 of 2)"), "{text}");
         assert!(text.contains("Rule \"exit\"\n  shown:      0\n  accepted:   – (0 of 0)"), "{text}");
     }
 }

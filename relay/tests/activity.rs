@@ -249,3 +249,58 @@ async fn a_reply_to_a_prompt_starts_a_chat_with_the_rule_and_the_report_counts_i
         .unwrap();
     assert_eq!(empty["all_sessions"], json!({"sessions": 0, "converted": 0}));
 }
+
+#[tokio::test]
+async fn the_watchers_socket_only_sends_activity_and_reaches_the_chat_begun_on_another_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("relay.db"));
+    // The watcher says hello first (a new visitor), the chat app later with the same token.
+    let mut watcher = Client::visitor(relay.addr).await;
+    watcher.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1", "activity_only": true})).await;
+    let ServerFrame::Welcome { token, conversation_id: None, rules: Some(_), .. } = watcher.recv().await else {
+        panic!("the watcher gets a welcome with the rules and no conversation")
+    };
+    watcher.send_json(json!({"type": "send", "client_id": "w1", "text": "hi"})).await;
+    let ServerFrame::Error { code: ErrorCode::BadFrame, message, .. } = watcher.recv().await else { panic!() };
+    assert!(message.contains("activity_only"), "{message}");
+
+    let mut chat = Client::visitor(relay.addr).await;
+    chat.send_json(
+        json!({"type": "hello", "shop": "demo", "session_id": "s1", "token": token.to_string(), "locale": "nl-NL"}),
+    )
+    .await;
+    assert!(matches!(chat.recv().await, ServerFrame::Welcome { .. }));
+    let (conversation, _) = say(&mut chat, "m1", "Hoe kan ik betalen?", Some("payment-help")).await;
+    let mut agent = relay.demo_agent().await;
+    let (events, _) = open(&mut agent, &conversation).await;
+    assert_eq!(
+        events[0],
+        EventBody::Prompted {
+            rule_id: "payment-help".into(),
+            message: "Vragen over het betalen? We helpen je graag.".into()
+        },
+        "the prompt as the shopper read it"
+    );
+
+    // The watcher's socket knew no conversation, yet its activity reaches the agent; a forged
+    // rule in it is left out, the rest counts.
+    activity(
+        &mut watcher,
+        "b1",
+        json!([{"at_ms": at(0), "body": {"kind": "prompt_shown", "rule_id": "made-up"}},
+               {"at_ms": at(0), "body": {"kind": "checkout_step", "step": "payment"}}]),
+    )
+    .await;
+    assert_eq!(next_live_activity(&mut agent).await, [ActivityBody::CheckoutStep { step: "payment".into() }]);
+
+    // A batch from a browser whose clock is a day ahead is stored (and shown) as of now.
+    activity(&mut watcher, "b2", json!([{"at_ms": at(86_400_000), "body": {"kind": "custom", "name": "late"}}])).await;
+    let shown_at = loop {
+        if let ServerFrame::VisitorActivity { history: false, events, .. } = agent.recv().await {
+            break events[0].at_ms;
+        }
+    };
+    assert!(shown_at <= now_ms(), "stored and shown as of the relay's clock, not a day ahead");
+    let (_, history) = open(&mut relay.demo_agent().await, &conversation).await;
+    assert!(!history.iter().any(|a| a.rule_id() == Some("made-up")), "{history:?}");
+}

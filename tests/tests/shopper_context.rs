@@ -121,13 +121,22 @@ async fn follow_a_shopper(relay: &Relay, agent: &Client) -> Result<()> {
     Ok(())
 }
 
+/// Waits until an element matching `css` reads exactly `text`.
+async fn reads(client: &Client, css: &str, text: &str) -> Result<()> {
+    eventually(&format!("{css} reads {text:?}"), || async {
+        Ok(page_texts(client, css).await?.iter().any(|t| t.trim() == text).then_some(()))
+    })
+    .await
+}
+
 async fn report_counts_it(agent: &Client) -> Result<()> {
     find(agent, "[data-test=open-report]").await?.click().await?;
     find(agent, "[data-test=show-report]").await?.click().await?;
     let cell = |col: &str| format!("#report tr[data-rule=payment-help] [data-col={col}]");
-    shows(agent, &cell("shown"), "1").await?;
-    shows(agent, &cell("accepted"), "(1 of 1)").await?;
-    shows(agent, &cell("chats"), "1").await?;
-    shows(agent, &cell("orders-accepted"), "(1 of 1)").await?;
+    reads(agent, &cell("shown"), "1").await?;
+    reads(agent, &cell("accepted"), "100.0 % (1 of 1)").await?;
+    reads(agent, &cell("dismissed"), "0.0 % (0 of 1)").await?;
+    reads(agent, &cell("chats"), "1").await?;
+    reads(agent, &cell("orders-accepted"), "100.0 % (1 of 1)").await?;
     Ok(())
 }

@@ -333,7 +333,11 @@ impl Link for ChatService {
             self.inner.with_value(|i| (i.config.shop.clone(), i.store.clone(), i.identity.clone()));
         let (token, conversation_id) = (store.token(), store.conversation());
         let last_seq = self.timeline.with_untracked(|t| if t.id == conversation_id { t.last_seq } else { 0 });
-        let hello = VisitorHello { shop, token, conversation_id, last_seq, identity, session_id: None };
+        // The watcher keeps the browser's session; the shopper's language names the prompt text.
+        let session_id = store.session_id();
+        let locale = Some(self.inner.with_value(|i| i.config.locale.clone()));
+        let hello =
+            VisitorHello { shop, token, conversation_id, last_seq, identity, session_id, activity_only: false, locale };
         Some(encode_visitor(&VisitorFrame::Hello(hello)))
     }
 

@@ -60,6 +60,11 @@ impl Store {
         self.set("read", Some(&seq.to_string()));
     }
 
+    /// The browser session the watcher keeps (reports count per session).
+    pub fn session_id(&self) -> Option<ClientId> {
+        self.get("session-id").and_then(|s| ClientId::new(s).ok())
+    }
+
     /// Forgets the visitor (the relay refused the token): a fresh start on the next connection.
     pub fn forget_identity(&self) {
         self.set("token", None);

@@ -223,7 +223,8 @@ pub trait Storage: Send + Sync + 'static {
     /// The visitor's most recent activity, oldest first, at most `limit`.
     async fn recent_activity(&self, visitor: &VisitorId, limit: usize) -> StorageResult<Vec<Activity>>;
     /// The activity rows reports need (prompts, chats started, orders) of the shop's sessions
-    /// that began in `[from_ms, to_ms)`, plus one `session` row per such session.
+    /// that began in `[from_ms, to_ms)`, in the order they happened, after one `session` row per
+    /// such session.
     async fn report_facts(&self, shop: &ShopId, from_ms: i64, to_ms: i64) -> StorageResult<Vec<ActivityFact>>;
 
     /// Outbox items due at `now_ms`, oldest first.

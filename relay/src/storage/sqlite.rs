@@ -30,10 +30,6 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/005_activity_log.sql")),
 ];
 
-/// How far back the browser's clock is believed for an activity (a batch kept in the page while
-/// the connection was down); older times are stored as this much before arrival.
-const ACTIVITY_CLOCK_SLACK_MS: i64 = 60 * 60 * 1000;
-
 /// Characters of a message kept in the inbox preview.
 const PREVIEW_CHARS: usize = 120;
 
@@ -755,11 +751,20 @@ impl Storage for SqliteStorage {
             if !new {
                 return Ok(false);
             }
+            tx.execute(
+                "INSERT OR IGNORE INTO activity_sessions (shop_id, visitor_id, session_id, started_ms) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    batch.shop_id.as_str(),
+                    batch.visitor_id.as_str(),
+                    batch.session_id.as_str(),
+                    batch.received_ms
+                ],
+            )?;
             let mut insert = tx.prepare(
                 "INSERT INTO activity (shop_id, visitor_id, session_id, conversation_id, kind, rule_id, at_ms, \
                  received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
-            let earliest = batch.received_ms - ACTIVITY_CLOCK_SLACK_MS;
             for activity in &batch.events {
                 insert.execute(params![
                     batch.shop_id.as_str(),
@@ -768,7 +773,7 @@ impl Storage for SqliteStorage {
                     batch.conversation_id.as_ref().map(ConversationId::as_str),
                     activity.body.kind(),
                     activity.body.rule_id(),
-                    activity.at_ms.clamp(earliest, batch.received_ms),
+                    activity.at_ms,
                     batch.received_ms,
                     to_json(&activity.body)?,
                 ])?;
@@ -802,14 +807,15 @@ impl Storage for SqliteStorage {
         let shop = shop.clone();
         self.call(move |conn| {
             // A session is the visitor's, so one widget cannot add to another visitor's session.
+            // The period's sessions by index; their facts by index; in the order they happened.
             let mut statement = conn.prepare(
-                "WITH sessions AS (SELECT visitor_id, session_id FROM activity WHERE shop_id = ?1 \
-                   GROUP BY visitor_id, session_id HAVING MIN(received_ms) >= ?2 AND MIN(received_ms) < ?3) \
-                 SELECT a.visitor_id || ' ' || a.session_id, a.kind, a.rule_id FROM activity a \
-                   JOIN sessions s ON s.visitor_id = a.visitor_id AND s.session_id = a.session_id \
-                   WHERE a.shop_id = ?1 AND a.kind IN \
-                   ('prompt_shown', 'prompt_accepted', 'prompt_dismissed', 'chat_started', 'order_completed') \
-                 UNION ALL SELECT visitor_id || ' ' || session_id, 'session', NULL FROM sessions",
+                "WITH sessions AS (SELECT visitor_id, session_id FROM activity_sessions \
+                   WHERE shop_id = ?1 AND started_ms >= ?2 AND started_ms < ?3) \
+                 SELECT s.visitor_id || ' ' || s.session_id, 'session', NULL, 0 FROM sessions s \
+                 UNION ALL SELECT a.visitor_id || ' ' || a.session_id, a.kind, a.rule_id, a.id FROM sessions s \
+                   JOIN activity a ON a.visitor_id = s.visitor_id AND a.session_id = s.session_id \
+                   AND a.kind IN ('prompt_shown', 'prompt_accepted', 'prompt_dismissed', 'chat_started', 'order_completed') \
+                 ORDER BY 4",
             )?;
             let rows = statement
                 .query_map(params![shop.as_str(), from_ms, to_ms], |row| {

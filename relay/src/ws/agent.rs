@@ -13,7 +13,7 @@ use checkout_chat_protocol::{
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
-use crate::activity::HISTORY_FOR_AGENTS;
+use crate::activity;
 use crate::auth;
 use crate::chat::{self, ChatError};
 use crate::http::session::{SESSION_COOKIE, check_same_origin, current_agent};
@@ -91,8 +91,7 @@ impl Handler for AgentSession {
                 let conversation = self.own_conversation(conn, &conversation_id).await?;
                 conn.follow(&conversation_id, last_seq.min(conversation.last_seq)).await?;
                 // The shopper's cart, steps and pages so far; what follows comes live.
-                let events = conn.state.storage.recent_activity(&conversation.visitor_id, HISTORY_FOR_AGENTS).await?;
-                conn.send(&ServerFrame::VisitorActivity { conversation_id, events, history: true }).await
+                conn.send(&activity::history_for_agents(&conn.state, &conversation_id).await?).await
             }
             AgentFrame::Leave { conversation_id } => {
                 conn.unfollow(&conversation_id);

@@ -28,7 +28,7 @@ use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-use crate::activity::ActivityError;
+use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
 use crate::hub::{Audience, Live};
 use crate::state::AppState;
@@ -527,7 +527,15 @@ async fn on_live_event(
             if for_me { conn.send(frame).await } else { Ok(()) }
         }
         // This connection fell behind the broadcast: storage has everything it missed.
-        Err(BroadcastStreamRecvError::Lagged(_)) => conn.catch_up(&id).await,
+        Err(BroadcastStreamRecvError::Lagged(_)) => match conn.catch_up(&id).await {
+            // Passing notices are not in storage, but the shopper's activity is: an agent gets
+            // it again whole.
+            Ok(()) if !conn.visitor => match activity::history_for_agents(&conn.state, &id).await {
+                Ok(frame) => conn.send(&frame).await,
+                Err(error) => Err(error.into()),
+            },
+            result => result,
+        },
     };
     match result {
         Ok(()) => true,

@@ -19,14 +19,23 @@ use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
 use crate::config::ShopConfig;
 use crate::hub::Audience;
-use crate::ids::{hash_hex, hash_token, random_id, random_token};
+use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
 use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, VisitorRecord};
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    accept(state, upgrade, VisitorSession { origin, identity: None, session: None, conversation: None, here: None })
+    let session = VisitorSession {
+        origin,
+        identity: None,
+        session: None,
+        activity_only: false,
+        locale: None,
+        conversation: None,
+        here: None,
+    };
+    accept(state, upgrade, session)
 }
 
 struct VisitorSession {
@@ -34,8 +43,12 @@ struct VisitorSession {
     origin: Option<String>,
     /// Set by a successful `hello`.
     identity: Option<(ShopConfig, VisitorRecord)>,
-    /// The browser session the widget said it is in (one of our own for an older widget).
+    /// The browser session the widget said it is in (none from an older widget).
     session: Option<ClientId>,
+    /// The widget's watcher: only activity, no conversation.
+    activity_only: bool,
+    /// The shopper's language, as `hello` said.
+    locale: Option<String>,
     /// The conversation this socket follows; none until the visitor first writes.
     conversation: Option<ConversationRecord>,
     /// This socket's presence in that conversation, for the queue.
@@ -60,6 +73,8 @@ impl Handler for VisitorSession {
             _ if self.identity.is_none() => {
                 return Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first"));
             }
+            frame @ VisitorFrame::Activity { .. } => frame,
+            _ if self.activity_only => return Err(invalid("this socket only sends activity (activity_only)")),
             frame => frame,
         };
         match frame {
@@ -67,8 +82,9 @@ impl Handler for VisitorSession {
                 self.send(conn, &client_id, &text, prompt).await.map_err(|e| e.for_message(&client_id))
             }
             VisitorFrame::Activity { batch_id, events } => {
-                let Some(doer) = self.doer() else { return Err(invalid("send hello first")) };
-                activity::record(&conn.state, &doer, batch_id.clone(), events)
+                let Some(doer) = self.doer() else { return Err(invalid("activity needs session_id in hello")) };
+                let rules = self.identity.as_ref().map(|(shop, _)| shop.rules.as_slice()).unwrap_or_default();
+                activity::record(&conn.state, &doer, rules, batch_id.clone(), events)
                     .await
                     .map_err(|e| WsError::from(e).for_message(&batch_id))?;
                 conn.send(&ServerFrame::ActivityAck { batch_id }).await
@@ -134,7 +150,11 @@ impl VisitorSession {
                 (visitor, token)
             }
         };
+        self.activity_only = hello.activity_only;
+        self.locale = hello.locale.filter(|l| l.len() <= 35);
         let conversation = match &hello.conversation_id {
+            // The watcher follows no conversation.
+            _ if hello.activity_only => None,
             Some(id) => {
                 let found = state.storage.conversation(id).await?;
                 let owned = found.filter(|c| c.visitor_id == visitor.id && c.shop_id == shop.id);
@@ -145,10 +165,9 @@ impl VisitorSession {
         let (shop_id, shop_name, visitor_id) = (shop.id.clone(), shop.name.clone(), visitor.id.clone());
         let rules = (!shop.rules.is_empty()).then(|| checkout_chat_rules::wire::encode(&shop.rules));
         self.identity = Some((shop, visitor));
-        self.session = Some(match hello.session_id {
-            Some(session) => session,
-            None => ClientId::new(random_id()).map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?,
-        });
+        // Without a session (an older widget) nothing is recorded for reports: a made-up one per
+        // connection would count every page as a session of its own.
+        self.session = hello.session_id;
         // Before the welcome: a visitor refused as another user must not be told anything of
         // theirs (not even the conversation id).
         if let Some(identity) = &hello.identity {
@@ -296,18 +315,14 @@ impl VisitorSession {
     fn prompt_event(&self, rule_id: &str) -> Option<EventBody> {
         let (shop, _) = self.identity.as_ref()?;
         let rule = shop.rules.iter().find(|r| r.id == rule_id)?;
-        Some(EventBody::Prompted { rule_id: rule.id.clone(), message: rule.message.get("en").to_owned() })
+        let message = rule.message.get(self.locale.as_deref().unwrap_or("en")).to_owned();
+        Some(EventBody::Prompted { rule_id: rule.id.clone(), message })
     }
 
     /// This socket's visitor, once `hello` has said who it is.
     fn doer(&self) -> Option<activity::Doer<'_>> {
         let (shop, visitor) = self.identity.as_ref()?;
-        Some(activity::Doer {
-            shop: &shop.id,
-            visitor: &visitor.id,
-            session: self.session.as_ref()?,
-            conversation: self.conversation.as_ref().filter(|c| c.status != ConversationStatus::Closed).map(|c| &c.id),
-        })
+        Some(activity::Doer { shop: &shop.id, visitor: &visitor.id, session: self.session.as_ref()? })
     }
 
     /// Follows the visitor's open conversation, starting one if there is none. Another tab of
