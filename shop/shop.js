@@ -259,6 +259,32 @@
     renderCheckout(false);
   }
 
+  /* ---------- the chat widget: cart and checkout events (docs/cart-events.md) ---------- */
+
+  // The one documented name: the widget's queue works before its script has loaded.
+  function chat(...call) {
+    window.checkoutChat = window.checkoutChat || [];
+    window.checkoutChat.push(call);
+  }
+
+  function tellCart(items) {
+    chat('cart', { currency: 'EUR', total: total(items) / 100, items: items.map((i) => ({ sku: i.sku, name: i.name, qty: i.qty, price: i.price })) });
+  }
+
+  document.addEventListener('demo-shop:cart-updated', (ev) => tellCart(ev.detail.items));
+  document.addEventListener('demo-shop:checkout-step', (ev) => {
+    const step = ev.detail.step;
+    if (step === 'shipping' || step === 'payment') chat('checkout_step', { step });
+    if (step !== 'confirmation') return;
+    const order = load(sessionStorage, ORDER_KEY);
+    if (order && order.number && !order.told) {
+      chat('order_completed', { order_id: order.number, total: Number(order.total) || 0, currency: 'EUR' });
+      save(sessionStorage, ORDER_KEY, Object.assign(order, { told: true })); // once, not on every reload
+    }
+  });
+  tellCart(readCart());
+  if (page === 'cart') chat('checkout_step', { step: 'cart' });
+
   /* ---------- wiring ---------- */
 
   function refresh() {

@@ -65,6 +65,27 @@ impl Relay {
         Ok(Relay { process: Some(process), addr, data })
     }
 
+    /// The same with a configuration file of `toml` (the shops and their rules, say).
+    pub fn start_with_config(toml: &str) -> Result<Relay> {
+        let data = tempfile::tempdir()?;
+        std::fs::write(data.path().join(CONFIG_FILE), toml)?;
+        let (process, addr) = launch("127.0.0.1:0", data.path())?;
+        Ok(Relay { process: Some(process), addr, data })
+    }
+
+    /// `relay report --json` on this relay's database and configuration.
+    pub fn report(&self) -> Result<serde_json::Value> {
+        let mut command = Command::new(workspace_root().join("target/release/relay"));
+        command.arg("--database").arg(self.data.path().join("e2e.db"));
+        let config = self.data.path().join(CONFIG_FILE);
+        if config.is_file() {
+            command.arg("--config").arg(config);
+        }
+        let output = command.args(["report", "--shop", "demo", "--json"]).output()?;
+        anyhow::ensure!(output.status.success(), "relay report: {}", String::from_utf8_lossy(&output.stderr));
+        Ok(serde_json::from_slice(&output.stdout)?)
+    }
+
     /// Kills the relay (SIGKILL: no goodbye to clients, as in a crash).
     pub fn kill(&mut self) {
         self.process = None;
@@ -84,6 +105,9 @@ impl Relay {
     }
 }
 
+/// The configuration file a test may put in the relay's data directory.
+const CONFIG_FILE: &str = "relay.toml";
+
 fn launch(listen: &str, data: &Path) -> Result<(ProcessGroup, SocketAddr)> {
     let root = workspace_root();
     let binary = root.join("target/release/relay");
@@ -91,7 +115,11 @@ fn launch(listen: &str, data: &Path) -> Result<(ProcessGroup, SocketAddr)> {
     if !binary.is_file() || !dist.join("shop/widget/checkout-chat-widget_bg.wasm").is_file() {
         bail!("the release build is missing; run ./scripts/test.sh (or ./scripts/build.sh) first");
     }
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    if data.join(CONFIG_FILE).is_file() {
+        command.arg("--config").arg(data.join(CONFIG_FILE));
+    }
+    let mut child = command
         .args(["--listen", listen])
         .arg("--database")
         .arg(data.join("e2e.db"))

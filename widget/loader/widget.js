@@ -1,5 +1,7 @@
-/* checkout-chat loader: draws the launcher in a Shadow DOM root at once and loads the app after
-   the page's load event (on idle) or on the first click. See docs/embedding.md. */
+/* checkout-chat loader: draws the launcher in a Shadow DOM root at once; after the page's load
+   event (on idle) it loads the watcher (activity and proactive prompts, small); the chat app
+   itself loads on the first click, when a prompt is answered, or at once for a shopper with a
+   conversation. See docs/embedding.md and docs/cart-events.md. */
 (function (w, d) {
   "use strict";
   var script = d.currentScript;
@@ -34,6 +36,8 @@
   launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "فتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
   var wantOpen = 0; // 1: open, 2: opened by the shopper's click (focus then moves into the chat)
   var loading = false;
+  var app;
+  var rtl = launcher.dir == "rtl";
 
   function start() {
     if (loading) return;
@@ -49,6 +53,7 @@
         config.strings = loaded[1];
         return m.default({ module_or_path: app + "_bg.wasm" }).then(function () {
           m.mount(root, config, wantOpen, queue);
+          app = m;
         });
       })
       .catch(function (e) {
@@ -69,10 +74,30 @@
     return Array.prototype.push.apply(queue, arguments);
   };
 
+  // The shopper answered a prompt: the chat opens and its conversation begins with the prompt.
+  function answer(rule, reply, opened) {
+    if (app) return app.answer_prompt(rule, reply);
+    config.prompt = [rule, reply];
+    if (!opened) open(1);
+  }
+
+  function watch() {
+    var prefix = "checkout-chat:" + data.shop + ":";
+    var watcher = { shop: data.shop, relay: base, locale: locale, root: root, side: side, rtl: rtl, open: answer };
+    try {
+      // A shopper with a conversation or unsent messages gets the chat at once (replies, badge).
+      if (localStorage.getItem(prefix + "conversation") || localStorage.getItem(prefix + "outbox")) start();
+    } catch (e) {}
+    import(base + "widget/watcher.js")
+      .then(function (m) { return m.start(watcher, queue); })
+      .catch(function (e) { console.warn("checkout-chat: prompts could not be loaded", e); });
+  }
+
   function afterLoad() {
-    if (data.openOnLoad != null && data.openOnLoad != "false") return open(0);
-    if (w.requestIdleCallback) requestIdleCallback(start, { timeout: 5000 });
-    else setTimeout(start, 1);
+    var queuedOpen = [].some.call(queue, function (call) { return call && call[0] == "open"; });
+    if (queuedOpen || (data.openOnLoad != null && data.openOnLoad != "false")) open(0);
+    if (w.requestIdleCallback) requestIdleCallback(watch, { timeout: 5000 });
+    else setTimeout(watch, 1);
   }
   if (d.readyState == "complete") afterLoad();
   else w.addEventListener("load", afterLoad);

@@ -27,6 +27,18 @@ pub struct Ui {
 thread_local! {
     /// host.js's `emit(event, payload)`, once the API is installed.
     static EMIT: RefCell<Option<Function>> = const { RefCell::new(None) };
+    /// The app, for the loader's calls after mounting.
+    static APP: RefCell<Option<(ChatService, Ui)>> = const { RefCell::new(None) };
+}
+
+/// The shopper answered a prompt the watcher drew (`rule`, and the quick reply they picked):
+/// the chat opens, with the focus in it, and the conversation begins with the prompt.
+pub fn answer_prompt(rule: String, reply: Option<String>) {
+    if let Some((service, ui)) = APP.with_borrow(Clone::clone) {
+        crate::view::let_focus_follow(true);
+        ui.open.set(true);
+        service.answer_prompt(rule, reply);
+    }
 }
 
 impl Ui {
@@ -46,6 +58,7 @@ impl Ui {
 
 /// Turns `queue` (the page's `window.checkoutChat`) into the API and runs what was queued.
 pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
+    APP.set(Some((service, ui)));
     let handle =
         Closure::<dyn Fn(String, JsValue)>::new(move |method: String, argument: JsValue| match method.as_str() {
             "open" => ui.open.set(true),

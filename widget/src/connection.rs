@@ -61,6 +61,10 @@ struct Inner {
     replaying: bool,
     /// Called with (agent name, text) for each reply that arrives live.
     on_reply: Option<ReplyListener>,
+    /// The prompt the shopper answered on this page: their next message answers it.
+    accepted_prompt: Option<String>,
+    /// The message that answers a prompt, and the prompt's rule.
+    answer: Option<(ClientId, String)>,
 }
 
 #[derive(Clone, Copy)]
@@ -99,6 +103,8 @@ impl ChatService {
                 agent_typing_generation: 0,
                 replaying: false,
                 on_reply: None,
+                accepted_prompt: None,
+                answer: None,
             }),
         };
         // A returning shopper (a conversation, or unsent messages) is reconnected at once, so the
@@ -151,7 +157,14 @@ impl ChatService {
             None => text,
         };
         self.stop_typing();
-        self.timeline.update(|t| t.queue(new_client_id(), text, now_ms()));
+        let client_id = new_client_id();
+        // The first message after answering a prompt starts the conversation with the prompt.
+        self.inner.update_value(|i| {
+            if let Some(rule) = i.accepted_prompt.take() {
+                i.answer = Some((client_id.clone(), rule));
+            }
+        });
+        self.timeline.update(|t| t.queue(client_id, text, now_ms()));
         self.save_outbox();
         self.connect();
         if let Some(socket) = self.socket() {
@@ -170,6 +183,17 @@ impl ChatService {
     pub fn discard(&self, client_id: &ClientId) {
         self.timeline.update(|t| t.discard(client_id));
         self.store().forget_outbox_entry(client_id);
+    }
+
+    /// The shopper answered a prompt (the watcher drew it): if their next message starts a
+    /// conversation, it starts with the prompt; `reply` (a quick reply they picked) is sent now.
+    pub fn answer_prompt(&self, rule: String, reply: Option<String>) {
+        if self.timeline.with_untracked(|t| t.id.is_none()) {
+            self.inner.update_value(|i| i.accepted_prompt = Some(rule));
+        }
+        if let Some(reply) = reply {
+            self.send(&reply);
+        }
     }
 
     /// Says the shopper is typing, at most every few seconds, and that they stopped after a
@@ -387,12 +411,13 @@ impl Link for ChatService {
     }
 
     fn unsent(&self, sent_here: &HashSet<ClientId>) -> Vec<(ClientId, String)> {
+        let answer = self.inner.with_value(|i| i.answer.clone());
         self.timeline.with_untracked(|t| {
             t.unsent()
                 .filter(|p| !sent_here.contains(&p.client_id))
                 .map(|p| {
-                    let frame =
-                        VisitorFrame::Send { client_id: p.client_id.clone(), text: p.text.clone(), prompt: None };
+                    let prompt = answer.as_ref().filter(|(id, _)| *id == p.client_id).map(|(_, rule)| rule.clone());
+                    let frame = VisitorFrame::Send { client_id: p.client_id.clone(), text: p.text.clone(), prompt };
                     (p.client_id.clone(), encode_visitor(&frame))
                 })
                 .collect()

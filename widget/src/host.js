@@ -5,6 +5,8 @@
 
 const EVENTS = ["ready", "open", "close", "message", "unread"];
 const METHODS = ["open", "close", "show", "hide", "identify", "setLocale", "reset"];
+// The page's cart and checkout calls are the watcher's (watcher.js): handed on, or left queued.
+const ACTIVITY = ["cart", "checkout_step", "order_completed", "event", "prompt"];
 
 function warn(message) {
   console.warn("checkout-chat: " + message);
@@ -41,6 +43,7 @@ export function installApi(queue, handle, relay) {
   const listeners = {};
   let ready = false;
   const call = (name, a, b) => {
+    if (ACTIVITY.includes(name)) return queue.watch ? queue.watch(name, a, b) : Array.prototype.push.call(queue, [name, a, b]);
     if (name === "on" || name === "off") {
       if (!EVENTS.includes(a) || typeof b !== "function") {
         return warn(name + " takes an event (" + EVENTS.join(", ") + ") and a function");
@@ -66,8 +69,12 @@ export function installApi(queue, handle, relay) {
     Array.isArray(entry) && typeof entry[0] === "string"
       ? call(entry[0], entry[1], entry[2])
       : warn('push() takes an array such as ["open"]');
-  const queued = Array.prototype.slice.call(queue);
+  // Activity calls stay queued for the watcher if it is not there yet.
+  const waits = (e) => Array.isArray(e) && ACTIVITY.includes(e[0]) && !queue.watch;
+  const queued = Array.prototype.filter.call(queue, (e) => !waits(e));
+  const left = Array.prototype.filter.call(queue, waits);
   queue.length = 0;
+  Array.prototype.push.apply(queue, left);
   for (const name of METHODS.concat("on", "off")) queue[name] = (a, b) => call(name, a, b);
   queue.push = (...entries) => entries.forEach(run);
   queued.forEach(run);

@@ -52,6 +52,7 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
         locale.load(&strings);
     }
     let locale = locale.or_english();
+    let config_prompt = js_sys::Reflect::get(&config_js, &"prompt".into()).unwrap_or(JsValue::UNDEFINED);
     let (side, sound) = (config.side, config.sound);
     view::set_root(&root);
     leptos::mount::mount_to(mount_point, move || {
@@ -60,6 +61,13 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
         let ui = Ui::new(locale, open > 0);
         view::let_focus_follow(open == 2);
         api::install(&queue, &relay, service, ui);
+        // Opened by answering a prompt before the app was here: [rule, reply or null].
+        if let Ok(prompt) = js_sys::Reflect::get(&config_prompt, &0.into())
+            && let Some(rule) = prompt.as_string()
+        {
+            let reply = js_sys::Reflect::get(&config_prompt, &1.into()).ok().and_then(|r| r.as_string());
+            service.answer_prompt(rule, reply);
+        }
         ui.emit("ready", &JsValue::UNDEFINED);
         view! { <Widget service ui side sound /> }
     })
@@ -69,6 +77,12 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
         placeholder.remove();
     }
     Ok(())
+}
+
+/// The loader's call when a prompt is answered after the app is mounted.
+#[wasm_bindgen]
+pub fn answer_prompt(rule: String, reply: Option<String>) {
+    api::answer_prompt(rule, reply);
 }
 
 fn main() {}

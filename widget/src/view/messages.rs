@@ -83,12 +83,19 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
         (EventBody::Closed, _) => notice(locale.t(Text::ChatEnded).to_owned()),
         (EventBody::TranscriptRequested { email }, _) => notice(locale.fill(Text::TranscriptRequested, "email", email)),
         (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
-        (
-            EventBody::Message { text }
-            | EventBody::LeftMessage { text, .. }
-            | EventBody::Prompted { message: text, .. },
-            _,
-        ) => notice(text.clone()),
+        (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, _) => notice(text.clone()),
+        // The prompt the shopper answered (the relay wrote it in their language), from the shop.
+        (EventBody::Prompted { message, .. }, _) => {
+            let team = locale.t(Text::AgentFallbackName);
+            Row::Message(Message {
+                mine: false,
+                pending: false,
+                author: Some((team.to_owned(), team.chars().take(1).collect())),
+                text: message.clone(),
+                meta: time,
+                failed: None,
+            })
+        }
         (EventBody::Joined, _) => notice(locale.fill(Text::Joined, "name", locale.t(Text::AgentFallbackName))),
     }
 }

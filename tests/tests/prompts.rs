@@ -1,0 +1,187 @@
+//! Proactive prompts end to end, in headless Chromium on the release build of the demo shop
+//! against the real relay, with short timings from a test configuration: dwelling on the payment
+//! step brings the prompt; dismissed, it does not come back after navigating; answered, the agent
+//! sees the conversation with the cart and the rule, and the order that follows is counted by
+//! `relay report`; a page that only pushes GA4 events to `dataLayer` gives the agent the same cart.
+
+use anyhow::{Result, ensure};
+use checkout_chat_e2e::{
+    Chrome, Page, Relay, ShopSite, click_in_widget, console_login, eventually, find, in_widget, js, page_texts,
+    save_screenshot, wait_for_text, widget_texts,
+};
+use fantoccini::{Client, Locator};
+
+const CONFIG: &str = r#"
+[[shops]]
+id = "demo"
+name = "Nordhavn Coffee"
+identity_secret = "demo-identity-secret"
+
+[[shops.rules]]
+id = "payment-help"
+cap = "page"
+message = { en = "Any questions about paying? We're here to help.", nl = "Vragen over het betalen? We helpen je graag." }
+replies = [ { en = "Which payment methods can I use?", nl = "Hoe kan ik betalen?" } ]
+when = { all = [ { step = "payment" }, { seconds_on_step = 2 }, { cart_total_at_least = { amount = 50, currency = "EUR" } } ] }
+"#;
+
+const MESSAGE: &str = "Any questions about paying? We're here to help.";
+const REPLY: &str = "Which payment methods can I use?";
+
+/// A cart of 72 EUR, then the checkout's shipping form filled in and sent: the payment step.
+async fn to_payment(relay: &Relay, shopper: &Client) -> Result<()> {
+    shopper.goto(&relay.url("/")).await?;
+    let cart = r#"[{"sku":"beans-house","name":"Harbour Espresso Blend, 1 kg","qty":3,"price":24}]"#;
+    js::<()>(shopper, "localStorage.setItem('demo-shop-cart', arguments[0]);", cart.into()).await?;
+    shopper.goto(&relay.url("/checkout.html")).await?;
+    find(shopper, "#shipping-form").await?;
+    let fill = "for (const [id, v] of Object.entries({'ship-name': 'Sara Ahmadi', 'ship-email': 'sara@example.com', \
+                'ship-address': 'Havnegade 1', 'ship-city': 'Copenhagen', 'ship-postcode': '2150'})) \
+                document.getElementById(id).value = v; \
+                const c = document.getElementById('ship-country'); c.selectedIndex = c.options.length - 1; \
+                document.getElementById('to-payment').click();";
+    js::<()>(shopper, fill, serde_json::Value::Null).await?;
+    find(shopper, "#step-payment:not([hidden])").await?;
+    Ok(())
+}
+
+async fn no_prompt_for(shopper: &Client, seconds: u64) -> Result<()> {
+    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+    let prompts = widget_texts(shopper, ".cc-prompt").await?;
+    ensure!(prompts.is_empty(), "a prompt showed: {prompts:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dwelling_on_payment_brings_the_prompt_and_a_dismissed_one_does_not_come_back() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG)?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        to_payment(&relay, &shopper).await?;
+        wait_for_text(&shopper, true, ".cc-prompt-open", MESSAGE).await?;
+        save_screenshot(&shopper, "prompt.png").await?;
+        click_in_widget(&shopper, ".cc-prompt-close").await?;
+        ensure!(widget_texts(&shopper, ".cc-prompt").await?.is_empty(), "the prompt stays after dismissing");
+        // The rule allows one prompt per page, and the step's time goes on: only the dismissal
+        // keeps it away now.
+        shopper.goto(&relay.url("/checkout.html#payment")).await?;
+        find(&shopper, "#step-payment:not([hidden])").await?;
+        in_widget(&shopper, ".cc-launcher").await?;
+        no_prompt_for(&shopper, 5).await
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "prompt-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answered_prompt_gives_the_agent_the_cart_and_the_rule_and_the_order_is_counted() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG)?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let agent = chrome.session().await?;
+    console_login(&agent, &relay).await?;
+    let outcome = answer_and_buy(&relay, &shopper, &agent).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "prompt-answer-failure.png").await;
+        let _ = save_screenshot(&agent, "prompt-agent-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    let _ = agent.close().await;
+    outcome
+}
+
+async fn answer_and_buy(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
+    to_payment(relay, shopper).await?;
+    wait_for_text(shopper, true, ".cc-prompt-open", MESSAGE).await?;
+    click_in_widget(shopper, ".cc-prompt-replies button").await?;
+    // The chat app opens with the reply sent (stored: no longer pending), after the prompt.
+    wait_for_text(shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", REPLY).await?;
+    wait_for_text(shopper, true, ".cc-bubble", MESSAGE).await?;
+
+    wait_for_text(agent, false, ".row .preview", REPLY).await?;
+    find(agent, ".row").await?.click().await?;
+    eventually("the console shows the rule and the cart", || async {
+        let rule = page_texts(agent, "[data-test=prompt-rule]").await?;
+        let total = page_texts(agent, "[data-test=cart-total]").await?;
+        let step = page_texts(agent, "[data-test=checkout-step]").await?;
+        Ok((rule.iter().any(|t| t.contains("payment-help"))
+            && total.iter().any(|t| t.contains("72.00"))
+            && step.iter().any(|t| t.contains("payment")))
+        .then_some(()))
+    })
+    .await?;
+    save_screenshot(agent, "agent-prompted-chat.png").await?;
+
+    // The shopper places the order; the report counts it for the accepted prompt.
+    let pay = "document.getElementById('card-holder').value = 'Sara Ahmadi'; \
+               document.getElementById('card-number').value = '4242 4242 4242 4242'; \
+               document.getElementById('card-expiry').value = '09/30'; \
+               document.getElementById('card-cvc').value = '123'; \
+               document.getElementById('place-order').click();";
+    js::<()>(shopper, pay, serde_json::Value::Null).await?;
+    find(shopper, "#confirmation:not([hidden])").await?;
+    eventually("relay report counts the order after the accepted prompt", || async {
+        let report = relay.report()?;
+        let rule = &report["rules"][0];
+        Ok((rule["rule_id"] == "payment-help"
+            && rule["accepted"] == 1
+            && rule["chats"] == 1
+            && rule["accepted_sessions"] == serde_json::json!({"sessions": 1, "converted": 1}))
+        .then_some(()))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_with_ga4_events_in_data_layer_gives_the_agent_the_same_cart() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG)?;
+    // Pushed before the widget loads, as a shop's analytics would: no checkoutChat calls at all.
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><title>GA4 shop</title>
+        <script>
+          window.dataLayer = window.dataLayer || [];
+          const items = [{{ item_id: "beans-house", item_name: "Harbour Espresso Blend, 1 kg", price: 24, quantity: 3 }}];
+          dataLayer.push({{ event: "add_to_cart", ecommerce: {{ currency: "EUR", value: 72, items }} }});
+          dataLayer.push({{ ecommerce: null }});
+          dataLayer.push({{ event: "begin_checkout", ecommerce: {{ currency: "EUR", value: 72, items }} }});
+        </script></head>
+        <body><h1>Checkout</h1><script src="{}" data-shop="demo" async></script></body></html>"#,
+        relay.url("/widget.js")
+    );
+    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let agent = chrome.session().await?;
+    console_login(&agent, &relay).await?;
+    let outcome = async {
+        shopper.goto(&site.url("/")).await?;
+        click_in_widget(&shopper, ".cc-launcher").await?;
+        in_widget(&shopper, ".cc-input").await?.send_keys("Does the blend come in 500 g?").await?;
+        click_in_widget(&shopper, ".cc-send").await?;
+        wait_for_text(&agent, false, ".row .preview", "Does the blend come in 500 g?").await?;
+        agent.find(Locator::Css(".row")).await?.click().await?;
+        eventually("the console shows the GA4 cart and step", || async {
+            let total = page_texts(&agent, "[data-test=cart-total]").await?;
+            let step = page_texts(&agent, "[data-test=checkout-step]").await?;
+            let lines = page_texts(&agent, ".cc-shopper").await?;
+            Ok((total.iter().any(|t| t.contains("72.00"))
+                && step.iter().any(|t| t.contains("shipping"))
+                && lines.iter().any(|t| t.contains("Harbour Espresso Blend, 1 kg")))
+            .then_some(()))
+        })
+        .await
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "ga4-failure.png").await;
+        let _ = save_screenshot(&agent, "ga4-agent-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    let _ = agent.close().await;
+    outcome
+}

@@ -1,0 +1,467 @@
+// checkout-chat watcher: the part of the widget on every page (loaded by widget.js when the page
+// is idle; the chat app itself loads only when the shopper chats). It records what the shopper
+// does (page views, the cart, the checkout step, orders, the shop's own events, GA4 e-commerce
+// events in `dataLayer`), sends it in batches on its own visitor socket (`activity_only`), and
+// every second (at once on an exit intent) asks the rule engine (WebAssembly, shared with the
+// relay) whether a proactive prompt should show, which it then draws. See docs/cart-events.md.
+//
+// Activity waits in memory, and in localStorage across pages, until the relay acknowledges it;
+// the relay stores a batch sent twice once. Nothing here may throw into the shop's page.
+
+import init, { rules, decide, dismissed } from "./checkout-chat-watcher.js";
+
+const ACTIVITY = ["cart", "checkout_step", "order_completed", "event", "prompt"];
+const SESSION_MS = 30 * 60 * 1000;
+const BATCH = 50;
+const MAX_BATCHES = 20; // at most 1,000 activities wait for a connection; older ones go
+// The bubble's name and its close button's, per language.
+const WORDS = {
+  en: ["A message from us", "No thanks"],
+  nl: ["Een bericht van ons", "Nee, bedankt"],
+  ar: ["رسالة منّا", "لا، شكرًا"],
+  fa: ["پیامی از ما", "نه، ممنون"],
+};
+const GA_STEPS = { view_cart: "cart", begin_checkout: "shipping", add_shipping_info: "payment", add_payment_info: "review" };
+
+const page = { step: null, stepSince: 0, lastActive: Date.now(), currency: null, total: 0, items: 0, events: [] };
+let config; // {shop, relay, locale, root, side, rtl, open(rule, reply, opened)}
+let prefix;
+let session = { id: "", returning: false };
+let unsent = [];
+let batches = [];
+let flushTimer = 0;
+let socket = null;
+let live = false;
+let token = null; // the token this socket said hello with
+let retry = 1000;
+let agentsOnline;
+let chatOpen = false;
+let bubble = null;
+let history = "";
+let seenLayer = 0;
+const gaCart = [];
+
+function warn(message) {
+  console.warn("checkout-chat: " + message);
+}
+
+function read(key, raw) {
+  try {
+    const value = localStorage.getItem(prefix + key);
+    return raw ? value : JSON.parse(value);
+  } catch (e) {
+    return null;
+  }
+}
+
+function write(key, value, raw) {
+  try {
+    localStorage.setItem(prefix + key, raw ? value : JSON.stringify(value));
+  } catch (e) {
+    /* storage full or blocked: only persistence across pages is lost */
+  }
+}
+
+function randomId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The browser's visit: a new one after 30 minutes without activity. A visit that begins when
+// this browser already has a visitor token is a returning visitor's.
+function touchSession() {
+  const now = Date.now();
+  let s = read("session");
+  if (!s || typeof s.id !== "string" || !(now - s.last < SESSION_MS)) {
+    s = { id: randomId(), returning: read("token", true) != null };
+    write("context", null);
+  }
+  s.last = now;
+  write("session", s);
+  write("session-id", s.id, true); // for the chat app's hello
+  session = s;
+}
+
+// Starts watching: `queue` is the page's window.checkoutChat.
+export async function start(options, queue) {
+  config = options;
+  prefix = "checkout-chat:" + config.shop + ":";
+  await init({ module_or_path: new URL("checkout-chat-watcher_bg.wasm", import.meta.url) });
+  history = read("prompts", true) || "";
+  touchSession();
+  const context = read("context");
+  if (context) Object.assign(page, context);
+  // Adopted from earlier pages: this one sends them (a copy sent twice is stored once).
+  batches = (read("activity") || []).filter((b) => b && typeof b.id === "string" && Array.isArray(b.events));
+  write("activity", null);
+  takeCalls(queue);
+  record({ kind: "page_view", path: clip(location.pathname, 1000), title: clip(document.title, 200), referrer: clip(document.referrer, 1000) });
+  watchShopper();
+  connect();
+  setInterval(tick, 1000);
+  readLayer();
+}
+
+// The page's activity calls go to the watcher, those queued before it loaded included; the
+// rest stay for the chat app. The app hands activity calls on through queue.watch.
+function takeCalls(queue) {
+  const mine = (entry) => Array.isArray(entry) && ACTIVITY.includes(entry[0]);
+  const queued = Array.prototype.filter.call(queue, mine);
+  const rest = Array.prototype.filter.call(queue, (e) => !mine(e));
+  queue.length = 0;
+  Array.prototype.push.apply(queue, rest);
+  const push = queue.push;
+  queue.watch = (name, a, b) => pageSays(name, a, b);
+  queue.push = function (...entries) {
+    const others = entries.filter((e) => !(mine(e) && (pageSays(e[0], e[1], e[2]), true)));
+    return others.length ? push.apply(queue, others) : queue.length;
+  };
+  queued.forEach((e) => pageSays(e[0], e[1], e[2]));
+  // Whether the chat is open: a prompt never shows over it, and opening it answers one.
+  queue.push(["on", "open", () => {
+    chatOpen = true;
+    if (bubble) accept(null, true);
+  }]);
+  queue.push(["on", "close", () => (chatOpen = false)]);
+}
+
+function watchShopper() {
+  const touch = () => (page.lastActive = Date.now());
+  for (const type of ["pointermove", "pointerdown", "keydown", "touchstart"]) {
+    addEventListener(type, touch, { passive: true, capture: true });
+  }
+  // Exit intent: the pointer leaving through the top of the window; on touch screens, a fast
+  // scroll up or coming back to the tab.
+  const touchScreen = matchMedia("(pointer: coarse)").matches;
+  document.addEventListener("mouseout", (e) => !e.relatedTarget && e.clientY <= 0 && exitIntent());
+  let anchorY = scrollY;
+  let anchorAt = 0;
+  addEventListener("scroll", () => {
+    const now = Date.now();
+    touch();
+    if (now - anchorAt > 300 || scrollY > anchorY) {
+      anchorY = scrollY;
+      anchorAt = now;
+    } else if (touchScreen && anchorY - scrollY > 200) {
+      anchorAt = 0;
+      exitIntent();
+    }
+  }, { passive: true });
+  let away = false;
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) {
+      away = true;
+      return keep();
+    }
+    if (away && touchScreen) exitIntent();
+    away = false;
+  });
+  addEventListener("pagehide", keep);
+}
+
+function clip(text, max) {
+  return String(text || "").replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, max);
+}
+
+// ---- The socket: hello as the same visitor as the chat app, activity batches, acks. ----
+
+function connect() {
+  token = read("token", true);
+  const url = config.relay.replace(/^http/, "ws") + "v1/visitor";
+  try {
+    socket = new WebSocket(url);
+  } catch (e) {
+    return;
+  }
+  socket.onopen = () => {
+    const hello = { type: "hello", shop: config.shop, session_id: session.id, activity_only: true };
+    if (token) hello.token = token;
+    socket.send(JSON.stringify(hello));
+  };
+  socket.onmessage = (message) => {
+    let frame;
+    try {
+      frame = JSON.parse(message.data);
+    } catch (e) {
+      return;
+    }
+    if (frame.type === "welcome") {
+      live = true;
+      retry = 1000;
+      // The first visit: this socket made the visitor, whom the chat app will be too.
+      if (!read("token", true)) write("token", (token = frame.token), true);
+      agentsOnline = frame.agents_online > 0;
+      if (frame.rules) rules(frame.rules);
+      send(true);
+    } else if (frame.type === "presence") agentsOnline = frame.agents_online > 0;
+    else if (frame.type === "activity_ack") batches = batches.filter((b) => b.id !== frame.batch_id);
+    else if (frame.type === "error" && frame.client_id && frame.code !== "unavailable" && frame.code !== "rate_limited") {
+      // Refused for good (the page gave something the relay will never take): dropped.
+      batches = batches.filter((b) => b.id !== frame.client_id);
+    }
+  };
+  socket.onclose = (event) => {
+    live = false;
+    socket = null;
+    if (event.code === 1008) return; // not this shop, or not this page: the chat says why
+    setTimeout(connect, retry * (0.5 + Math.random()));
+    retry = Math.min(retry * 2, 30000);
+  };
+}
+
+function tick() {
+  readLayer();
+  // The chat app changed who the visitor is (reset, another user): follow it.
+  const stored = read("token", true);
+  if (socket && live && stored && stored !== token) socket.close();
+  show(null);
+}
+
+function exitIntent() {
+  page.exit = true;
+  show(null);
+  page.exit = false;
+}
+
+// Keeps what is not yet acknowledged for the next page of the shop.
+function keep() {
+  flush();
+  if (!batches.length) return;
+  const stored = read("activity") || [];
+  write("activity", stored.concat(batches.filter((b) => !stored.some((s) => s.id === b.id))).slice(-MAX_BATCHES));
+}
+
+function record(body) {
+  unsent.push({ at_ms: Date.now(), body });
+  touchSession();
+  clearTimeout(flushTimer);
+  flushTimer = setTimeout(flush, 300);
+}
+
+function flush() {
+  while (unsent.length) batches.push({ id: randomId(), events: unsent.splice(0, BATCH) });
+  batches = batches.slice(-MAX_BATCHES);
+  send(false);
+}
+
+function send(again) {
+  if (!live) return;
+  for (const b of batches) {
+    if (again || !b.sent) {
+      socket.send(JSON.stringify({ type: "activity", batch_id: b.id, events: b.events }));
+      b.sent = true;
+    }
+  }
+}
+
+// ---- What the page says ----
+
+function saveContext() {
+  write("context", { step: page.step, stepSince: page.stepSince, currency: page.currency, total: page.total, items: page.items });
+}
+
+// Hundredths of the currency's unit, or NaN.
+function amount(value) {
+  return typeof value === "number" && value >= 0 && value <= 1e10 ? Math.round(value * 100) : NaN;
+}
+
+function currency(value) {
+  return typeof value === "string" && /^[a-z]{3}$/i.test(value) ? value.toUpperCase() : null;
+}
+
+function label(value) {
+  return typeof value === "string" && value.trim() && value.length <= 200 && !/[\u0000-\u001f\u007f]/.test(value);
+}
+
+// A cart from the page: {currency, total, items: [{sku, name, qty, price}]}; null if bad.
+function cartOf(value) {
+  if (!value || typeof value !== "object" || !currency(value.currency) || !Array.isArray(value.items) || value.items.length > 100) return null;
+  const items = [];
+  for (const i of value.items) {
+    const price = amount(i && i.price);
+    const sku = i && (typeof i.sku === "number" ? String(i.sku) : i.sku);
+    const qty = i && i.qty;
+    if (!label(sku) || (i.name != null && typeof i.name !== "string") || !(Number.isInteger(qty) && qty >= 0 && qty <= 1e5) || !(price >= 0)) return null;
+    items.push({ sku, name: clip(i.name, 200), qty, price });
+  }
+  const total = value.total == null ? items.reduce((sum, i) => sum + i.price * i.qty, 0) : amount(value.total);
+  return total >= 0 && total <= 1e12 ? { kind: "cart", currency: currency(value.currency), total, items } : null;
+}
+
+function setCart(cart) {
+  record(cart);
+  page.currency = cart.currency;
+  page.total = cart.total;
+  page.items = cart.items.reduce((n, i) => n + i.qty, 0);
+  saveContext();
+}
+
+function setStep(step) {
+  record({ kind: "checkout_step", step });
+  if (step !== page.step) [page.step, page.stepSince] = [step, Date.now()];
+  saveContext();
+}
+
+// ["cart", {...}], ["checkout_step", {step}], ["order_completed", {...}], ["event", name, data],
+// ["prompt", rule_id]. A bad call is warned about and changes nothing.
+function pageSays(name, a, b) {
+  if (name === "cart") {
+    const cart = cartOf(a);
+    return cart ? setCart(cart) : warn("cart takes {currency, total, items: [{sku, name, qty, price}]}: see docs/cart-events.md");
+  }
+  if (name === "checkout_step") {
+    const step = a && typeof a === "object" ? a.step : a;
+    return label(step) ? setStep(step) : warn('checkout_step takes {step}, such as {step: "payment"}');
+  }
+  if (name === "order_completed") {
+    const total = amount(a && a.total);
+    const id = a && (typeof a.order_id === "number" ? String(a.order_id) : a.order_id);
+    if (!(label(id) && total >= 0 && currency(a.currency))) return warn("order_completed takes {order_id, total, currency}");
+    record({ kind: "order_completed", order_id: id, total, currency: currency(a.currency) });
+    Object.assign(page, { step: null, currency: null, total: 0, items: 0 });
+    return saveContext();
+  }
+  if (name === "event") {
+    let data;
+    try {
+      data = b === undefined ? undefined : JSON.parse(JSON.stringify(b));
+    } catch (e) {}
+    if (!label(a) || (b !== undefined && (data === undefined || JSON.stringify(data).length > 2048))) {
+      return warn("event takes a name and optional data that is JSON of at most 2 KB");
+    }
+    record({ kind: "custom", name: a, data });
+    page.events = page.events.concat(a).slice(-50);
+    return show(null);
+  }
+  return label(a) ? show(a) : warn("prompt takes the id of one of the shop's rules");
+}
+
+// GA4 e-commerce events in the page's dataLayer (also those pushed before the widget loaded),
+// read by position each second, so another script wrapping dataLayer.push changes nothing.
+function readLayer() {
+  const layer = window.dataLayer;
+  if (!Array.isArray(layer)) return;
+  for (; seenLayer < layer.length; seenLayer++) {
+    try {
+      const entry = layer[seenLayer];
+      // gtag() pushes its `arguments`: ["event", name, params].
+      if (entry && entry[0] === "event") ga4(entry[1], entry[2] || {});
+      else if (entry && typeof entry.event === "string") ga4(entry.event, entry.ecommerce || {});
+    } catch (e) {
+      /* a strange entry is skipped */
+    }
+  }
+}
+
+function ga4(name, params) {
+  const lines = (Array.isArray(params.items) ? params.items : []).map((i) => ({
+    sku: String(i.item_id || i.item_name || ""),
+    name: String(i.item_name || ""),
+    qty: Number.isInteger(i.quantity) ? i.quantity : 1,
+    price: typeof i.price === "number" ? i.price : 0,
+  }));
+  const whole = name in GA_STEPS; // these carry the whole cart
+  if (name === "add_to_cart" || name === "remove_from_cart" || whole) {
+    if (whole) gaCart.length = 0;
+    for (const line of lines) {
+      const known = gaCart.find((i) => i.sku === line.sku);
+      const qty = (known ? known.qty : 0) + (name === "remove_from_cart" ? -line.qty : line.qty);
+      if (known) known.qty = Math.max(0, qty);
+      else if (qty > 0) gaCart.push(line);
+    }
+    const total = whole && typeof params.value === "number" ? params.value : undefined;
+    const cart = cartOf({ currency: params.currency || page.currency, items: gaCart.filter((i) => i.qty > 0), total });
+    if (cart) setCart(cart);
+  }
+  if (whole) setStep(GA_STEPS[name]);
+  if (name === "purchase") {
+    pageSays("order_completed", { order_id: params.transaction_id, total: params.value, currency: params.currency });
+    gaCart.length = 0;
+  }
+}
+
+// ---- Prompts ----
+
+// Asks the rule engine whether a prompt shows now (or the one the shop's code named); draws it.
+function show(named) {
+  const answer = decide(history, session.id, config.locale, named, Date.now(), location.pathname, page.step,
+    page.stepSince, page.lastActive, page.currency, page.total, page.items, !!page.exit, !!session.returning,
+    page.events.join("\n"), agentsOnline, chatOpen, !!bubble);
+  if (!answer) return;
+  const [kept, prompt] = answer.split("\u001e");
+  remember(kept);
+  const [rule, text, ...replies] = prompt.split("\u001f");
+  draw(rule, text, replies);
+  record({ kind: "prompt_shown", rule_id: rule });
+}
+
+function remember(kept) {
+  history = kept;
+  write("prompts", kept, true);
+}
+
+function button(cls, text, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = cls;
+  b.textContent = text;
+  b.onclick = onClick;
+  return b;
+}
+
+// The bubble's look; the shop's styles cannot reach it (Shadow DOM), its own cannot leak out.
+function style() {
+  const css = document.createElement("style");
+  css.textContent =
+    ".cc-prompt{position:fixed;" + config.side + ";bottom:92px;z-index:var(--cc-z);box-sizing:border-box;width:300px;" +
+    "max-width:calc(100vw - 40px);padding:14px 16px;background:#fff;color:#1f2937;font:15px/1.45 system-ui,-apple-system," +
+    "'Segoe UI',Roboto,'Noto Sans','Noto Sans Arabic',Tahoma,sans-serif;text-align:start;border-radius:14px;" +
+    "box-shadow:0 8px 32px rgba(15,23,42,.25)}.cc-prompt button{font:inherit;cursor:pointer}" +
+    ".cc-prompt-open{display:block;margin:0;padding:0;padding-inline-end:22px;border:0;background:none;color:inherit;text-align:start}" +
+    ".cc-prompt-close{position:absolute;top:4px;inset-inline-end:4px;width:28px;height:28px;border:0;border-radius:50%;" +
+    "background:none;color:#4b5563;font-size:20px;line-height:1}.cc-prompt-close:hover{background:#f3f4f6}" +
+    ".cc-prompt-replies{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.cc-prompt-replies:empty{display:none}" +
+    ".cc-prompt-replies button{padding:6px 12px;border:1px solid var(--cc-accent);border-radius:16px;background:#fff;" +
+    "color:var(--cc-accent);font-size:14px}.cc-prompt :focus-visible{outline:3px solid #2563eb;outline-offset:2px}";
+  return css;
+}
+
+function draw(rule, text, replies) {
+  const words = WORDS[config.locale.slice(0, 2).toLowerCase()] || WORDS.en;
+  if (!config.styled) config.root.append(style());
+  config.styled = true;
+  bubble = document.createElement("aside");
+  bubble.className = "cc-prompt";
+  bubble.rule = rule;
+  bubble.dir = config.rtl ? "rtl" : "ltr";
+  bubble.setAttribute("aria-label", words[0]);
+  bubble.setAttribute("aria-live", "polite");
+  const close = button("cc-prompt-close", "×", dismiss);
+  close.setAttribute("aria-label", words[1]);
+  const message = button("cc-prompt-open", text, () => accept(null));
+  message.dir = "auto";
+  const answers = document.createElement("div");
+  answers.className = "cc-prompt-replies";
+  for (const reply of replies) answers.append(button("", reply, () => accept(reply)));
+  bubble.append(close, message, answers);
+  bubble.onkeydown = (e) => e.key === "Escape" && dismiss();
+  config.root.append(bubble);
+}
+
+function hide(kind) {
+  const rule = bubble.rule;
+  bubble.remove();
+  bubble = null;
+  record({ kind, rule_id: rule });
+  return rule;
+}
+
+function dismiss() {
+  remember(dismissed(history, hide("prompt_dismissed")));
+}
+
+// The shopper answered: the chat opens (with their reply sent, if they picked one), and the
+// conversation begins with the prompt. `opened`: they opened the chat some other way meanwhile.
+function accept(reply, opened) {
+  const rule = hide("prompt_accepted");
+  config.open(rule, reply, opened);
+}
