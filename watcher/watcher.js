@@ -13,6 +13,7 @@ import init, { rules, decide, dismissed } from "./checkout-chat-watcher.js";
 const ACTIVITY = ["cart", "checkout_step", "order_completed", "event", "prompt"];
 const SESSION_MS = 30 * 60 * 1000;
 const BATCH = 50;
+const BATCH_BYTES = 12000; // a frame over 16 KiB would end the connection
 const MAX_BATCHES = 20; // at most 1,000 activities wait for a connection; older ones go
 // The bubble's name and its close button's, per language.
 const WORDS = {
@@ -237,8 +238,20 @@ function record(body) {
   flushTimer = setTimeout(flush, 300);
 }
 
+// Batches of at most 50 activities and 12 KB (an activity is at most 8 KB: the relay says so).
 function flush() {
-  while (unsent.length) batches.push({ id: randomId(), events: unsent.splice(0, BATCH) });
+  let events = [];
+  let bytes = 0;
+  for (const activity of unsent.splice(0)) {
+    const size = JSON.stringify(activity).length;
+    if (events.length && (events.length === BATCH || bytes + size > BATCH_BYTES)) {
+      batches.push({ id: randomId(), events });
+      [events, bytes] = [[], 0];
+    }
+    events.push(activity);
+    bytes += size;
+  }
+  if (events.length) batches.push({ id: randomId(), events });
   batches = batches.slice(-MAX_BATCHES);
   send(false);
 }
@@ -274,17 +287,19 @@ function label(value) {
 
 // A cart from the page: {currency, total, items: [{sku, name, qty, price}]}; null if bad.
 function cartOf(value) {
-  if (!value || typeof value !== "object" || !currency(value.currency) || !Array.isArray(value.items) || value.items.length > 100) return null;
+  if (!value || typeof value !== "object" || !currency(value.currency) || !Array.isArray(value.items) || value.items.length > 50) return null;
   const items = [];
   for (const i of value.items) {
     const price = amount(i && i.price);
     const sku = i && (typeof i.sku === "number" ? String(i.sku) : i.sku);
     const qty = i && i.qty;
     if (!label(sku) || (i.name != null && typeof i.name !== "string") || !(Number.isInteger(qty) && qty >= 0 && qty <= 1e5) || !(price >= 0)) return null;
-    items.push({ sku, name: clip(i.name, 200), qty, price });
+    items.push({ sku, name: clip(i.name, 100), qty, price });
   }
   const total = value.total == null ? items.reduce((sum, i) => sum + i.price * i.qty, 0) : amount(value.total);
-  return total >= 0 && total <= 1e12 ? { kind: "cart", currency: currency(value.currency), total, items } : null;
+  const cart = { kind: "cart", currency: currency(value.currency), total, items };
+  // The relay takes a cart of at most 8 KB (50 lines of ordinary names and skus fit easily).
+  return total >= 0 && total <= 1e12 && JSON.stringify(cart).length <= 8000 ? cart : null;
 }
 
 function setCart(cart) {
@@ -306,7 +321,7 @@ function setStep(step) {
 function pageSays(name, a, b) {
   if (name === "cart") {
     const cart = cartOf(a);
-    return cart ? setCart(cart) : warn("cart takes {currency, total, items: [{sku, name, qty, price}]}: see docs/cart-events.md");
+    return cart ? setCart(cart) : warn("cart takes {currency, total, items: [{sku, name, qty, price}]} (at most 50 lines): see docs/cart-events.md");
   }
   if (name === "checkout_step") {
     const step = a && typeof a === "object" ? a.step : a;

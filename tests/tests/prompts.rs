@@ -6,8 +6,8 @@
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    Chrome, Page, Relay, ShopSite, click_in_widget, console_login, eventually, find, in_widget, js, page_texts,
-    save_screenshot, wait_for_text, widget_texts,
+    AgentOnline, Chrome, Page, Relay, ShopSite, click_in_widget, console_login, eventually, find, in_widget, js,
+    page_texts, save_screenshot, wait_for_text, widget_texts,
 };
 use fantoccini::{Client, Locator};
 
@@ -183,5 +183,82 @@ async fn a_page_with_ga4_events_in_data_layer_gives_the_agent_the_same_cart() ->
     }
     let _ = shopper.close().await;
     let _ = agent.close().await;
+    outcome
+}
+
+const CONFIG_EXIT: &str = r#"
+[[shops]]
+id = "demo"
+name = "Nordhavn Coffee"
+
+[[shops.rules]]
+id = "leaving"
+cap = "page"
+message = { en = "Leaving already? Ask us anything about your order." }
+when = { all = [ { exit_intent = true }, { items_at_least = 1 } ] }
+
+[[shops.rules]]
+id = "help"
+cap = "visitor"
+message = { en = "Stuck with your coupon? We can help." }
+when = { event = "fired-only-by-the-shops-code" }
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls_only_warn() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG_EXIT)?;
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><title>Exit shop</title>
+        <script>
+          window.__warnings = [];
+          const warn = console.warn;
+          console.warn = (...args) => {{ window.__warnings.push(String(args[0])); warn.apply(console, args); }};
+          window.checkoutChat = window.checkoutChat || [];
+          checkoutChat.push(["cart", {{ currency: "EUR", total: 14.5, items: [{{ sku: "beans-ethiopia", name: "Ethiopia", qty: 1, price: 14.5 }}] }}]);
+          checkoutChat.push(["cart", {{ currency: "euros", items: "three" }}]);
+        </script></head>
+        <body style="height:3000px"><h1>Checkout</h1><script src="{}" data-shop="demo" async></script></body></html>"#,
+        relay.url("/widget.js")
+    );
+    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let _agent = AgentOnline::connect(&relay).await?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        shopper.goto(&site.url("/")).await?;
+        // The pointer leaves through the top of the window (again until the watcher is there).
+        let leave = "document.dispatchEvent(new MouseEvent('mouseout', {clientY: -2, bubbles: true})); \
+                     const root = document.querySelector('[data-checkout-chat]').shadowRoot; \
+                     return !!root.querySelector('.cc-prompt');";
+        eventually("an exit intent brings the prompt", || async {
+            Ok(js::<bool>(&shopper, leave, serde_json::Value::Null).await?.then_some(()))
+        })
+        .await?;
+        wait_for_text(&shopper, true, ".cc-prompt-open", "Leaving already? Ask us anything about your order.").await?;
+        // One prompt at a time: the shop's own call waits until this one is gone.
+        js::<()>(&shopper, "checkoutChat.push(['prompt', 'help']);", serde_json::Value::Null).await?;
+        ensure!(widget_texts(&shopper, ".cc-prompt").await?.len() == 1, "two prompts on screen");
+        click_in_widget(&shopper, ".cc-prompt-close").await?;
+        js::<()>(&shopper, "checkoutChat.push(['prompt', 'help']);", serde_json::Value::Null).await?;
+        wait_for_text(&shopper, true, ".cc-prompt-open", "Stuck with your coupon? We can help.").await?;
+        // Answered by opening it: the chat opens, and the first message follows the prompt.
+        click_in_widget(&shopper, ".cc-prompt-open").await?;
+        in_widget(&shopper, ".cc-input").await?.send_keys("My code WELCOME10 fails").await?;
+        click_in_widget(&shopper, ".cc-send").await?;
+        wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "My code WELCOME10 fails").await?;
+        wait_for_text(&shopper, true, ".cc-bubble", "Stuck with your coupon? We can help.").await?;
+        ensure!(widget_texts(&shopper, ".cc-prompt").await?.is_empty(), "a prompt over the open chat");
+        let warnings: Vec<String> = js(&shopper, "return window.__warnings;", serde_json::Value::Null).await?;
+        ensure!(
+            warnings.len() == 1 && warnings[0].starts_with("checkout-chat: cart takes"),
+            "one warning, for the bad cart: {warnings:?}"
+        );
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "exit-prompt-failure.png").await;
+    }
+    let _ = shopper.close().await;
     outcome
 }
