@@ -11,7 +11,7 @@ use checkout_chat_protocol::{Activity, ActivityBody, CartItem, ConversationId};
 
 /// Most activities kept per conversation; a shopper who browses all day should not slow the
 /// console down. The oldest go first (the panel shows the recent past).
-const MAX_HELD: usize = 1000;
+const MAX_HELD: usize = 300;
 
 /// Adds a `visitor_activity` frame to what the console holds for its conversation.
 ///
@@ -73,6 +73,20 @@ pub enum Checkout {
     },
 }
 
+/// When the shopper came to `step`: the first report of the latest run of it (the shop reports the
+/// step again on every page of it, which must not restart the clock).
+fn on_step_since(activities: &[Activity], step: &str) -> i64 {
+    let mut since = i64::MAX;
+    for activity in activities.iter().rev() {
+        match &activity.body {
+            ActivityBody::CheckoutStep { step: this } if this == step => since = activity.at_ms,
+            ActivityBody::CheckoutStep { .. } | ActivityBody::OrderCompleted { .. } => break,
+            _ => {}
+        }
+    }
+    since
+}
+
 pub fn checkout(activities: &[Activity]) -> Checkout {
     // Order of arrival decides "after", not the timestamps: they come from the shopper's
     // clock, which may jump.
@@ -81,7 +95,9 @@ pub fn checkout(activities: &[Activity]) -> Checkout {
         .rev()
         .find(|a| matches!(a.body, ActivityBody::CheckoutStep { .. } | ActivityBody::OrderCompleted { .. }));
     match latest.map(|a| (&a.body, a.at_ms)) {
-        Some((ActivityBody::CheckoutStep { step }, at_ms)) => Checkout::Step { step: step.clone(), since_ms: at_ms },
+        Some((ActivityBody::CheckoutStep { step }, _)) => {
+            Checkout::Step { step: step.clone(), since_ms: on_step_since(activities, step) }
+        }
         Some((ActivityBody::OrderCompleted { order_id, total, currency }, _)) => {
             Checkout::Ordered { order_id: order_id.clone(), total: *total, currency: currency.clone() }
         }
@@ -266,6 +282,9 @@ mod tests {
         assert_eq!(checkout(&[]), Checkout::NotStarted);
         let on_payment = [step(10, "shipping"), step(20, "payment")];
         assert_eq!(checkout(&on_payment), Checkout::Step { step: "payment".into(), since_ms: 20 });
+        // Reported again on the next page of the same step: the clock goes on.
+        let reloaded = [step(10, "shipping"), step(20, "payment"), cart(25, vec![]), step(30, "payment")];
+        assert_eq!(checkout(&reloaded), Checkout::Step { step: "payment".into(), since_ms: 20 });
         let ordered = [step(10, "payment"), order(30)];
         assert!(matches!(checkout(&ordered), Checkout::Ordered { ref order_id, .. } if order_id == "NC-1"));
         // A new checkout after an order is a step again.
