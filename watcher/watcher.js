@@ -38,7 +38,12 @@ let retry = 1000;
 let agentsOnline;
 let chatOpen = false;
 let bubble = null;
-let history = "";
+let history = ""; // which prompts showed when, and which were dismissed (rules' History)
+let region = null; // the live region the bubble goes into, there before it (so it is announced)
+let pendingNamed = null; // a rule the page named before the shop's rules arrived
+let welcomed; // resolves at the first welcome: the visitor is known
+let reconnecting = false;
+let waits = 0; // seconds waited for the chat app's new token
 let seenLayer = 0;
 const gaCart = [];
 
@@ -82,24 +87,36 @@ function touchSession() {
   session = s;
 }
 
-// Starts watching: `queue` is the page's window.checkoutChat.
+// Starts watching: `queue` is the page's window.checkoutChat. Resolves once the relay has said
+// who the visitor is (or after 3 s), so that the chat app, loading meanwhile, is the same one.
 export async function start(options, queue) {
   config = options;
   prefix = "checkout-chat:" + config.shop + ":";
   await init({ module_or_path: new URL("checkout-chat-watcher_bg.wasm", import.meta.url) });
-  history = read("prompts", true) || "";
   touchSession();
   const context = read("context");
   if (context) Object.assign(page, context);
   // Adopted from earlier pages: this one sends them (a copy sent twice is stored once).
   batches = (read("activity") || []).filter((b) => b && typeof b.id === "string" && Array.isArray(b.events));
   write("activity", null);
+  region = document.createElement("div");
+  region.setAttribute("role", "status");
+  config.root.append(region);
+  // Calls made on the last page before the watcher got there, then this page's (newer) ones.
+  const calls = read("calls");
+  write("calls", null);
+  if (Array.isArray(calls)) calls.forEach((e) => Array.isArray(e) && pageSays(e[0], e[1], e[2]));
   takeCalls(queue);
   record({ kind: "page_view", path: clip(location.pathname, 1000), title: clip(document.title, 200), referrer: clip(document.referrer, 1000) });
   watchShopper();
+  const known = new Promise((resolve) => {
+    welcomed = resolve;
+    setTimeout(resolve, 3000);
+  });
   connect();
   setInterval(tick, 1000);
   readLayer();
+  return known;
 }
 
 // The page's activity calls go to the watcher, those queued before it loaded included; the
@@ -159,14 +176,24 @@ function watchShopper() {
   addEventListener("pagehide", keep);
 }
 
+// At most `max` characters (code points, as the relay counts them), control characters as spaces.
 function clip(text, max) {
-  return String(text || "").replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, max);
+  return Array.from(String(text || "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")).slice(0, max).join("");
+}
+
+function bytes(value) {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
 }
 
 // ---- The socket: hello as the same visitor as the chat app, activity batches, acks. ----
 
 function connect() {
   token = read("token", true);
+  // Coming back without a token (the chat app is forgetting this visitor): give the app a few
+  // seconds to make the new one, rather than making a second.
+  if (!token && reconnecting && waits++ < 4) return setTimeout(connect, 1000);
+  reconnecting = false;
+  waits = 0;
   const url = config.relay.replace(/^http/, "ws") + "v1/visitor";
   try {
     socket = new WebSocket(url);
@@ -188,22 +215,35 @@ function connect() {
     if (frame.type === "welcome") {
       live = true;
       retry = 1000;
-      // The first visit: this socket made the visitor, whom the chat app will be too.
-      if (!read("token", true)) write("token", (token = frame.token), true);
+      // A new visitor (the first visit, or one the relay did not know): kept, unless the chat
+      // app has meanwhile stored its own.
+      const stored = read("token", true);
+      if (!stored || stored === token) write("token", frame.token, true);
+      token = frame.token;
       agentsOnline = frame.agents_online > 0;
       if (frame.rules) rules(frame.rules);
+      welcomed();
       send(true);
+      if (pendingNamed) show(pendingNamed);
+      pendingNamed = null;
     } else if (frame.type === "presence") agentsOnline = frame.agents_online > 0;
     else if (frame.type === "activity_ack") batches = batches.filter((b) => b.id !== frame.batch_id);
-    else if (frame.type === "error" && frame.client_id && frame.code !== "unavailable" && frame.code !== "rate_limited") {
-      // Refused for good (the page gave something the relay will never take): dropped.
-      batches = batches.filter((b) => b.id !== frame.client_id);
+    else if (frame.type === "error" && frame.client_id) {
+      const refused = batches.find((b) => b.id === frame.client_id);
+      // Refused for now: sent again with the next tick. For good (the page gave something the
+      // relay will never take): dropped.
+      if (frame.code === "unavailable" || frame.code === "rate_limited") {
+        if (refused) refused.sent = false;
+      } else batches = batches.filter((b) => b !== refused);
     }
   };
   socket.onclose = (event) => {
     live = false;
     socket = null;
-    if (event.code === 1008) return; // not this shop, or not this page: the chat says why
+    if (event.code === 1008) return welcomed(); // not this shop, or not this page: the chat says why
+    // Too large a frame (it should not happen: batches are split): the largest one goes.
+    if (event.code === 1009) batches = batches.filter((b) => b !== batches.reduce((a, b) => (bytes(b) > bytes(a) ? b : a)));
+    reconnecting = true;
     setTimeout(connect, retry * (0.5 + Math.random()));
     retry = Math.min(retry * 2, 30000);
   };
@@ -212,8 +252,8 @@ function connect() {
 function tick() {
   readLayer();
   // The chat app changed who the visitor is (reset, another user): follow it.
-  const stored = read("token", true);
-  if (socket && live && stored && stored !== token) socket.close();
+  if (socket && live && read("token", true) !== token) socket.close();
+  send(false);
   show(null);
 }
 
@@ -241,15 +281,15 @@ function record(body) {
 // Batches of at most 50 activities and 12 KB (an activity is at most 8 KB: the relay says so).
 function flush() {
   let events = [];
-  let bytes = 0;
+  let filled = 0;
   for (const activity of unsent.splice(0)) {
-    const size = JSON.stringify(activity).length;
-    if (events.length && (events.length === BATCH || bytes + size > BATCH_BYTES)) {
+    const size = bytes(activity);
+    if (events.length && (events.length === BATCH || filled + size > BATCH_BYTES)) {
       batches.push({ id: randomId(), events });
-      [events, bytes] = [[], 0];
+      [events, filled] = [[], 0];
     }
     events.push(activity);
-    bytes += size;
+    filled += size;
   }
   if (events.length) batches.push({ id: randomId(), events });
   batches = batches.slice(-MAX_BATCHES);
@@ -257,7 +297,7 @@ function flush() {
 }
 
 function send(again) {
-  if (!live) return;
+  if (!live || !socket) return;
   for (const b of batches) {
     if (again || !b.sent) {
       socket.send(JSON.stringify({ type: "activity", batch_id: b.id, events: b.events }));
@@ -282,7 +322,7 @@ function currency(value) {
 }
 
 function label(value) {
-  return typeof value === "string" && value.trim() && value.length <= 200 && !/[\u0000-\u001f\u007f]/.test(value);
+  return typeof value === "string" && value.trim() && Array.from(value).length <= 200 && !/[\u0000-\u001f\u007f-\u009f]/.test(value);
 }
 
 // A cart from the page: {currency, total, items: [{sku, name, qty, price}]}; null if bad.
@@ -299,7 +339,7 @@ function cartOf(value) {
   const total = value.total == null ? items.reduce((sum, i) => sum + i.price * i.qty, 0) : amount(value.total);
   const cart = { kind: "cart", currency: currency(value.currency), total, items };
   // The relay takes a cart of at most 8 KB (50 lines of ordinary names and skus fit easily).
-  return total >= 0 && total <= 1e12 && JSON.stringify(cart).length <= 8000 ? cart : null;
+  return total >= 0 && total <= 1e12 && bytes(cart) <= 8000 ? cart : null;
 }
 
 function setCart(cart) {
@@ -340,14 +380,16 @@ function pageSays(name, a, b) {
     try {
       data = b === undefined ? undefined : JSON.parse(JSON.stringify(b));
     } catch (e) {}
-    if (!label(a) || (b !== undefined && (data === undefined || JSON.stringify(data).length > 2048))) {
+    if (!label(a) || (b !== undefined && (data === undefined || bytes(data) > 2048))) {
       return warn("event takes a name and optional data that is JSON of at most 2 KB");
     }
     record({ kind: "custom", name: a, data });
     page.events = page.events.concat(a).slice(-50);
     return show(null);
   }
-  return label(a) ? show(a) : warn("prompt takes the id of one of the shop's rules");
+  if (!label(a)) return warn("prompt takes the id of one of the shop's rules");
+  if (!live) pendingNamed = a; // the shop's rules are not here yet
+  return show(a);
 }
 
 // GA4 e-commerce events in the page's dataLayer (also those pushed before the widget loaded),
@@ -398,6 +440,7 @@ function ga4(name, params) {
 
 // Asks the rule engine whether a prompt shows now (or the one the shop's code named); draws it.
 function show(named) {
+  history = read("prompts", true) || ""; // another tab may have dismissed one meanwhile
   const answer = decide(history, session.id, config.locale, named, Date.now(), location.pathname, page.step,
     page.stepSince, page.lastActive, page.currency, page.total, page.items, !!page.exit, !!session.returning,
     page.events.join("\n"), agentsOnline, chatOpen, !!bubble);
@@ -456,10 +499,14 @@ function draw(rule, text, replies) {
   message.dir = "auto";
   const answers = document.createElement("div");
   answers.className = "cc-prompt-replies";
-  for (const reply of replies) answers.append(button("", reply, () => accept(reply)));
+  for (const reply of replies) {
+    const choice = button("", reply, () => accept(reply));
+    choice.dir = "auto";
+    answers.append(choice);
+  }
   bubble.append(close, message, answers);
   bubble.onkeydown = (e) => e.key === "Escape" && dismiss();
-  config.root.append(bubble);
+  region.append(bubble);
 }
 
 function hide(kind) {
@@ -471,12 +518,13 @@ function hide(kind) {
 }
 
 function dismiss() {
-  remember(dismissed(history, hide("prompt_dismissed")));
+  remember(dismissed(read("prompts", true) || "", hide("prompt_dismissed")));
 }
 
 // The shopper answered: the chat opens (with their reply sent, if they picked one), and the
 // conversation begins with the prompt. `opened`: they opened the chat some other way meanwhile.
 function accept(reply, opened) {
   const rule = hide("prompt_accepted");
+  chatOpen = true;
   config.open(rule, reply, opened);
 }

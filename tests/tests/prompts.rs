@@ -23,7 +23,17 @@ cap = "page"
 message = { en = "Any questions about paying? We're here to help.", nl = "Vragen over het betalen? We helpen je graag." }
 replies = [ { en = "Which payment methods can I use?", nl = "Hoe kan ik betalen?" } ]
 when = { all = [ { step = "payment" }, { seconds_on_step = 2 }, { cart_total_at_least = { amount = 50, currency = "EUR" } } ] }
+
+# Listed later, so it shows only where the first one may not: the dismissal test's proof that the
+# watcher is there and deciding.
+[[shops.rules]]
+id = "payment-help-later"
+cap = "page"
+message = { en = "Still deciding? We're one click away." }
+when = { all = [ { step = "payment" }, { seconds_on_step = 3 } ] }
 "#;
+
+const LATER: &str = "Still deciding? We're one click away.";
 
 const MESSAGE: &str = "Any questions about paying? We're here to help.";
 const REPLY: &str = "Which payment methods can I use?";
@@ -45,13 +55,6 @@ async fn to_payment(relay: &Relay, shopper: &Client) -> Result<()> {
     Ok(())
 }
 
-async fn no_prompt_for(shopper: &Client, seconds: u64) -> Result<()> {
-    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-    let prompts = widget_texts(shopper, ".cc-prompt").await?;
-    ensure!(prompts.is_empty(), "a prompt showed: {prompts:?}");
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn dwelling_on_payment_brings_the_prompt_and_a_dismissed_one_does_not_come_back() -> Result<()> {
     let relay = Relay::start_with_config(CONFIG)?;
@@ -63,12 +66,14 @@ async fn dwelling_on_payment_brings_the_prompt_and_a_dismissed_one_does_not_come
         save_screenshot(&shopper, "prompt.png").await?;
         click_in_widget(&shopper, ".cc-prompt-close").await?;
         ensure!(widget_texts(&shopper, ".cc-prompt").await?.is_empty(), "the prompt stays after dismissing");
-        // The rule allows one prompt per page, and the step's time goes on: only the dismissal
-        // keeps it away now.
+        // Both rules allow one prompt per page, and the step's time goes on: on the next page only
+        // the dismissal keeps the first away, so the later rule shows in its place.
         shopper.goto(&relay.url("/checkout.html#payment")).await?;
         find(&shopper, "#step-payment:not([hidden])").await?;
-        in_widget(&shopper, ".cc-launcher").await?;
-        no_prompt_for(&shopper, 5).await
+        wait_for_text(&shopper, true, ".cc-prompt-open", LATER).await?;
+        let shown = widget_texts(&shopper, ".cc-prompt-open").await?;
+        ensure!(shown.len() == 1 && !shown[0].contains(MESSAGE), "the dismissed prompt came back: {shown:?}");
+        Ok(())
     }
     .await;
     if outcome.is_err() {
@@ -226,10 +231,18 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
     let shopper = chrome.session().await?;
     let outcome = async {
         shopper.goto(&site.url("/")).await?;
-        // The pointer leaves through the top of the window (again until the watcher is there).
         let leave = "document.dispatchEvent(new MouseEvent('mouseout', {clientY: -2, bubbles: true})); \
                      const root = document.querySelector('[data-checkout-chat]').shadowRoot; \
                      return !!root.querySelector('.cc-prompt');";
+        // With the chat open, no prompt, whatever the shopper does.
+        click_in_widget(&shopper, ".cc-launcher").await?;
+        in_widget(&shopper, ".cc-input").await?;
+        for _ in 0..3 {
+            ensure!(!js::<bool>(&shopper, leave, serde_json::Value::Null).await?, "a prompt over the open chat");
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        }
+        click_in_widget(&shopper, ".cc-launcher").await?;
+        // Closed: the pointer leaving through the top of the window brings the prompt.
         eventually("an exit intent brings the prompt", || async {
             Ok(js::<bool>(&shopper, leave, serde_json::Value::Null).await?.then_some(()))
         })
@@ -241,7 +254,8 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
         click_in_widget(&shopper, ".cc-prompt-close").await?;
         js::<()>(&shopper, "checkoutChat.push(['prompt', 'help']);", serde_json::Value::Null).await?;
         wait_for_text(&shopper, true, ".cc-prompt-open", "Stuck with your coupon? We can help.").await?;
-        // Answered by opening it: the chat opens, and the first message follows the prompt.
+        // Answered by opening it (the chat app is already here): the chat opens, and the first
+        // message follows the prompt.
         click_in_widget(&shopper, ".cc-prompt-open").await?;
         in_widget(&shopper, ".cc-input").await?.send_keys("My code WELCOME10 fails").await?;
         click_in_widget(&shopper, ".cc-send").await?;

@@ -36,22 +36,33 @@
   launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "فتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
   var wantOpen = 0; // 1: open, 2: opened by the shopper's click (focus then moves into the chat)
   var loading = false;
-  var app;
+  var app; // the chat app's module, once mounted
+  var watching; // the watcher: resolves once it knows who the visitor is
   var rtl = launcher.dir == "rtl";
+  var prefix = "checkout-chat:" + data.shop + ":";
+  var ACTIVITY = /^(cart|checkout_step|order_completed|event|prompt)$/;
+  function stored(key) {
+    try {
+      return localStorage.getItem(prefix + key);
+    } catch (e) {}
+  }
 
   function start() {
     if (loading) return;
     loading = true;
-    var app = base + "widget/checkout-chat-widget";
+    var url = base + "widget/checkout-chat-widget";
+    // The watcher makes the visitor on a first visit and keeps the browser's session; the chat
+    // waits for it (a few seconds at most), so that one browser is one visitor in one session.
+    var known = watch();
     // The shopper's language (if not English) is fetched alongside the app.
     var strings = /^(nl|ar|fa)$/.test(lang)
       ? fetch(base + "widget/i18n/" + lang + ".json").then(function (r) { return r.ok ? r.json() : null; }).catch(function () {})
       : null;
-    Promise.all([import(app + ".js"), strings])
+    Promise.all([import(url + ".js"), strings, known])
       .then(function (loaded) {
         var m = loaded[0];
         config.strings = loaded[1];
-        return m.default({ module_or_path: app + "_bg.wasm" }).then(function () {
+        return m.default({ module_or_path: url + "_bg.wasm" }).then(function () {
           m.mount(root, config, wantOpen, queue);
           app = m;
         });
@@ -71,8 +82,16 @@
   launcher.addEventListener("click", open);
   queue.push = function (call) {
     if (call && call[0] == "open") open(0);
+    if (call && call[0] == "reset") start(); // only the app can forget the visitor
     return Array.prototype.push.apply(queue, arguments);
   };
+  // Activity the page pushed before the watcher came goes with the shopper to the next page.
+  w.addEventListener("pagehide", function () {
+    var calls = [].filter.call(queue, function (call) { return call && ACTIVITY.test(call[0]); });
+    try {
+      if (calls.length && !queue.watch) localStorage.setItem(prefix + "calls", JSON.stringify(calls));
+    } catch (e) {}
+  });
 
   // The shopper answered a prompt: the chat opens and its conversation begins with the prompt.
   function answer(rule, reply, opened) {
@@ -82,20 +101,19 @@
   }
 
   function watch() {
-    var prefix = "checkout-chat:" + data.shop + ":";
     var watcher = { shop: data.shop, relay: base, locale: locale, root: root, side: side, rtl: rtl, open: answer };
-    try {
-      // A shopper with a conversation or unsent messages gets the chat at once (replies, badge).
-      if (localStorage.getItem(prefix + "conversation") || localStorage.getItem(prefix + "outbox")) start();
-    } catch (e) {}
-    import(base + "widget/watcher.js")
-      .then(function (m) { return m.start(watcher, queue); })
-      .catch(function (e) { console.warn("checkout-chat: prompts could not be loaded", e); });
+    return (watching =
+      watching ||
+      import(base + "widget/watcher.js")
+        .then(function (m) { return m.start(watcher, queue); })
+        .catch(function (e) { console.warn("checkout-chat: prompts could not be loaded", e); }));
   }
 
   function afterLoad() {
-    var queuedOpen = [].some.call(queue, function (call) { return call && call[0] == "open"; });
-    if (queuedOpen || (data.openOnLoad != null && data.openOnLoad != "false")) open(0);
+    var queued = function (name) { return [].some.call(queue, function (call) { return call && call[0] == name; }); };
+    if (queued("open") || (data.openOnLoad != null && data.openOnLoad != "false")) open(0);
+    // A shopper with a conversation or unsent messages gets the chat at once (replies, badge).
+    if (queued("reset") || stored("conversation") || stored("outbox")) start();
     if (w.requestIdleCallback) requestIdleCallback(watch, { timeout: 5000 });
     else setTimeout(watch, 1);
   }

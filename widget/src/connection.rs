@@ -188,7 +188,8 @@ impl ChatService {
     /// The shopper answered a prompt (the watcher drew it): if their next message starts a
     /// conversation, it starts with the prompt; `reply` (a quick reply they picked) is sent now.
     pub fn answer_prompt(&self, rule: String, reply: Option<String>) {
-        if self.timeline.with_untracked(|t| t.id.is_none()) {
+        // Only a conversation that begins now starts with the prompt (after an ended one, too).
+        if self.timeline.with_untracked(|t| t.id.is_none() || t.closed) {
             self.inner.update_value(|i| i.accepted_prompt = Some(rule));
         }
         if let Some(reply) = reply {

@@ -161,7 +161,9 @@ fn announce_changes(service: ChatService, ui: Ui, unread: Memo<u32>, sound: bool
         {
             let _ = button.focus();
         }
-        if was_open.is_some_and(|was| was != open) {
+        // Also when the app mounts open (a click or an answered prompt loaded it): the page, and
+        // the watcher, hear that the chat is open.
+        if was_open.map_or(open, |was| was != open) {
             ui.emit(if open { "open" } else { "close" }, &JsValue::UNDEFINED);
         }
         open
