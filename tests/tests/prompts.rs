@@ -276,3 +276,42 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
     let _ = shopper.close().await;
     outcome
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_phone_a_fast_scroll_up_is_an_exit_intent() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG_EXIT)?;
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width"><title>Phone shop</title>
+        <script>
+          window.checkoutChat = window.checkoutChat || [];
+          checkoutChat.push(["cart", {{ currency: "EUR", items: [{{ sku: "beans-ethiopia", name: "Ethiopia", qty: 2, price: 14.5 }}] }}]);
+        </script></head>
+        <body style="height:5000px"><h1>Checkout</h1><script src="{}" data-shop="demo" async></script></body></html>"#,
+        relay.url("/widget.js")
+    );
+    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.phone_session().await?;
+    let outcome = async {
+        shopper.goto(&site.url("/")).await?;
+        // Down the page, then back up to the top in one quick flick (again until the watcher is
+        // there); on a desktop this is just scrolling.
+        let flick = "window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 100)); window.scrollTo(0, 0); \
+                     await new Promise((r) => setTimeout(r, 100)); \
+                     return !!document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt');";
+        let script = format!("return (async () => {{ {flick} }})();");
+        eventually("a fast scroll up on a phone brings the prompt", || async {
+            Ok(js::<bool>(&shopper, &script, serde_json::Value::Null).await?.then_some(()))
+        })
+        .await?;
+        wait_for_text(&shopper, true, ".cc-prompt-open", "Leaving already? Ask us anything about your order.").await?;
+        save_screenshot(&shopper, "prompt-phone.png").await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "prompt-phone-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    outcome
+}
