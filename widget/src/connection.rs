@@ -89,6 +89,7 @@ impl ChatService {
         };
         let returning = store.conversation().is_some();
         let timeline = Timeline::with_outbox(store.outbox());
+        let store_answer = store.answer();
         let has_unsent = !timeline.pending.is_empty();
         let service = ChatService {
             timeline: RwSignal::new(timeline),
@@ -104,7 +105,7 @@ impl ChatService {
                 replaying: false,
                 on_reply: None,
                 accepted_prompt: None,
-                answer: None,
+                answer: store_answer,
             }),
         };
         // A returning shopper (a conversation, or unsent messages) is reconnected at once, so the
@@ -159,11 +160,14 @@ impl ChatService {
         self.stop_typing();
         let client_id = new_client_id();
         // The first message after answering a prompt starts the conversation with the prompt.
-        self.inner.update_value(|i| {
-            if let Some(rule) = i.accepted_prompt.take() {
-                i.answer = Some((client_id.clone(), rule));
-            }
+        let answer = self.inner.try_update_value(|i| {
+            let rule = i.accepted_prompt.take()?;
+            i.answer = Some((client_id.clone(), rule));
+            i.answer.clone()
         });
+        if let Some(answer) = answer.flatten() {
+            self.store().set_answer(Some(&answer));
+        }
         self.timeline.update(|t| t.queue(client_id, text, now_ms()));
         self.save_outbox();
         self.connect();

@@ -60,6 +60,19 @@ impl Store {
         self.set("read", Some(&seq.to_string()));
     }
 
+    /// The message that answers a prompt and the prompt's rule, kept until it is delivered (a
+    /// page change before that must not lose the link).
+    pub fn answer(&self) -> Option<(ClientId, String)> {
+        let stored = self.get("answer")?;
+        let (client_id, rule) = stored.split_once(' ')?;
+        Some((ClientId::new(client_id).ok()?, rule.to_owned()))
+    }
+
+    pub fn set_answer(&self, answer: Option<&(ClientId, String)>) {
+        let value = answer.map(|(client_id, rule)| format!("{} {rule}", client_id.as_str()));
+        self.set("answer", value.as_deref());
+    }
+
     /// The browser session the watcher keeps (reports count per session).
     pub fn session_id(&self) -> Option<ClientId> {
         self.get("session-id").and_then(|s| ClientId::new(s).ok())
@@ -76,6 +89,7 @@ impl Store {
     pub fn forget_all(&self) {
         self.forget_identity();
         self.set("outbox", None);
+        self.set("answer", None);
     }
 
     pub fn outbox(&self) -> Vec<Pending> {
