@@ -3,6 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use checkout_chat_protocol::ShopId;
+use checkout_chat_protocol::api::Role;
 use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
@@ -124,7 +125,14 @@ pub async fn ensure_demo_agent(
     }
     let password = configured_password.map_or_else(|| random_token()[..16].to_owned(), str::to_owned);
     let password_hash = hash_password(password.clone()).await?;
-    let agent = NewAgent { shop_id: shop, email: DEMO_AGENT_EMAIL.into(), name: DEMO_AGENT_NAME.into(), password_hash };
+    // The demo shop's owner: an admin.
+    let agent = NewAgent {
+        shop_id: shop,
+        email: DEMO_AGENT_EMAIL.into(),
+        name: DEMO_AGENT_NAME.into(),
+        password_hash,
+        role: Role::Admin,
+    };
     match storage.create_agent(agent).await {
         Ok(_) => Ok(Some(password)),
         // Another process created it in the meantime; theirs stands.

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use anyhow::Context;
 use checkout_chat_protocol::ShopId;
+use checkout_chat_protocol::api::Role;
 use checkout_chat_relay::auth;
 use checkout_chat_relay::config::{Config, ConfigArgs};
 use checkout_chat_relay::report;
@@ -58,10 +59,22 @@ enum AgentCommand {
         email: String,
         #[arg(long)]
         name: String,
+        /// `agent` (answers shoppers) or `admin` (also manages the shop's agents).
+        #[arg(long, default_value = "agent", value_parser = parse_role)]
+        role: Role,
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List the agents (of one shop, or of all).
+    List {
+        #[arg(long, value_parser = parse_shop)]
+        shop: Option<ShopId>,
+    },
+    /// Stop an agent from logging in; their sessions end (open consoles within a heartbeat).
+    Disable { email: String },
+    /// Let a disabled agent log in again.
+    Enable { email: String },
     /// Set a new password (ends the agent's sessions); read from standard input, or generated.
     ResetPassword {
         email: String,
@@ -141,12 +154,26 @@ async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<
     let storage = SqliteStorage::open(&config.database)
         .with_context(|| format!("cannot open database {}", config.database.display()))?;
     match command {
-        AgentCommand::Add { shop, email, name, password_stdin } => {
+        AgentCommand::Add { shop, email, name, role, password_stdin } => {
             anyhow::ensure!(config.shop(&shop).is_some(), "shop \"{shop}\" is not in the configuration");
             let (password, generated) = choose_password(password_stdin)?;
             let password_hash = auth::hash_password(password.clone()).await?;
-            storage.create_agent(NewAgent { shop_id: shop, email: email.clone(), name, password_hash }).await?;
+            storage.create_agent(NewAgent { shop_id: shop, email: email.clone(), name, password_hash, role }).await?;
             report_password(&email, &password, generated, "created");
+        }
+        AgentCommand::List { shop } => {
+            for agent in storage.agents(shop.as_ref()).await? {
+                let state = if agent.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{state}", agent.shop_id, agent.email, agent.name, agent.role.as_str());
+            }
+        }
+        AgentCommand::Disable { email } => {
+            storage.set_agent_disabled(&email, true).await?;
+            println!("agent {email} disabled; their sessions have ended");
+        }
+        AgentCommand::Enable { email } => {
+            storage.set_agent_disabled(&email, false).await?;
+            println!("agent {email} enabled");
         }
         AgentCommand::ResetPassword { email, password_stdin } => {
             let (password, generated) = choose_password(password_stdin)?;
@@ -156,6 +183,10 @@ async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<
         }
     }
     Ok(())
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value).ok_or_else(|| format!("\"{value}\" is not a role: agent or admin"))
 }
 
 fn parse_shop(value: &str) -> Result<ShopId, String> {

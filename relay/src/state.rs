@@ -1,6 +1,11 @@
 //! The state every handler shares, passed explicitly as axum `State`.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
+
+use governor::clock::DefaultClock;
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
 
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -27,6 +32,17 @@ pub struct AppState {
     pub outbox_ready: Arc<Notify>,
     /// Queue announcements on their way, gathered per shop.
     pub queue_announcements: Arc<PendingAnnouncements>,
+    /// Login attempts per email: password guessing is slowed to a few tries a minute.
+    pub login_attempts: Arc<LoginLimiter>,
+}
+
+pub type LoginLimiter = RateLimiter<String, HashMapStateStore<String>, DefaultClock>;
+
+/// Ten attempts at once, then one every six seconds, per email address (successful logins count
+/// too: a person does not log in ten times a minute).
+fn login_limiter() -> LoginLimiter {
+    let quota = Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
+    RateLimiter::hashmap(quota)
 }
 
 impl AppState {
@@ -41,6 +57,7 @@ impl AppState {
             connection_slots,
             outbox_ready: Arc::new(Notify::new()),
             queue_announcements: Arc::new(PendingAnnouncements::default()),
+            login_attempts: Arc::new(login_limiter()),
         }
     }
 }

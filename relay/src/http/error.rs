@@ -14,6 +14,8 @@ pub enum ApiError {
     NotLoggedIn,
     #[error("wrong email or password")]
     BadCredentials,
+    #[error("too many login attempts; wait a minute and try again")]
+    TooManyAttempts,
     #[error("requests from another site are not accepted here")]
     CrossOrigin,
     #[error("the relay could not complete this request; please retry")]
@@ -27,6 +29,7 @@ impl ApiError {
         match self {
             ApiError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "not_logged_in"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            ApiError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),

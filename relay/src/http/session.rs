@@ -15,8 +15,11 @@ use crate::storage::AgentRecord;
 
 pub const SESSION_COOKIE: &str = "cc_session";
 
+/// Email addresses whose recent login attempts are remembered before old ones are forgotten.
+const MAX_TRACKED_LOGINS: usize = 10_000;
+
 fn session_info(agent: &AgentRecord) -> SessionInfo {
-    SessionInfo { agent: agent.profile(), shop: agent.shop_id.clone() }
+    SessionInfo { agent: agent.profile(), shop: agent.shop_id.clone(), role: agent.role }
 }
 
 pub async fn login(
@@ -26,6 +29,12 @@ pub async fn login(
     Json(request): Json<LoginRequest>,
 ) -> Result<(CookieJar, Json<SessionInfo>), ApiError> {
     check_same_origin(&headers)?;
+    let limiter = &state.login_attempts;
+    // Many addresses tried (guessing accounts) must not grow the limiter without bound.
+    if limiter.len() > MAX_TRACKED_LOGINS {
+        limiter.retain_recent();
+    }
+    limiter.check_key(&request.email.trim().to_lowercase()).map_err(|_| ApiError::TooManyAttempts)?;
     let agent = auth::check_credentials(state.storage.as_ref(), &request.email, &request.password).await?;
     let token = auth::open_session(state.storage.as_ref(), &agent, state.config.session_hours).await?;
     let hours = i64::try_from(state.config.session_hours).unwrap_or(i64::MAX);

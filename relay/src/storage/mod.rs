@@ -6,6 +6,7 @@
 pub mod sqlite;
 
 use async_trait::async_trait;
+use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
     EventBody, Seq, ShopId, VisitorId,
@@ -58,6 +59,7 @@ pub struct AgentRecord {
     pub name: String,
     pub password_hash: String,
     pub disabled: bool,
+    pub role: Role,
 }
 
 impl AgentRecord {
@@ -72,6 +74,7 @@ pub struct NewAgent {
     pub email: String,
     pub name: String,
     pub password_hash: String,
+    pub role: Role,
 }
 
 /// An event as a handler hands it to storage, before it has a number.
@@ -237,6 +240,10 @@ pub trait Storage: Send + Sync + 'static {
     async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>>;
     async fn agent_count(&self, shop: &ShopId) -> StorageResult<u64>;
     async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()>;
+    /// A shop's agents (or every shop's), by email.
+    async fn agents(&self, shop: Option<&ShopId>) -> StorageResult<Vec<AgentRecord>>;
+    /// Disables (ending every session of) or enables an agent.
+    async fn set_agent_disabled(&self, email: &str, disabled: bool) -> StorageResult<()>;
 
     async fn create_session(&self, token_hash: TokenHash, agent: &AgentId, expires_at_ms: i64) -> StorageResult<()>;
     /// The agent of a session that has not expired and whose agent is not disabled.

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
     EventBody, IdentityStatus, Seq, ShopId, VisitorId, text::preview,
@@ -28,6 +29,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/003_identity_closing_outbox.sql")),
     M::up(include_str!("../../migrations/004_left_messages_and_giving_up.sql")),
     M::up(include_str!("../../migrations/005_activity_log.sql")),
+    M::up(include_str!("../../migrations/006_agent_roles.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -335,7 +337,7 @@ fn check_open_for(
     }
 }
 
-const AGENT_COLUMNS: &str = "id, shop_id, email, name, password_hash, disabled";
+const AGENT_COLUMNS: &str = "id, shop_id, email, name, password_hash, disabled, role";
 
 fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
     Ok(AgentRecord {
@@ -345,6 +347,7 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
         name: row.get(3)?,
         password_hash: row.get(4)?,
         disabled: row.get(5)?,
+        role: Role::parse(&row.get::<_, String>(6)?).unwrap_or_default(),
     })
 }
 
@@ -661,13 +664,22 @@ impl Storage for SqliteStorage {
             name: agent.name,
             password_hash: agent.password_hash,
             disabled: false,
+            role: agent.role,
         };
         let row = record.clone();
         self.call(move |conn| {
             let inserted = conn.execute(
-                "INSERT INTO agents (id, shop_id, email, name, password_hash, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (email) DO NOTHING",
-                params![row.id.as_str(), row.shop_id.as_str(), row.email, row.name, row.password_hash, now_ms()],
+                "INSERT INTO agents (id, shop_id, email, name, password_hash, role, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (email) DO NOTHING",
+                params![
+                    row.id.as_str(),
+                    row.shop_id.as_str(),
+                    row.email,
+                    row.name,
+                    row.password_hash,
+                    row.role.as_str(),
+                    now_ms()
+                ],
             )?;
             if inserted == 0 {
                 return Err(StorageError::DuplicateAgent);
@@ -709,6 +721,38 @@ impl Storage for SqliteStorage {
                 "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
                 [&email],
             )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn agents(&self, shop: Option<&ShopId>) -> StorageResult<Vec<AgentRecord>> {
+        let shop = shop.map(|s| s.as_str().to_owned());
+        self.call(move |conn| {
+            let sql =
+                format!("SELECT {AGENT_COLUMNS} FROM agents WHERE ?1 IS NULL OR shop_id = ?1 ORDER BY shop_id, email");
+            let mut statement = conn.prepare(&sql)?;
+            let agents = statement.query_map([shop], agent_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(agents)
+        })
+        .await
+    }
+
+    async fn set_agent_disabled(&self, email: &str, disabled: bool) -> StorageResult<()> {
+        let email = email.to_owned();
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let changed = tx.execute("UPDATE agents SET disabled = ?2 WHERE email = ?1", params![email, disabled])?;
+            if changed == 0 {
+                return Err(StorageError::AgentNotFound);
+            }
+            if disabled {
+                tx.execute(
+                    "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
+                    [&email],
+                )?;
+            }
             tx.commit()?;
             Ok(())
         })
