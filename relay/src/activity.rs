@@ -100,6 +100,7 @@ async fn store(
         received_ms,
     };
     let new = state.storage.append_activity(batch).await?;
+    state.webhooks_ready.notify_one();
     if let (true, Some(conversation)) = (new, conversation) {
         let frame = ServerFrame::VisitorActivity { conversation_id: conversation.clone(), events, history: false };
         state.hub.publish_notice(conversation, frame, Audience::Agents);

@@ -51,6 +51,7 @@ pub async fn join(state: &AppState, conversation: &ConversationRecord, agent: &A
 
 async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) {
     state.hub.publish_event(appended.event.clone());
+    state.webhooks_ready.notify_one();
     state.hub.publish_summary(shop, appended.summary.clone());
     let body = &appended.event.body;
     // The queue changes when a conversation starts waiting, is taken, or ends.

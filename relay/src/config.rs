@@ -104,6 +104,28 @@ pub struct ShopConfig {
     /// Proactive prompts: when to speak up and what to say (see docs/cart-events.md).
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Where to POST what happens (see docs/webhooks.md).
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// One receiver of a shop's events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// `https://…` (or `http://` for a receiver on the same machine).
+    pub url: String,
+    /// Signs every POST (`Checkout-Chat-Signature`); at least 16 characters.
+    pub secret: String,
+    /// The events it wants (see [`crate::webhooks::EVENT_NAMES`]); all when empty.
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
+impl WebhookConfig {
+    pub fn wants(&self, event: &str) -> bool {
+        self.events.is_empty() || self.events.iter().any(|e| e == event)
+    }
 }
 
 impl Default for Config {
@@ -124,6 +146,7 @@ impl Default for Config {
                 // Documented in docs/embedding.md so the demo can show identity verification.
                 identity_secret: Some(DEMO_IDENTITY_SECRET.into()),
                 rules: demo_rules(),
+                webhooks: Vec::new(),
             }],
         }
     }
@@ -210,6 +233,28 @@ impl Config {
                     "shop \"{}\": identity_secret must have at least 16 characters",
                     shop.id
                 )));
+            }
+            for hook in &shop.webhooks {
+                let url = &hook.url;
+                if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+                    return Err(ConfigError::Invalid(format!(
+                        "shop \"{}\": webhook url \"{url}\" is not http(s)",
+                        shop.id
+                    )));
+                }
+                if hook.secret.len() < 16 {
+                    return Err(ConfigError::Invalid(format!(
+                        "shop \"{}\": the secret of webhook {url} must have at least 16 characters",
+                        shop.id
+                    )));
+                }
+                if let Some(bad) = hook.events.iter().find(|e| !crate::webhooks::EVENT_NAMES.contains(&e.as_str())) {
+                    return Err(ConfigError::Invalid(format!(
+                        "shop \"{}\": webhook {url} names an unknown event \"{bad}\" (known: {})",
+                        shop.id,
+                        crate::webhooks::EVENT_NAMES.join(", ")
+                    )));
+                }
             }
             if let Err(error) = checkout_chat_rules::validate(&shop.rules) {
                 return Err(ConfigError::Invalid(format!("shop \"{}\": {error}", shop.id)));
@@ -353,6 +398,24 @@ mod tests {
         let unknown = "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n[[shops.rules]]\nid = \"x\"\nmessage = { en = \"Hi\" }\nwhen = { stepp = \"payment\" }\n";
         let error = Config::from_toml(unknown).unwrap_err();
         assert!(error.contains("stepp"), "{error}");
+    }
+
+    #[test]
+    fn bad_webhooks_are_refused_by_name() {
+        let config = |hook: &str| format!("[[shops]]\nid = \"demo\"\nname = \"Demo\"\n[[shops.webhooks]]\n{hook}\n");
+        for (hook, named) in [
+            ("url = \"ftp://x\"\nsecret = \"0123456789abcdef\"", "not http(s)"),
+            ("url = \"https://crm.example/h\"\nsecret = \"short\"", "at least 16"),
+            (
+                "url = \"https://crm.example/h\"\nsecret = \"0123456789abcdef\"\nevents = [\"cart.exploded\"]",
+                "cart.exploded",
+            ),
+        ] {
+            let error = Config::from_toml(&config(hook)).unwrap().validate().unwrap_err().to_string();
+            assert!(error.contains(named), "{error}");
+        }
+        let good = "url = \"https://crm.example/h\"\nsecret = \"0123456789abcdef\"\nevents = [\"message.created\"]";
+        Config::from_toml(&config(good)).unwrap().validate().unwrap();
     }
 
     #[test]

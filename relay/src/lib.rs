@@ -4,7 +4,7 @@
 //! Layout: [`config`] (where settings come from, including the shops' proactive rules), [`http`] (routes, static files, login),
 //! [`ws`] (one task per WebSocket), [`chat`] (store-then-forward), [`hub`] (in-memory fan-out),
 //! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords, sessions, shop
-//! identities), [`routing`] (the queue), [`activity`] (what shoppers do on the
+//! identities), [`routing`] (the queue), [`webhooks`] (signed POSTs to the shop's systems), [`activity`] (what shoppers do on the
 //! shop's pages), [`report`] (what prompts sell), [`mail`] (transcripts from the outbox), [`server`]
 //! (start-up and graceful shutdown).
 
@@ -22,4 +22,5 @@ pub mod routing;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod webhooks;
 pub mod ws;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub connection_slots: Arc<Semaphore>,
     /// Wakes the mail deliverer when something was put in the outbox.
     pub outbox_ready: Arc<Notify>,
+    /// Wakes the webhook deliverer when an event or activity was stored.
+    pub webhooks_ready: Arc<Notify>,
     /// Queue announcements on their way, gathered per shop.
     pub queue_announcements: Arc<PendingAnnouncements>,
     /// Login attempts per email: password guessing is slowed to a few tries a minute.
@@ -56,6 +58,7 @@ impl AppState {
             sessions: TaskTracker::new(),
             connection_slots,
             outbox_ready: Arc::new(Notify::new()),
+            webhooks_ready: Arc::new(Notify::new()),
             queue_announcements: Arc::new(PendingAnnouncements::default()),
             login_attempts: Arc::new(login_limiter()),
         }

@@ -141,6 +141,24 @@ pub struct ActivityFact {
     pub rule_id: Option<String>,
 }
 
+/// A row of the activity log, for webhooks.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub visitor_id: VisitorId,
+    pub conversation_id: Option<ConversationId>,
+    pub activity: Activity,
+}
+
+/// How far a webhook has delivered, and when it tries again after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookCursor {
+    pub feed_after: i64,
+    pub activity_after: i64,
+    pub attempts: u32,
+    pub next_attempt_ms: i64,
+}
+
 /// The result of an append.
 #[derive(Debug, Clone)]
 pub struct Appended {
@@ -229,6 +247,20 @@ pub trait Storage: Send + Sync + 'static {
     /// that began in `[from_ms, to_ms)`, in the order they happened, after one `session` row per
     /// such session.
     async fn report_facts(&self, shop: &ShopId, from_ms: i64, to_ms: i64) -> StorageResult<Vec<ActivityFact>>;
+
+    /// The shop's conversation events after feed position `after`, in the order they were stored.
+    async fn feed_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<(i64, Event)>>;
+    /// The shop's activity rows after `after`, in order.
+    async fn activity_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>>;
+    /// A webhook's cursor; a webhook seen for the first time starts at the current end.
+    async fn webhook_cursor(&self, shop: &ShopId, url: &str) -> StorageResult<WebhookCursor>;
+    async fn save_webhook_cursor(
+        &self,
+        shop: &ShopId,
+        url: &str,
+        cursor: WebhookCursor,
+        error: Option<String>,
+    ) -> StorageResult<()>;
 
     /// Outbox items due at `now_ms`, oldest first.
     async fn due_outbox(&self, now_ms: i64, limit: usize) -> StorageResult<Vec<OutboxItem>>;

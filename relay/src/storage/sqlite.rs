@@ -17,8 +17,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    ActivityBatch, ActivityFact, AgentRecord, Appended, ConversationRecord, IdentityUpdate, NewAgent, NewEvent,
-    OutboxItem, OutboxKind, Storage, StorageError, StorageResult, TokenHash, VisitorRecord, Waiting,
+    ActivityBatch, ActivityFact, ActivityRow, AgentRecord, Appended, ConversationRecord, IdentityUpdate, NewAgent,
+    NewEvent, OutboxItem, OutboxKind, Storage, StorageError, StorageResult, TokenHash, VisitorRecord, Waiting,
+    WebhookCursor,
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/004_left_messages_and_giving_up.sql")),
     M::up(include_str!("../../migrations/005_activity_log.sql")),
     M::up(include_str!("../../migrations/006_agent_roles.sql")),
+    M::up(include_str!("../../migrations/007_webhook_feed.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -225,6 +227,10 @@ fn insert_event(
     tx.execute(
         "UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1",
         params![conversation.id.as_str(), seq, at_ms],
+    )?;
+    tx.execute(
+        "INSERT INTO event_feed (shop_id, conversation_id, seq) VALUES (?1, ?2, ?3)",
+        params![conversation.shop_id.as_str(), conversation.id.as_str(), seq],
     )?;
     apply_effects(tx, conversation, &event.author, &event.body, at_ms)?;
     Ok(Event {
@@ -867,6 +873,112 @@ impl Storage for SqliteStorage {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn feed_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<(i64, Event)>> {
+        let shop = shop.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let columns = EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT f.id, {columns} FROM event_feed f JOIN events e \
+                 ON e.conversation_id = f.conversation_id AND e.seq = f.seq \
+                 WHERE f.shop_id = ?1 AND f.id > ?2 ORDER BY f.id LIMIT ?3"
+            );
+            let mut statement = conn.prepare(&sql)?;
+            let rows = statement
+                .query_map(params![shop.as_str(), after, limit], |row| {
+                    let id: i64 = row.get(0)?;
+                    let event = Event {
+                        conversation_id: parse_id(row.get(1)?)?,
+                        seq: row.get(2)?,
+                        client_id: row.get::<_, Option<String>>(3)?.map(parse_id).transpose()?,
+                        author: json_column(row, 4)?,
+                        body: json_column(row, 5)?,
+                        at_ms: row.get(6)?,
+                    };
+                    Ok((id, event))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn activity_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>> {
+        let shop = shop.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
+                 WHERE shop_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let rows = statement
+                .query_map(params![shop.as_str(), after, limit], |row| {
+                    Ok(ActivityRow {
+                        id: row.get(0)?,
+                        visitor_id: parse_id(row.get(1)?)?,
+                        conversation_id: row.get::<_, Option<String>>(2)?.map(parse_id).transpose()?,
+                        activity: Activity { at_ms: row.get(3)?, body: json_column(row, 4)? },
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn webhook_cursor(&self, shop: &ShopId, url: &str) -> StorageResult<WebhookCursor> {
+        let (shop, url) = (shop.clone(), url.to_owned());
+        self.call(move |conn| {
+            // A new webhook starts from now: it is told what happens from here on.
+            conn.execute(
+                "INSERT OR IGNORE INTO webhook_cursors (shop_id, url, feed_after, activity_after) VALUES (?1, ?2, \
+                 (SELECT COALESCE(MAX(id), 0) FROM event_feed), (SELECT COALESCE(MAX(id), 0) FROM activity))",
+                params![shop.as_str(), url],
+            )?;
+            Ok(conn.query_row(
+                "SELECT feed_after, activity_after, attempts, next_attempt_ms FROM webhook_cursors \
+                 WHERE shop_id = ?1 AND url = ?2",
+                params![shop.as_str(), url],
+                |row| {
+                    Ok(WebhookCursor {
+                        feed_after: row.get(0)?,
+                        activity_after: row.get(1)?,
+                        attempts: row.get(2)?,
+                        next_attempt_ms: row.get(3)?,
+                    })
+                },
+            )?)
+        })
+        .await
+    }
+
+    async fn save_webhook_cursor(
+        &self,
+        shop: &ShopId,
+        url: &str,
+        cursor: WebhookCursor,
+        error: Option<String>,
+    ) -> StorageResult<()> {
+        let (shop, url) = (shop.clone(), url.to_owned());
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE webhook_cursors SET feed_after = ?3, activity_after = ?4, attempts = ?5, next_attempt_ms = ?6, \
+                 last_error = ?7 WHERE shop_id = ?1 AND url = ?2",
+                params![
+                    shop.as_str(),
+                    url,
+                    cursor.feed_after,
+                    cursor.activity_after,
+                    cursor.attempts,
+                    cursor.next_attempt_ms,
+                    error
+                ],
+            )?;
+            Ok(())
         })
         .await
     }

@@ -1,0 +1,131 @@
+//! Webhooks with the real relay and a receiver started by the test on loopback: every event of a
+//! conversation and the cart activity arrive, in order, signed with the shop's secret, also when
+//! the receiver was down for a while (the relay retried, nothing was lost).
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use checkout_chat_protocol::ServerFrame;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use support::{Client, Relay};
+
+const SECRET: &str = "webhook-secret-for-tests";
+
+#[derive(Default)]
+struct Receiver {
+    down: AtomicBool,
+    /// (signature header, event id header, body) of every POST answered 200.
+    accepted: Mutex<Vec<(String, String, String)>>,
+    refused: Mutex<u32>,
+}
+
+async fn receive(State(receiver): State<Arc<Receiver>>, headers: HeaderMap, body: String) -> StatusCode {
+    if receiver.down.load(Ordering::SeqCst) {
+        *receiver.refused.lock().unwrap() += 1;
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    receiver.accepted.lock().unwrap().push((header("checkout-chat-signature"), header("checkout-chat-event-id"), body));
+    StatusCode::OK
+}
+
+/// What a receiver does to trust a POST: recompute the signature over "<t>.<body>".
+fn signature_is_valid(header: &str, body: &str) -> bool {
+    let Some((t, v1)) = header.split_once(',') else { return false };
+    let (Some(t), Some(v1)) = (t.strip_prefix("t="), v1.strip_prefix("v1=")) else { return false };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    hex::decode(v1).is_ok_and(|bytes| mac.verify_slice(&bytes).is_ok())
+}
+
+async fn acked(client: &mut Client, frame: Value) -> String {
+    client.send_json(frame).await;
+    loop {
+        match client.recv().await {
+            ServerFrame::Ack { conversation_id, .. } => return conversation_id.to_string(),
+            ServerFrame::Error { message, .. } => panic!("refused: {message}"),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
+    let receiver = Arc::new(Receiver::default());
+    receiver.down.store(true, Ordering::SeqCst);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("relay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n[[shops.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let relay = Relay::start_with(&dir.path().join("relay.db"), &["--config", config.to_str().unwrap()]);
+
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1"})).await;
+    assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
+    let conversation = acked(&mut shopper, json!({"type": "send", "client_id": "m1", "text": "Is it in stock?"})).await;
+    shopper
+        .send_json(json!({"type": "activity", "batch_id": "b1", "events": [
+            {"at_ms": 1, "body": {"kind": "cart", "currency": "EUR", "total": 2400, "items": [{"sku": "s", "name": "Beans", "qty": 1, "price": 2400}]}},
+            {"at_ms": 2, "body": {"kind": "page_view", "path": "/", "title": "", "referrer": ""}}]}))
+        .await;
+    let mut agent = relay.demo_agent().await;
+    acked(&mut agent, json!({"type": "send", "conversation_id": conversation, "client_id": "a1", "text": "Yes!"}))
+        .await;
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    acked(&mut shopper, json!({"type": "rate", "client_id": "r1", "score": 5})).await;
+
+    // The receiver refused while it was down; then it comes back and gets everything.
+    support::eventually_some(Duration::from_secs(10), || (*receiver.refused.lock().unwrap() > 0).then_some(())).await;
+    receiver.down.store(false, Ordering::SeqCst);
+    let expected = [
+        "conversation.created",
+        "message.created",
+        "conversation.assigned",
+        "message.created",
+        "conversation.closed",
+        "rating.created",
+        "cart.updated",
+    ];
+    let accepted = support::eventually_some(Duration::from_secs(30), || {
+        let accepted = receiver.accepted.lock().unwrap().clone();
+        (accepted.len() >= expected.len()).then_some(accepted)
+    })
+    .await;
+    let mut ids: Vec<&str> = accepted.iter().map(|(_, id, _)| id.as_str()).collect();
+    let types: Vec<String> = accepted
+        .iter()
+        .map(|(_, _, body)| serde_json::from_str::<Value>(body).unwrap()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, expected, "in order, the page view not sent");
+    ids.dedup();
+    assert_eq!(ids.len(), expected.len(), "each once: {ids:?}");
+    for (signature, _, body) in &accepted {
+        assert!(signature_is_valid(signature, body), "bad signature {signature} on {body}");
+    }
+    let rating: Value = serde_json::from_str(&accepted[5].2).unwrap();
+    assert_eq!(rating["data"]["score"], 5);
+    assert_eq!(rating["data"]["conversation_id"], conversation.as_str());
+    let cart: Value = serde_json::from_str(&accepted[6].2).unwrap();
+    assert_eq!(cart["data"]["total"], 2400);
+    assert_eq!(cart["shop"], "demo");
+    // Nothing more comes once all is delivered.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.accepted.lock().unwrap().len(), expected.len());
+}
