@@ -33,6 +33,8 @@ pub struct AgentService {
     socket: StoredValue<Option<Socket<AgentService>>, LocalStorage>,
     /// When this agent last said "typing" per conversation (to send it at most every few seconds).
     typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
+    /// Unsent lines that are internal notes (sent as `note`, never as a message to the shopper).
+    notes: StoredValue<HashSet<ClientId>, LocalStorage>,
 }
 
 impl AgentService {
@@ -46,6 +48,7 @@ impl AgentService {
             shopper_typing: RwSignal::new(HashMap::new()),
             activity: RwSignal::new(HashMap::new()),
             socket: StoredValue::new_local(None),
+            notes: StoredValue::new_local(HashSet::new()),
             typing_sent_at: StoredValue::new_local(HashMap::new()),
         }
     }
@@ -100,13 +103,28 @@ impl AgentService {
     }
 
     pub fn send(&self, conversation: &ConversationId, text: &str) -> bool {
+        self.queue(conversation, text, false)
+    }
+
+    /// An internal note: only agents see it.
+    pub fn note(&self, conversation: &ConversationId, text: &str) -> bool {
+        self.queue(conversation, text, true)
+    }
+
+    fn queue(&self, conversation: &ConversationId, text: &str, note: bool) -> bool {
         let Ok(text) = normalize_message(text) else { return false };
         self.typing_sent_at.update_value(|sent| {
             sent.remove(conversation);
         });
+        let client_id = new_client_id();
+        if note {
+            self.notes.update_value(|notes| {
+                notes.insert(client_id.clone());
+            });
+        }
         self.timelines.update(|t| {
             if let Some(timeline) = t.get_mut(conversation) {
-                timeline.queue(new_client_id(), text, now_ms());
+                timeline.queue(client_id, text, now_ms());
             }
         });
         self.with_socket(Socket::flush);
@@ -246,10 +264,11 @@ impl Link for AgentService {
                 .flat_map(|(id, t)| t.unsent().map(move |p| (id, p)))
                 .filter(|(_, p)| !sent_here.contains(&p.client_id))
                 .map(|(id, p)| {
-                    let frame = AgentFrame::Send {
-                        conversation_id: id.clone(),
-                        client_id: p.client_id.clone(),
-                        text: p.text.clone(),
+                    let (conversation_id, client_id, text) = (id.clone(), p.client_id.clone(), p.text.clone());
+                    let frame = if self.notes.with_value(|notes| notes.contains(&p.client_id)) {
+                        AgentFrame::Note { conversation_id, client_id, text }
+                    } else {
+                        AgentFrame::Send { conversation_id, client_id, text }
                     };
                     (p.client_id.clone(), encode(&frame))
                 })

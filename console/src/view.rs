@@ -264,8 +264,12 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
             list.set_scroll_top(list.scroll_height());
         }
     });
+    // A note goes to the other agents only; the box says so while it is ticked.
+    let as_note = RwSignal::new(false);
     let submit = move || {
-        if service.send(&conversation.get_value(), &draft.get_untracked()) {
+        let (id, text) = (conversation.get_value(), draft.get_untracked());
+        let sent = if as_note.get_untracked() { service.note(&id, &text) } else { service.send(&id, &text) };
+        if sent {
             draft.set(String::new());
         }
     };
@@ -309,7 +313,14 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                     prop:value=move || draft.get() disabled=closed
                     on:input=move |ev| { draft.set(event_target_value(&ev)); service.typing(&conversation.get_value()); }
                     on:keydown=on_keydown></textarea>
-                <button class="primary" type="submit" disabled=move || draft.with(|d| d.trim().is_empty())>"Send"</button>
+                <button class="primary" type="submit" disabled=move || draft.with(|d| d.trim().is_empty())>
+                    {move || if as_note.get() { "Add note" } else { "Send" }}
+                </button>
+                <label class="note-toggle">
+                    <input type="checkbox" prop:checked=move || as_note.get()
+                        on:change=move |ev| as_note.set(event_target_checked(&ev)) />
+                    " Internal note (only agents see it)"
+                </label>
             </form>
         </section>
     }
@@ -347,6 +358,14 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
         EventBody::Prompted { rule_id, message } => view! {
             <li class="notice prompted">
                 {format!("Prompt “{rule_id}”: ")}<bdi class="prompt-text">{message}</bdi>
+            </li>
+        }
+        .into_any(),
+        EventBody::Note { text } => view! {
+            <li class="message note" class:mine=mine>
+                <span class="author">{format!("{who} · internal note")}</span>
+                <div class="bubble" dir="auto">{text}</div>
+                <span class="meta">{time}</span>
             </li>
         }
         .into_any(),

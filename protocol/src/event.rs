@@ -54,6 +54,16 @@ pub enum EventBody {
     /// The conversation began as an answer to this proactive prompt (its English text), so the
     /// agent sees what the shopper was replying to.
     Prompted { rule_id: String, message: String },
+    /// An agent's internal note: for agents only. The relay never sends it to a shopper, never
+    /// emails it in a transcript and never posts it to a webhook.
+    Note { text: String },
+}
+
+impl EventBody {
+    /// Whether only agents may see it.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, EventBody::Note { .. })
+    }
 }
 
 /// The public face of an agent: what a shopper and other agents may see.

@@ -125,6 +125,12 @@ pub enum AgentFrame {
         conversation_id: ConversationId,
         typing: bool,
     },
+    /// An internal note in the conversation, for agents only (acknowledged like `send`).
+    Note {
+        conversation_id: ConversationId,
+        client_id: ClientId,
+        text: String,
+    },
     /// End the conversation; the shopper is asked for a rating.
     Close {
         conversation_id: ConversationId,
@@ -411,6 +417,11 @@ mod tests {
             },
             AgentFrame::Typing { conversation_id: cid("c1"), typing: false },
             AgentFrame::Close { conversation_id: cid("c1") },
+            AgentFrame::Note {
+                conversation_id: cid("c1"),
+                client_id: ClientId::new("n1").unwrap(),
+                text: "VIP".into(),
+            },
             AgentFrame::Ping,
         ];
         for frame in frames {

@@ -40,7 +40,7 @@ pub fn render<'a>(
             EventBody::Joined => format!("— {} —", labels.joined.replace("{name}", &who)),
             EventBody::Closed => format!("— {} —", labels.ended),
             EventBody::Rated { score, .. } => format!("{who}: {}", "★".repeat(usize::from(*score).min(5))),
-            EventBody::TranscriptRequested { .. } => continue,
+            EventBody::TranscriptRequested { .. } | EventBody::Note { .. } => continue,
         };
         out.push_str(&format!("[{}] {line}\n", time(at_ms)));
     }
@@ -62,6 +62,7 @@ mod tests {
         let asked = EventBody::TranscriptRequested { email: "a@b.example".into() };
         let closed = EventBody::Closed;
         let rated = EventBody::Rated { score: 4, comment: None };
+        let note = EventBody::Note { text: "internal: VIP".into() };
         let labels = TranscriptLabels {
             title: "Chat transcript",
             you: "You",
@@ -73,6 +74,7 @@ mod tests {
             (1, &Author::Visitor, &question),
             (2, &anna, &joined),
             (3, &anna, &answer),
+            (3, &anna, &note),
             (4, &Author::Visitor, &asked),
             (5, &anna, &closed),
             (6, &Author::Visitor, &rated),

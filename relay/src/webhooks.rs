@@ -180,6 +180,10 @@ fn author(author: &Author) -> Value {
 
 /// What a conversation event is told as (a first event is also the conversation's creation).
 fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, Delivery)> {
+    // Internal notes stay inside the relay and the console.
+    if event.body.is_internal() {
+        return Vec::new();
+    }
     let conversation = event.conversation_id.as_str();
     let base = json!({ "conversation_id": conversation, "seq": event.seq, "author": author(&event.author) });
     let with = |extra: Value| {
@@ -198,7 +202,7 @@ fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, D
         EventBody::Rated { score, comment } => {
             Some(("rating.created", with(json!({ "score": score, "comment": comment }))))
         }
-        EventBody::TranscriptRequested { .. } | EventBody::Prompted { .. } => None,
+        EventBody::TranscriptRequested { .. } | EventBody::Prompted { .. } | EventBody::Note { .. } => None,
     };
     let mut deliveries = Vec::new();
     if event.seq == 1 {

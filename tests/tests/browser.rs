@@ -9,6 +9,7 @@ use checkout_chat_e2e::{
 use fantoccini::Client;
 
 const QUESTION: &str = "Hi! Can I still change the delivery address of my order NH-204118?";
+const NOTE: &str = "Ordered twice before; offer free shipping if needed";
 const REPLY: &str = "Of course! Which address should we ship it to? Track it at https://track.example/NH-204118";
 
 #[tokio::test(flavor = "multi_thread")]
@@ -53,6 +54,12 @@ async fn talk(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
     wait_for_text(agent, false, ".row .preview", QUESTION).await?;
     find(agent, ".row").await?.click().await?;
     wait_for_text(agent, false, ".message .bubble", QUESTION).await?;
+    // First an internal note for the other agents, then the reply.
+    find(agent, ".note-toggle input").await?.click().await?;
+    find(agent, ".reply").await?.send_keys(NOTE).await?;
+    find(agent, ".composer button[type=submit]").await?.click().await?;
+    wait_for_text(agent, false, ".message.note .bubble", NOTE).await?;
+    find(agent, ".note-toggle input").await?.click().await?;
     find(agent, ".reply").await?.send_keys(REPLY).await?;
     find(agent, ".composer button[type=submit]").await?.click().await?;
     wait_for_text(agent, false, ".message.mine:not(.pending) .bubble", REPLY).await?;
@@ -65,6 +72,8 @@ async fn talk(relay: &Relay, shopper: &Client, agent: &Client) -> Result<()> {
     ensure!(link.attr("href").await?.as_deref() == Some("https://track.example/NH-204118"), "the link's target");
     ensure!(link.attr("rel").await?.as_deref() == Some("noopener noreferrer"), "links open without opener");
     ensure!(link.attr("target").await?.as_deref() == Some("_blank"), "links open in a new tab");
+    let shown = widget_texts(shopper, ".cc-log").await?;
+    ensure!(!shown.iter().any(|t| t.contains(NOTE)), "the shopper saw the internal note: {shown:?}");
     Ok(())
 }
 

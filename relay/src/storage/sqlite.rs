@@ -293,7 +293,8 @@ fn apply_effects(
         EventBody::Rated { score, .. } => {
             tx.execute("UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
         }
-        EventBody::Joined | EventBody::Prompted { .. } => {}
+        // A note changes nothing a shopper could see (not even the inbox's last message).
+        EventBody::Joined | EventBody::Prompted { .. } | EventBody::Note { .. } => {}
     }
     Ok(())
 }

@@ -107,6 +107,9 @@ impl Handler for AgentSession {
                 conn.state.hub.publish_notice(&conversation.id, frame, Audience::Everyone);
                 Ok(())
             }
+            AgentFrame::Note { conversation_id, client_id, text } => {
+                self.note(conn, &conversation_id, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
+            }
             AgentFrame::Close { conversation_id } => {
                 let conversation = self.own_conversation(conn, &conversation_id).await?;
                 if conversation.status == ConversationStatus::Closed {
@@ -131,6 +134,26 @@ impl AgentSession {
             .await?
             .filter(|c| c.shop_id == self.agent.shop_id)
             .ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "no such conversation"))
+    }
+
+    /// An internal note: stored in the conversation for agents (no join: writing a note does not
+    /// take the conversation), never shown to the shopper.
+    async fn note(
+        &self,
+        conn: &mut Connection,
+        conversation_id: &ConversationId,
+        client_id: &ClientId,
+        text: &str,
+    ) -> Result<(), WsError> {
+        let conversation = self.own_conversation(conn, conversation_id).await?;
+        let text = MessageText::new(text).map_err(ChatError::from)?;
+        let event = NewEvent {
+            author: Author::Agent(self.agent.profile()),
+            client_id: Some(client_id.clone()),
+            body: EventBody::Note { text: text.into_string() },
+        };
+        let seq = chat::post(&conn.state, &conversation, event).await?.event.seq;
+        conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id: conversation.id, seq }).await
     }
 
     async fn send(

@@ -308,10 +308,14 @@ impl Connection {
         }
     }
 
+    /// Sends one event (the one place every event goes through, live or replayed). An internal
+    /// note is passed over for a shopper: their position moves past it, nothing is sent.
     async fn send_event(&mut self, event: Event) -> Result<(), WsError> {
         let id = event.conversation_id.clone();
         let seq = event.seq;
-        self.send(&ServerFrame::Event { event }).await?;
+        if !(self.visitor && event.body.is_internal()) {
+            self.send(&ServerFrame::Event { event }).await?;
+        }
         if let Some(position) = self.sent_up_to.get_mut(&id) {
             *position = seq;
         }

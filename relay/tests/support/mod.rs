@@ -94,6 +94,16 @@ impl Relay {
         }
     }
 
+    /// The demo agent's inbox as a fresh console receives it in `agent_welcome`.
+    pub async fn demo_agent_with_welcome(&self) -> Vec<checkout_chat_protocol::ConversationSummary> {
+        let cookie = self.login(DEMO_EMAIL, DEMO_PASSWORD).await.expect("demo agent logs in");
+        let mut agent = Client::agent(self.addr, &cookie).await.expect("agent socket opens");
+        match agent.recv().await {
+            ServerFrame::AgentWelcome { conversations, .. } => conversations,
+            other => panic!("expected agent_welcome, got {other:?}"),
+        }
+    }
+
     /// Stops the relay the way a process manager does (SIGTERM) and waits for it to exit.
     pub fn stop(mut self) {
         let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"));
