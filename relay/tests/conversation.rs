@@ -82,6 +82,7 @@ fn text_of(event: &Event) -> &str {
         EventBody::LeftMessage { text, .. } => text,
         EventBody::TranscriptRequested { .. } => "<transcript requested>",
         EventBody::Prompted { .. } => "<prompted>",
+        EventBody::Note { text } => text,
     }
 }
 
