@@ -83,6 +83,15 @@ impl AgentService {
     }
 
     /// Tells the shopper the agent is typing, at most every few seconds while they type.
+    /// Says "stopped typing" now (the agent turned to writing a note, which the shopper must
+    /// not see as typing either).
+    pub fn stop_typing(&self, conversation: &ConversationId) {
+        if self.typing_sent_at.try_update_value(|sent| sent.remove(conversation)).flatten().is_some() {
+            let frame = AgentFrame::Typing { conversation_id: conversation.clone(), typing: false };
+            self.send_if_live(&encode(&frame));
+        }
+    }
+
     pub fn typing(&self, conversation: &ConversationId) {
         let now = js_sys::Date::now();
         let due = self

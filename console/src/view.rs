@@ -311,14 +311,22 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
             <form class="composer" on:submit=on_submit>
                 <textarea class="reply" rows="2" aria-label="Reply" placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
                     prop:value=move || draft.get() disabled=closed
-                    on:input=move |ev| { draft.set(event_target_value(&ev)); service.typing(&conversation.get_value()); }
+                    on:input=move |ev| {
+                        draft.set(event_target_value(&ev));
+                        // A note is not typing to the shopper.
+                        if !as_note.get_untracked() { service.typing(&conversation.get_value()); }
+                    }
                     on:keydown=on_keydown></textarea>
                 <button class="primary" type="submit" disabled=move || draft.with(|d| d.trim().is_empty())>
                     {move || if as_note.get() { "Add note" } else { "Send" }}
                 </button>
                 <label class="note-toggle">
                     <input type="checkbox" prop:checked=move || as_note.get()
-                        on:change=move |ev| as_note.set(event_target_checked(&ev)) />
+                        on:change=move |ev| {
+                            let note = event_target_checked(&ev);
+                            as_note.set(note);
+                            if note { service.stop_typing(&conversation.get_value()); }
+                        } />
                     " Internal note (only agents see it)"
                 </label>
             </form>

@@ -158,6 +158,15 @@ struct RulesFile {
     rules: Vec<Rule>,
 }
 
+/// An https URL with a host, or an http one to this machine (a receiver beside the relay).
+fn webhook_url_is_fit(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else { return false };
+    let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    url.len() <= 2000
+        && parsed.host_str().is_some()
+        && (parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback))
+}
+
 /// The demo shop's rules; its unit test proves the file parses and validates.
 fn demo_rules() -> Vec<Rule> {
     toml::from_str::<RulesFile>(DEMO_RULES).map(|file| file.rules).unwrap_or_default()
@@ -234,13 +243,18 @@ impl Config {
                     shop.id
                 )));
             }
+            let mut urls = HashSet::new();
             for hook in &shop.webhooks {
                 let url = &hook.url;
-                if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+                if !webhook_url_is_fit(url) {
                     return Err(ConfigError::Invalid(format!(
-                        "shop \"{}\": webhook url \"{url}\" is not http(s)",
+                        "shop \"{}\": webhook url \"{url}\" must be https:// (http:// only to this machine)",
                         shop.id
                     )));
+                }
+                // Each URL keeps one delivery cursor per shop.
+                if !urls.insert(url) {
+                    return Err(ConfigError::Invalid(format!("shop \"{}\": webhook {url} is listed twice", shop.id)));
                 }
                 if hook.secret.len() < 16 {
                     return Err(ConfigError::Invalid(format!(
@@ -404,7 +418,13 @@ mod tests {
     fn bad_webhooks_are_refused_by_name() {
         let config = |hook: &str| format!("[[shops]]\nid = \"demo\"\nname = \"Demo\"\n[[shops.webhooks]]\n{hook}\n");
         for (hook, named) in [
-            ("url = \"ftp://x\"\nsecret = \"0123456789abcdef\"", "not http(s)"),
+            ("url = \"ftp://x\"\nsecret = \"0123456789abcdef\"", "must be https"),
+            ("url = \"https://\"\nsecret = \"0123456789abcdef\"", "must be https"),
+            ("url = \"http://crm.example/h\"\nsecret = \"0123456789abcdef\"", "only to this machine"),
+            (
+                "url = \"https://crm.example/h\"\nsecret = \"0123456789abcdef\"\n[[shops.webhooks]]\nurl = \"https://crm.example/h\"\nsecret = \"0123456789abcdef\"",
+                "listed twice",
+            ),
             ("url = \"https://crm.example/h\"\nsecret = \"short\"", "at least 16"),
             (
                 "url = \"https://crm.example/h\"\nsecret = \"0123456789abcdef\"\nevents = [\"cart.exploded\"]",

@@ -156,6 +156,8 @@ async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<
     match command {
         AgentCommand::Add { shop, email, name, role, password_stdin } => {
             anyhow::ensure!(config.shop(&shop).is_some(), "shop \"{shop}\" is not in the configuration");
+            // A shop's first account manages the others.
+            let role = if storage.agent_count(&shop).await? == 0 { Role::Admin } else { role };
             let (password, generated) = choose_password(password_stdin)?;
             let password_hash = auth::hash_password(password.clone()).await?;
             storage.create_agent(NewAgent { shop_id: shop, email: email.clone(), name, password_hash, role }).await?;

@@ -58,7 +58,9 @@ struct Delivery {
 /// Delivers to every configured webhook, woken when something is stored (and each second, for
 /// retries), until the relay stops.
 pub async fn run_deliverer(state: AppState) {
-    let Ok(client) = reqwest::Client::builder().timeout(TIMEOUT).build() else {
+    // No redirects: a signed body is for the configured URL only.
+    let client = reqwest::Client::builder().timeout(TIMEOUT).redirect(reqwest::redirect::Policy::none()).build();
+    let Ok(client) = client else {
         tracing::error!("webhooks are off: no HTTP client could be made");
         return;
     };
@@ -74,7 +76,9 @@ pub async fn run_deliverer(state: AppState) {
     loop {
         for (shop, hook) in &hooks {
             if let Err(error) = deliver_due(&state, &client, shop, hook).await {
-                tracing::warn!(shop = %shop, url = %hook.url, %error, "webhook delivery failed; will retry");
+                // The host only: some receivers' URLs are secrets themselves.
+                let host = reqwest::Url::parse(&hook.url).ok().and_then(|u| u.host_str().map(str::to_owned));
+                tracing::warn!(shop = %shop, host = host.as_deref().unwrap_or("?"), %error, "webhook delivery failed; will retry");
             }
         }
         tokio::select! {
@@ -85,7 +89,9 @@ pub async fn run_deliverer(state: AppState) {
     }
 }
 
-/// Sends what the webhook has not had yet, in order, unless it is waiting after a failure.
+/// Sends the next page of what the webhook has not had yet, in order, unless it is waiting after
+/// a failure. One page per round, so that one busy shop or slow receiver does not hold up the
+/// others for long; the cursor is saved once per page.
 async fn deliver_due(
     state: &AppState,
     client: &reqwest::Client,
@@ -97,29 +103,46 @@ async fn deliver_due(
     if cursor.next_attempt_ms > now_ms() {
         return Ok(());
     }
-    loop {
-        let events = storage.feed_after(shop, cursor.feed_after, PAGE).await?;
-        let activity = storage.activity_after(shop, cursor.activity_after, PAGE).await?;
-        if events.is_empty() && activity.is_empty() {
-            return Ok(());
-        }
-        for (id, event) in events {
-            for delivery in for_event(shop, id, &event).into_iter().filter(|(name, _)| hook.wants(name)) {
-                post(state, client, shop, hook, &mut cursor, delivery.1).await?;
-            }
-            cursor.feed_after = id;
-            storage.save_webhook_cursor(shop, &hook.url, cursor, None).await?;
-        }
-        for row in activity {
-            if let Some((name, delivery)) = for_activity(shop, &row)
-                && hook.wants(name)
-            {
-                post(state, client, shop, hook, &mut cursor, delivery).await?;
-            }
-            cursor.activity_after = row.id;
-            storage.save_webhook_cursor(shop, &hook.url, cursor, None).await?;
-        }
+    let events = storage.feed_after(shop, cursor.feed_after, PAGE).await?;
+    let activity = storage.activity_after(shop, cursor.activity_after, PAGE).await?;
+    if events.is_empty() && activity.is_empty() {
+        return Ok(());
     }
+    let before = cursor;
+    let result = send_page(state, client, shop, hook, &mut cursor, events, activity).await;
+    // What went through is remembered, also when a later POST of the page failed (post() has
+    // saved the failure already; this keeps the progress made before it).
+    if result.is_ok() && cursor != before {
+        storage.save_webhook_cursor(shop, &hook.url, cursor, None).await?;
+        state.webhooks_ready.notify_one(); // perhaps more pages
+    }
+    result
+}
+
+async fn send_page(
+    state: &AppState,
+    client: &reqwest::Client,
+    shop: &ShopId,
+    hook: &WebhookConfig,
+    cursor: &mut WebhookCursor,
+    events: Vec<(i64, Event)>,
+    activity: Vec<ActivityRow>,
+) -> Result<(), DeliveryError> {
+    for (id, event) in events {
+        for delivery in for_event(shop, id, &event).into_iter().filter(|(name, _)| hook.wants(name)) {
+            post(state, client, shop, hook, cursor, delivery.1).await?;
+        }
+        cursor.feed_after = id;
+    }
+    for row in activity {
+        if let Some((name, delivery)) = for_activity(shop, &row)
+            && hook.wants(name)
+        {
+            post(state, client, shop, hook, cursor, delivery).await?;
+        }
+        cursor.activity_after = row.id;
+    }
+    Ok(())
 }
 
 /// POSTs one delivery; on failure records when to try again and gives the error back.

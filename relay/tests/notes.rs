@@ -77,13 +77,9 @@ async fn a_note_is_for_agents_only() {
     assert_eq!(bodies.len(), 3, "the question, the join and the reply: {bodies:?}");
     assert_eq!(last_seq, 4);
 
-    // Another agent sees it in the history.
+    // A later console sees it in the history.
     let mut sam = relay.demo_agent().await;
     sam.send_json(json!({"type": "open", "conversation_id": conversation})).await;
     let (bodies, _) = replay(&mut sam).await;
     assert!(bodies.contains(&EventBody::Note { text: "VIP: ordered 12 times".into() }), "{bodies:?}");
-
-    // A shopper cannot write one.
-    shopper.send_json(json!({"type": "note", "client_id": "x", "text": "I am an agent"})).await;
-    assert!(matches!(shopper.recv().await, ServerFrame::Error { .. }));
 }

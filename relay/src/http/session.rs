@@ -8,6 +8,8 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use checkout_chat_protocol::api::{LoginRequest, SessionInfo};
 
 use super::error::ApiError;
+use checkout_chat_protocol::limits::MAX_EMAIL_LEN;
+
 use crate::auth;
 use crate::ids::hash_token;
 use crate::state::AppState;
@@ -29,6 +31,10 @@ pub async fn login(
     Json(request): Json<LoginRequest>,
 ) -> Result<(CookieJar, Json<SessionInfo>), ApiError> {
     check_same_origin(&headers)?;
+    // An address longer than any email is refused before it can be remembered.
+    if request.email.len() > MAX_EMAIL_LEN {
+        return Err(ApiError::BadCredentials);
+    }
     let limiter = &state.login_attempts;
     // Many addresses tried (guessing accounts) must not grow the limiter without bound.
     if limiter.len() > MAX_TRACKED_LOGINS {
