@@ -4,7 +4,7 @@ use checkout_chat_protocol::api::{ApiErrorBody, LoginRequest, SessionInfo};
 use gloo_net::http::{Request, Response};
 use web_sys::RequestCredentials;
 
-use crate::report::Report;
+use checkout_chat_protocol::report::Report;
 
 /// The logged-in agent, or `None` when there is no valid session.
 pub async fn current_session() -> Result<Option<SessionInfo>, String> {

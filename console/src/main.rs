@@ -5,7 +5,6 @@
 mod agent;
 mod api;
 mod format;
-mod report;
 mod shopper;
 mod view;
 

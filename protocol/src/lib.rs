@@ -8,6 +8,7 @@ pub mod event;
 pub mod frames;
 pub mod ids;
 pub mod limits;
+pub mod report;
 pub mod text;
 pub mod timeline;
 pub mod transcript;

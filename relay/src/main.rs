@@ -118,7 +118,7 @@ async fn print_report(
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         let period = format!("from {} to {}", from.as_deref().unwrap_or("30 days ago"), to.as_deref().unwrap_or("now"));
-        print!("{}", report.to_text(&period));
+        print!("{}", report::to_text(&report, &period));
     }
     Ok(())
 }

@@ -9,57 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use checkout_chat_protocol::ShopId;
-use serde::Serialize;
+use checkout_chat_protocol::report::percent;
+pub use checkout_chat_protocol::report::{Cohort, Report, RuleReport};
 
 use crate::storage::{ActivityFact, Storage, StorageError};
-
-/// Sessions and how many of them completed an order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Cohort {
-    pub sessions: u64,
-    pub converted: u64,
-}
-
-impl Cohort {
-    /// Orders per session, if there were sessions.
-    pub fn rate(&self) -> Option<f64> {
-        (self.sessions > 0).then(|| self.converted as f64 / self.sessions as f64)
-    }
-
-    fn add(&mut self, converted: bool) {
-        self.sessions += 1;
-        self.converted += u64::from(converted);
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RuleReport {
-    pub rule_id: String,
-    /// Times the prompt was shown, accepted and dismissed.
-    pub shown: u64,
-    pub accepted: u64,
-    pub dismissed: u64,
-    /// Conversations that began as an answer to the prompt.
-    pub chats: u64,
-    /// Sessions in which the prompt was accepted.
-    pub accepted_sessions: Cohort,
-    /// Sessions in which it was shown and not accepted.
-    pub ignored_sessions: Cohort,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub shop_id: String,
-    pub from_ms: i64,
-    pub to_ms: i64,
-    /// Every session that began in the period.
-    pub all_sessions: Cohort,
-    /// Sessions in which no prompt was shown.
-    pub no_prompt_sessions: Cohort,
-    /// Sessions with a chat, whatever started it.
-    pub chat_sessions: Cohort,
-    pub rules: Vec<RuleReport>,
-}
 
 /// What one session did, gathered from its facts (positions are the order things happened).
 #[derive(Default)]
@@ -176,34 +129,24 @@ fn day_start_ms(day: &str) -> Result<i64, String> {
     Ok(date.midnight().assume_utc().unix_timestamp() * 1000)
 }
 
-/// `12.5 % (1 of 8)`, or `– (0 of 0)`.
-fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return format!("– ({part} of {whole})");
+/// The report as a plain-text table for the terminal.
+pub fn to_text(report: &Report, period: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Proactive prompts of shop \"{}\", sessions that began {period}", report.shop_id);
+    let all = &report.all_sessions;
+    let _ = writeln!(out, "Sessions: {}; ordered: {}", all.sessions, all.orders());
+    let _ = writeln!(out, "Orders in sessions with no prompt: {}", report.no_prompt_sessions.orders());
+    let _ = writeln!(out, "Orders in sessions with a chat: {}", report.chat_sessions.orders());
+    for rule in &report.rules {
+        let _ = writeln!(out, "\nRule \"{}\"", rule.rule_id);
+        let _ = writeln!(out, "  shown:      {}", rule.shown);
+        let _ = writeln!(out, "  accepted:   {}", percent(rule.accepted, rule.shown));
+        let _ = writeln!(out, "  dismissed:  {}", percent(rule.dismissed, rule.shown));
+        let _ = writeln!(out, "  chats:      {}", rule.chats);
+        let _ = writeln!(out, "  orders when accepted:             {}", rule.accepted_sessions.orders());
+        let _ = writeln!(out, "  orders when shown, not accepted:  {}", rule.ignored_sessions.orders());
     }
-    format!("{:.1} % ({part} of {whole})", part as f64 * 100.0 / whole as f64)
-}
-
-impl Report {
-    /// A plain-text table for the terminal.
-    pub fn to_text(&self, period: &str) -> String {
-        let mut out = String::new();
-        let cohort = |c: &Cohort| percent(c.converted, c.sessions);
-        let _ = writeln!(out, "Proactive prompts of shop \"{}\", sessions that began {period}", self.shop_id);
-        let _ = writeln!(out, "Sessions: {}; ordered: {}", self.all_sessions.sessions, cohort(&self.all_sessions));
-        let _ = writeln!(out, "Orders in sessions with no prompt: {}", cohort(&self.no_prompt_sessions));
-        let _ = writeln!(out, "Orders in sessions with a chat: {}", cohort(&self.chat_sessions));
-        for rule in &self.rules {
-            let _ = writeln!(out, "\nRule \"{}\"", rule.rule_id);
-            let _ = writeln!(out, "  shown:      {}", rule.shown);
-            let _ = writeln!(out, "  accepted:   {}", percent(rule.accepted, rule.shown));
-            let _ = writeln!(out, "  dismissed:  {}", percent(rule.dismissed, rule.shown));
-            let _ = writeln!(out, "  chats:      {}", rule.chats);
-            let _ = writeln!(out, "  orders when accepted:             {}", cohort(&rule.accepted_sessions));
-            let _ = writeln!(out, "  orders when shown, not accepted:  {}", cohort(&rule.ignored_sessions));
-        }
-        out
-    }
+    out
 }
 
 #[cfg(test)]
@@ -262,7 +205,7 @@ mod tests {
         assert_eq!(pay.ignored_sessions, Cohort { sessions: 2, converted: 0 }, "s6's order came before");
         assert_eq!(report.rules[1], RuleReport { rule_id: "exit".into(), ..RuleReport::default() });
         assert_eq!(report.rules[2].shown, 1);
-        let text = report.to_text("in the test");
+        let text = to_text(&report, "in the test");
         assert!(text.contains("accepted:   25.0 % (1 of 4)"), "{text}");
         assert!(text.contains("orders when shown, not accepted:  0.0 % (0 of 2)"), "{text}");
         assert!(text.contains("Rule \"exit\"\n  shown:      0\n  accepted:   – (0 of 0)"), "{text}");

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::format::utc_day;
-use crate::report::{Cohort, Report, RuleReport, percent};
+use checkout_chat_protocol::report::{Cohort, Report, RuleReport, percent};
 
 #[component]
 pub fn ReportPage() -> impl IntoView {

@@ -1,25 +1,34 @@
-//! The prompts report as `GET /v1/agent/report` sends it (the relay's `report::Report`), and how
-//! its numbers read: every rate beside its counts, so that "100 %" of 2 sessions reads as small.
+//! The proactive-prompts report as the relay computes it and `GET /v1/agent/report` sends it: one
+//! definition for the relay (`relay report`, the endpoint) and the console's report page, and
+//! one way to read its numbers: every rate beside its counts, so that "100 %" of 2 sessions
+//! reads as the small number it is.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Sessions and how many of them completed an order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cohort {
     pub sessions: u64,
     pub converted: u64,
 }
 
 impl Cohort {
+    /// Counts one more session, ordered or not.
+    pub fn add(&mut self, converted: bool) {
+        self.sessions += 1;
+        self.converted += u64::from(converted);
+    }
+
     /// "50.0 % (1 of 2)": the sessions that ended in an order.
     pub fn orders(&self) -> String {
         percent(self.converted, self.sessions)
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleReport {
     pub rule_id: String,
+    /// Times the prompt was shown, accepted and dismissed.
     pub shown: u64,
     pub accepted: u64,
     pub dismissed: u64,
@@ -31,12 +40,13 @@ pub struct RuleReport {
     pub ignored_sessions: Cohort,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub shop_id: String,
     /// The sessions counted began in `[from_ms, to_ms)`.
     pub from_ms: i64,
     pub to_ms: i64,
+    /// Every session that began in the period.
     pub all_sessions: Cohort,
     /// Sessions in which no prompt was shown.
     pub no_prompt_sessions: Cohort,
@@ -45,7 +55,7 @@ pub struct Report {
     pub rules: Vec<RuleReport>,
 }
 
-/// `12.5 % (1 of 8)`, or `– (0 of 0)`: the same words as `relay report` in the terminal.
+/// `12.5 % (1 of 8)`, or `– (0 of 0)`.
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         return format!("– ({part} of {whole})");
@@ -79,5 +89,6 @@ mod tests {
         assert_eq!(report.all_sessions, Cohort { sessions: 5, converted: 2 });
         assert_eq!(report.rules[0].rule_id, "pay");
         assert_eq!(report.rules[0].ignored_sessions.sessions, 1);
+        assert_eq!(serde_json::from_str::<Report>(&serde_json::to_string(&report).unwrap()).unwrap(), report);
     }
 }
