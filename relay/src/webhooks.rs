@@ -73,9 +73,11 @@ pub async fn run_deliverer(state: AppState) {
     if hooks.is_empty() {
         return;
     }
+    // Each webhook's cursor, read from storage once: this task is its only writer.
+    let mut cursors: Vec<Option<WebhookCursor>> = vec![None; hooks.len()];
     loop {
-        for (shop, hook) in &hooks {
-            if let Err(error) = deliver_due(&state, &client, shop, hook).await {
+        for ((shop, hook), cursor) in hooks.iter().zip(&mut cursors) {
+            if let Err(error) = deliver_due(&state, &client, shop, hook, cursor).await {
                 // The host only: some receivers' URLs are secrets themselves.
                 let host = reqwest::Url::parse(&hook.url).ok().and_then(|u| u.host_str().map(str::to_owned));
                 tracing::warn!(shop = %shop, host = host.as_deref().unwrap_or("?"), %error, "webhook delivery failed; will retry");
@@ -97,9 +99,13 @@ async fn deliver_due(
     client: &reqwest::Client,
     shop: &ShopId,
     hook: &WebhookConfig,
+    known: &mut Option<WebhookCursor>,
 ) -> Result<(), DeliveryError> {
     let storage = state.storage.as_ref();
-    let mut cursor = storage.webhook_cursor(shop, &hook.url).await?;
+    let cursor = match known {
+        Some(cursor) => cursor,
+        None => known.insert(storage.webhook_cursor(shop, &hook.url).await?),
+    };
     if cursor.next_attempt_ms > now_ms() {
         return Ok(());
     }
@@ -108,12 +114,12 @@ async fn deliver_due(
     if events.is_empty() && activity.is_empty() {
         return Ok(());
     }
-    let before = cursor;
-    let result = send_page(state, client, shop, hook, &mut cursor, events, activity).await;
-    // What went through is remembered, also when a later POST of the page failed (post() has
-    // saved the failure already; this keeps the progress made before it).
-    if result.is_ok() && cursor != before {
-        storage.save_webhook_cursor(shop, &hook.url, cursor, None).await?;
+    let before = *cursor;
+    let result = send_page(state, client, shop, hook, cursor, events, activity).await;
+    // A failed POST has saved the cursor with its progress and the failure (post()); a page
+    // that went through is saved here.
+    if result.is_ok() && *cursor != before {
+        storage.save_webhook_cursor(shop, &hook.url, *cursor, None).await?;
         state.webhooks_ready.notify_one(); // perhaps more pages
     }
     result
