@@ -40,14 +40,7 @@ async fn activity(client: &mut Client, batch: &str, events: Value) {
 }
 
 async fn say(client: &mut Client, id: &str, text: &str, prompt: Option<&str>) -> (String, u64) {
-    client.send_json(json!({"type": "send", "client_id": id, "text": text, "prompt": prompt})).await;
-    loop {
-        match client.recv().await {
-            ServerFrame::Ack { conversation_id, seq, .. } => return (conversation_id.to_string(), seq),
-            ServerFrame::Error { message, .. } => panic!("refused: {message}"),
-            _ => {}
-        }
-    }
+    client.acked(json!({"type": "send", "client_id": id, "text": text, "prompt": prompt})).await
 }
 
 fn at(offset_ms: i64) -> i64 {

@@ -4,19 +4,8 @@
 mod support;
 
 use checkout_chat_protocol::{EventBody, ServerFrame};
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{Client, Relay};
-
-async fn acked(client: &mut Client, frame: Value) -> (String, u64) {
-    client.send_json(frame).await;
-    loop {
-        match client.recv().await {
-            ServerFrame::Ack { conversation_id, seq, .. } => return (conversation_id.to_string(), seq),
-            ServerFrame::Error { message, .. } => panic!("refused: {message}"),
-            _ => {}
-        }
-    }
-}
 
 /// Event bodies until `synced` for the conversation (a replay).
 async fn replay(client: &mut Client) -> (Vec<EventBody>, u64) {
@@ -37,27 +26,23 @@ async fn a_note_is_for_agents_only() {
     let mut shopper = Client::visitor(relay.addr).await;
     shopper.send_json(json!({"type": "hello", "shop": "demo"})).await;
     let ServerFrame::Welcome { token, .. } = shopper.recv().await else { panic!("welcome") };
-    let (conversation, _) =
-        acked(&mut shopper, json!({"type": "send", "client_id": "m1", "text": "Is it in stock?"})).await;
+    let (conversation, _) = shopper.acked(json!({"type": "send", "client_id": "m1", "text": "Is it in stock?"})).await;
 
     let mut anna = relay.demo_agent().await;
     anna.send_json(json!({"type": "open", "conversation_id": conversation})).await;
     replay(&mut anna).await;
     let note =
         json!({"type": "note", "conversation_id": conversation, "client_id": "n1", "text": "VIP: ordered 12 times"});
-    let (_, note_seq) = acked(&mut anna, note.clone()).await;
+    let (_, note_seq) = anna.acked(note.clone()).await;
     // Sent again (a lost ack): stored once.
-    assert_eq!(acked(&mut anna, note).await.1, note_seq);
+    assert_eq!(anna.acked(note).await.1, note_seq);
     // The inbox preview is still the shopper's words, not the note.
     let fresh = relay.demo_agent_with_welcome().await;
     let row = fresh.iter().find(|c| c.id.as_str() == conversation).expect("in the inbox");
     assert_eq!(row.last_message.as_deref(), Some("Is it in stock?"));
 
-    acked(
-        &mut anna,
-        json!({"type": "send", "conversation_id": conversation, "client_id": "a1", "text": "Yes, 3 left."}),
-    )
-    .await;
+    anna.acked(json!({"type": "send", "conversation_id": conversation, "client_id": "a1", "text": "Yes, 3 left."}))
+        .await;
     // Live, the shopper gets the join and the reply, never the note.
     let mut live = Vec::new();
     while !live.iter().any(|b| matches!(b, EventBody::Message { text } if text == "Yes, 3 left.")) {

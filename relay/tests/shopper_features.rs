@@ -25,20 +25,8 @@ async fn visitor(relay: &Relay, identity: Option<serde_json::Value>) -> (Client,
     }
 }
 
-/// Sends a frame with a client id and waits for its ack; returns (conversation, seq).
-async fn acked(client: &mut Client, frame: serde_json::Value) -> (String, u64) {
-    client.send_json(frame).await;
-    loop {
-        match client.recv().await {
-            ServerFrame::Ack { conversation_id, seq, .. } => return (conversation_id.to_string(), seq),
-            ServerFrame::Error { message, .. } => panic!("refused: {message}"),
-            _ => {}
-        }
-    }
-}
-
 async fn say(client: &mut Client, id: &str, text: &str) -> (String, u64) {
-    acked(client, json!({"type": "send", "client_id": id, "text": text})).await
+    client.acked(json!({"type": "send", "client_id": id, "text": text})).await
 }
 
 async fn next_error(client: &mut Client) -> (ErrorCode, String) {
@@ -259,8 +247,7 @@ async fn the_queue_counts_only_shoppers_waiting_live() {
     say(&mut first, "m", "first in line").await;
     // A message left for an email answer is not in the live queue...
     let (mut left, _) = visitor(&relay, None).await;
-    acked(&mut left, json!({"type": "leave_message", "client_id": "l", "email": "jan@example.com", "text": "later"}))
-        .await;
+    left.acked(json!({"type": "leave_message", "client_id": "l", "email": "jan@example.com", "text": "later"})).await;
     // ...nor is a shopper who has gone away.
     let (mut gone, _) = visitor(&relay, None).await;
     say(&mut gone, "m", "bye").await;
@@ -369,9 +356,7 @@ async fn with_nobody_online_a_shopper_leaves_a_message_agents_find() {
     let (mut shopper, _) = visitor(&relay, None).await;
     shopper.send_json(json!({"type": "leave_message", "client_id": "l", "email": "not an email", "text": "x"})).await;
     assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
-    let (conversation, _) = acked(
-        &mut shopper,
-        json!({"type": "leave_message", "client_id": "l2", "email": "jan@example.com", "text": "Do you ship to Norway?"}),
+    let (conversation, _) = shopper.acked(json!({"type": "leave_message", "client_id": "l2", "email": "jan@example.com", "text": "Do you ship to Norway?"}),
     )
     .await;
     let row = inbox_row(&relay, &conversation).await;
@@ -486,7 +471,7 @@ async fn a_requested_transcript_is_emailed_when_the_chat_ends_even_if_smtp_was_d
     let relay = relay_mailing_through(dir.path(), port);
     let (mut shopper, _) = visitor(&relay, None).await;
     let (conversation, _) = say(&mut shopper, "q", "Where is order NH-204118?").await;
-    acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
+    shopper.acked(json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
     let mut agent = relay.demo_agent().await;
     agent
         .send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "a", "text": "It left today."}))
@@ -524,7 +509,7 @@ async fn an_email_the_server_refuses_for_good_is_given_up_not_retried() {
     let relay = relay_mailing_through(dir.path(), sink.port);
     let (mut shopper, _) = visitor(&relay, None).await;
     let (conversation, _) = say(&mut shopper, "q", "question").await;
-    acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "nobody@example.com"})).await;
+    shopper.acked(json!({"type": "email_transcript", "client_id": "t", "email": "nobody@example.com"})).await;
     let mut agent = relay.demo_agent().await;
     agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
     let database = rusqlite::Connection::open(dir.path().join("chat.db")).unwrap();
@@ -550,7 +535,7 @@ async fn a_mail_server_refusing_the_relay_itself_is_retried_not_given_up() {
     let relay = relay_mailing_through(dir.path(), sink.port);
     let (mut shopper, _) = visitor(&relay, None).await;
     let (conversation, _) = say(&mut shopper, "q", "question").await;
-    acked(&mut shopper, json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
+    shopper.acked(json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
     let mut agent = relay.demo_agent().await;
     agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
     let database = rusqlite::Connection::open(dir.path().join("chat.db")).unwrap();

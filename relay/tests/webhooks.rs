@@ -44,17 +44,6 @@ fn signature_is_valid(header: &str, body: &str) -> bool {
     hex::decode(v1).is_ok_and(|bytes| mac.verify_slice(&bytes).is_ok())
 }
 
-async fn acked(client: &mut Client, frame: Value) -> String {
-    client.send_json(frame).await;
-    loop {
-        match client.recv().await {
-            ServerFrame::Ack { conversation_id, .. } => return conversation_id.to_string(),
-            ServerFrame::Error { message, .. } => panic!("refused: {message}"),
-            _ => {}
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
     let receiver = Arc::new(Receiver::default());
@@ -78,18 +67,17 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
     let mut shopper = Client::visitor(relay.addr).await;
     shopper.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1"})).await;
     assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
-    let conversation = acked(&mut shopper, json!({"type": "send", "client_id": "m1", "text": "Is it in stock?"})).await;
+    let (conversation, _) = shopper.acked(json!({"type": "send", "client_id": "m1", "text": "Is it in stock?"})).await;
     shopper
         .send_json(json!({"type": "activity", "batch_id": "b1", "events": [
             {"at_ms": 1, "body": {"kind": "cart", "currency": "EUR", "total": 2400, "items": [{"sku": "s", "name": "Beans", "qty": 1, "price": 2400}]}},
             {"at_ms": 2, "body": {"kind": "page_view", "path": "/", "title": "", "referrer": ""}}]}))
         .await;
     let mut agent = relay.demo_agent().await;
-    acked(&mut agent, json!({"type": "send", "conversation_id": conversation, "client_id": "a1", "text": "Yes!"}))
-        .await;
+    agent.acked(json!({"type": "send", "conversation_id": conversation, "client_id": "a1", "text": "Yes!"})).await;
     agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    acked(&mut shopper, json!({"type": "rate", "client_id": "r1", "score": 5})).await;
+    shopper.acked(json!({"type": "rate", "client_id": "r1", "score": 5})).await;
 
     // The receiver refused while it was down; then it comes back and gets everything.
     support::eventually_some(Duration::from_secs(10), || (*receiver.refused.lock().unwrap() > 0).then_some(())).await;

@@ -248,6 +248,19 @@ impl Client {
         }
     }
 
+    /// Sends a frame carrying a client id and waits for its ack: (conversation, seq). A refusal
+    /// fails the test.
+    pub async fn acked(&mut self, frame: serde_json::Value) -> (String, u64) {
+        self.send_json(frame).await;
+        loop {
+            match self.recv().await {
+                ServerFrame::Ack { conversation_id, seq, .. } => return (conversation_id.to_string(), seq),
+                ServerFrame::Error { message, .. } => panic!("refused: {message}"),
+                _ => {}
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
     }
