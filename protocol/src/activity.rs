@@ -102,6 +102,14 @@ pub struct CartItem {
 
 impl ActivityBody {
     /// The name stored with it and used by reports (`"page_view"`, `"cart"`, …).
+    /// Whether it changes the cart, checkout step or last order an agent's inbox shows.
+    pub fn changes_shopping_state(&self) -> bool {
+        matches!(
+            self,
+            ActivityBody::Cart { .. } | ActivityBody::CheckoutStep { .. } | ActivityBody::OrderCompleted { .. }
+        )
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             ActivityBody::PageView { .. } => "page_view",

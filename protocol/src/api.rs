@@ -47,11 +47,71 @@ impl Role {
     }
 }
 
+/// A reply a shop keeps ready: typing `/shortcut` in the console expands it. `{{name}}`,
+/// `{{cart_total}}` and `{{order_id}}` in the text are filled in for the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedResponse {
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// Longest shortcut, and longest canned text (in characters).
+pub const MAX_SHORTCUT_LEN: usize = 32;
+pub const MAX_CANNED_CHARS: usize = 2000;
+
+/// Whether `shortcut` may name a canned response: 1 to 32 of `a-z`, `0-9`, `-` and `_`.
+pub fn is_valid_shortcut(shortcut: &str) -> bool {
+    (1..=MAX_SHORTCUT_LEN).contains(&shortcut.len())
+        && shortcut.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Conversations taken at once by an agent unless an admin says otherwise.
+pub const DEFAULT_CAPACITY: u32 = 5;
+/// Most conversations an agent can be given at once.
+pub const MAX_CAPACITY: u32 = 50;
+
+/// One of the shop's accounts, as an admin manages them (`GET /v1/admin/agents`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentAccount {
+    pub agent: AgentProfile,
+    pub email: String,
+    pub role: Role,
+    pub capacity: u32,
+    pub disabled: bool,
+}
+
+/// Body of `POST /v1/admin/agents`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+}
+
+/// Body of `PATCH /v1/admin/agents/{id}`: what to change (absent fields stay as they are).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
 /// Body of every HTTP error answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiErrorBody {
     /// Machine-readable: `not_logged_in`, `bad_credentials`, `too_many_attempts`, `cross_origin`,
-    /// `bad_request`, `unavailable`.
+    /// `forbidden`, `not_found`, `conflict`, `bad_request`, `unavailable`.
     pub error: String,
     /// For people.
     pub message: String,

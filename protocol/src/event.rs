@@ -57,12 +57,21 @@ pub enum EventBody {
     /// An agent's internal note: for agents only. The relay never sends it to a shopper, never
     /// emails it in a transcript and never posts it to a webhook.
     Note { text: String },
+    /// For agents only: the conversation passed from its agent (the author) to `to`, with the
+    /// transferring agent's note; `to` is none when it went back to the queue (its agent went
+    /// offline). The shopper sees only the new agent's `joined`.
+    Handover {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<AgentProfile>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
 }
 
 impl EventBody {
     /// Whether only agents may see it.
     pub fn is_internal(&self) -> bool {
-        matches!(self, EventBody::Note { .. })
+        matches!(self, EventBody::Note { .. } | EventBody::Handover { .. })
     }
 }
 
@@ -132,6 +141,27 @@ pub struct ConversationSummary {
     pub last_message: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// When the oldest shopper message that no agent has answered yet came; none when answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since_ms: Option<i64>,
+    /// Shopper messages since an agent last wrote.
+    #[serde(default)]
+    pub unanswered: u32,
+    /// The shopper's cart as last reported (minor units), its currency, and checkout step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_total: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_step: Option<String>,
+    /// The shopper's last completed order, for the `{{order_id}}` of canned responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_order_id: Option<String>,
+    /// The shopper's language (as the widget said) and device (from the browser's user agent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 #[cfg(test)]

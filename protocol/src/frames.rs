@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::activity::Activity;
+use crate::api::Role;
 use crate::event::{AgentProfile, Author, ConversationSummary, Event};
-use crate::ids::{ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
+use crate::ids::{AgentId, ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
 
 /// What the widget sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +136,53 @@ pub enum AgentFrame {
     Close {
         conversation_id: ConversationId,
     },
+    /// Take a waiting conversation (whatever the agent's load: it is their choice).
+    Claim {
+        conversation_id: ConversationId,
+    },
+    /// Hand the conversation to another agent of the shop, or to a supervisor (an admin online),
+    /// with a note for them. The shopper sees who joined; the new agent sees everything.
+    Transfer {
+        conversation_id: ConversationId,
+        to: TransferTo,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Available for new chats, or away (keeps the open ones, gets no new ones).
+    SetStatus {
+        status: AgentStatus,
+    },
     Ping,
+}
+
+/// Who a transfer goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TransferTo {
+    Agent(AgentId),
+    /// The least busy of the shop's admins who is online.
+    Supervisor,
+}
+
+/// An agent's presence: online (gets new chats), away (keeps theirs, gets none), offline (no
+/// connection for longer than the shop allows: their chats went back to the queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    Online,
+    Away,
+    Offline,
+}
+
+/// One of the shop's agents as their colleagues see them (for transfers and the team list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub agent: AgentProfile,
+    pub role: Role,
+    pub status: AgentStatus,
+    /// Conversations assigned to them that are not closed, and how many they take at most.
+    pub load: u32,
+    pub capacity: u32,
 }
 
 /// What the relay sends to either kind of client.
@@ -194,6 +241,10 @@ pub enum ServerFrame {
         client_id: ClientId,
         conversation_id: ConversationId,
         seq: Seq,
+    },
+    /// For agents: the shop's agents, their presence and load, whenever it changes.
+    Team {
+        agents: Vec<TeamMember>,
     },
     /// For agents: a conversation of the shop was created or changed.
     ConversationUpdated {
@@ -347,7 +398,6 @@ impl ServerFrame {
 mod tests {
     use super::*;
     use crate::event::{Author, EventBody};
-    use crate::ids::AgentId;
 
     fn cid(s: &str) -> ConversationId {
         ConversationId::new(s).unwrap()
@@ -422,6 +472,14 @@ mod tests {
                 client_id: ClientId::new("n1").unwrap(),
                 text: "VIP".into(),
             },
+            AgentFrame::Claim { conversation_id: cid("c1") },
+            AgentFrame::Transfer {
+                conversation_id: cid("c1"),
+                to: TransferTo::Agent(AgentId::new("a2").unwrap()),
+                note: Some("wants a refund".into()),
+            },
+            AgentFrame::Transfer { conversation_id: cid("c1"), to: TransferTo::Supervisor, note: None },
+            AgentFrame::SetStatus { status: AgentStatus::Away },
             AgentFrame::Ping,
         ];
         for frame in frames {

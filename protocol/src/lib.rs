@@ -15,5 +15,8 @@ pub mod transcript;
 
 pub use activity::{Activity, ActivityBody, CartItem};
 pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus};
-pub use frames::{AgentFrame, ErrorCode, FrameError, Identity, ServerFrame, VisitorFrame, VisitorHello};
+pub use frames::{
+    AgentFrame, AgentStatus, ErrorCode, FrameError, Identity, ServerFrame, TeamMember, TransferTo, VisitorFrame,
+    VisitorHello,
+};
 pub use ids::{AgentId, ClientId, ConversationId, IdError, Seq, ShopId, VisitorId, VisitorToken};

@@ -40,7 +40,7 @@ pub fn render<'a>(
             EventBody::Joined => format!("— {} —", labels.joined.replace("{name}", &who)),
             EventBody::Closed => format!("— {} —", labels.ended),
             EventBody::Rated { score, .. } => format!("{who}: {}", "★".repeat(usize::from(*score).min(5))),
-            EventBody::TranscriptRequested { .. } | EventBody::Note { .. } => continue,
+            EventBody::TranscriptRequested { .. } | EventBody::Note { .. } | EventBody::Handover { .. } => continue,
         };
         out.push_str(&format!("[{}] {line}\n", time(at_ms)));
     }

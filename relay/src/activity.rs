@@ -102,6 +102,11 @@ async fn store(
     let new = state.storage.append_activity(batch).await?;
     state.webhooks_ready.notify_one();
     if let (true, Some(conversation)) = (new, conversation) {
+        // The inbox shows the cart and checkout step: its row changes with them.
+        if events.iter().any(|a| a.body.changes_shopping_state()) {
+            let summary = state.storage.conversation_summary(conversation).await?;
+            state.hub.publish_summary(doer.shop, summary);
+        }
         let frame = ServerFrame::VisitorActivity { conversation_id: conversation.clone(), events, history: false };
         state.hub.publish_notice(conversation, frame, Audience::Agents);
     }

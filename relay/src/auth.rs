@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use checkout_chat_protocol::ShopId;
-use checkout_chat_protocol::api::Role;
+use checkout_chat_protocol::api::{DEFAULT_CAPACITY, Role};
 use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
@@ -132,6 +132,7 @@ pub async fn ensure_demo_agent(
         name: DEMO_AGENT_NAME.into(),
         password_hash,
         role: Role::Admin,
+        capacity: DEFAULT_CAPACITY,
     };
     match storage.create_agent(agent).await {
         Ok(_) => Ok(Some(password)),

@@ -3,7 +3,7 @@
 //! visitor and agent sessions.
 
 use checkout_chat_protocol::text::{MessageText, TextError};
-use checkout_chat_protocol::{AgentProfile, Author, ClientId, EventBody, ShopId};
+use checkout_chat_protocol::{AgentProfile, Author, ClientId, ConversationStatus, EventBody, ShopId};
 
 use crate::routing;
 use crate::state::AppState;
@@ -49,16 +49,29 @@ pub async fn join(state: &AppState, conversation: &ConversationRecord, agent: &A
     Ok(())
 }
 
-async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) {
+pub async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) {
+    publish(state, shop, appended);
+    let event = &appended.event;
+    let assignment_changed = matches!(event.body, EventBody::Joined | EventBody::Closed | EventBody::Handover { .. });
+    if assignment_changed {
+        state.hub.team_changed(shop);
+    }
+    // Routing has work when a conversation starts waiting (or a shopper who had left a message
+    // writes live), is taken, moves, or ends (a slot frees up).
+    let writes_while_waiting = event.author == Author::Visitor
+        && matches!(event.body, EventBody::Message { .. })
+        && appended.summary.status == ConversationStatus::Waiting;
+    if event.seq == 1 || assignment_changed || writes_while_waiting {
+        routing::rebalance(state, shop).await;
+    }
+    if matches!(event.body, EventBody::Closed | EventBody::TranscriptRequested { .. }) {
+        state.outbox_ready.notify_one();
+    }
+}
+
+/// Sends a stored event to whoever follows its conversation, the inboxes and the webhooks.
+pub fn publish(state: &AppState, shop: &ShopId, appended: &Appended) {
     state.hub.publish_event(appended.event.clone());
     state.webhooks_ready.notify_one();
     state.hub.publish_summary(shop, appended.summary.clone());
-    let body = &appended.event.body;
-    // The queue changes when a conversation starts waiting, is taken, or ends.
-    if appended.event.seq == 1 || matches!(body, EventBody::Joined | EventBody::Closed) {
-        routing::announce_queue_quietly(state, shop).await;
-    }
-    if matches!(body, EventBody::Closed | EventBody::TranscriptRequested { .. }) {
-        state.outbox_ready.notify_one();
-    }
 }

@@ -47,6 +47,9 @@ pub struct Config {
     pub session_hours: u64,
     /// Most WebSocket connections open at once; more are refused with 503.
     pub max_connections: usize,
+    /// How long an agent's console may be disconnected (a reload, a train tunnel) before the
+    /// agent counts as offline and their open chats go back to the queue.
+    pub agent_offline_after_seconds: u64,
     /// Password for the demo agent created on first run; a random one is generated and logged
     /// when unset.
     pub demo_agent_password: Option<String>,
@@ -137,6 +140,7 @@ impl Default for Config {
             secure_cookies: false,
             session_hours: 12,
             max_connections: 20_000,
+            agent_offline_after_seconds: 60,
             demo_agent_password: None,
             smtp: None,
             shops: vec![ShopConfig {
@@ -294,6 +298,9 @@ impl Config {
                     smtp.from
                 )));
             }
+        }
+        if !(1..=86_400).contains(&self.agent_offline_after_seconds) {
+            return Err(ConfigError::Invalid("agent_offline_after_seconds must be from 1 to 86400".into()));
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Invalid("max_connections must be at least 1".into()));

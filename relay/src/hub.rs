@@ -6,11 +6,15 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use checkout_chat_protocol::{AgentId, ConversationId, ConversationSummary, Event, ServerFrame, ShopId};
+use checkout_chat_protocol::api::Role;
+use checkout_chat_protocol::{
+    AgentId, AgentProfile, AgentStatus, ConversationId, ConversationSummary, Event, ServerFrame, ShopId,
+};
 use tokio::sync::{broadcast, watch};
 
-use crate::storage::TokenHash;
+use crate::storage::{AgentRecord, TokenHash};
 
 /// Events buffered per conversation for followers that are momentarily slower than the writer.
 /// A follower further behind resynchronises from storage.
@@ -46,25 +50,69 @@ pub struct Hub {
     revoked_sessions: broadcast::Sender<TokenHash>,
     /// Agents connected, per shop.
     presence: Mutex<HashMap<ShopId, ShopPresence>>,
+    /// When this relay started: an agent with chats assigned from before it has been absent
+    /// since then at least.
+    started: Instant,
     /// Shoppers' connections per conversation, so the queue counts only who is still there.
     visitors_here: Mutex<HashMap<ConversationId, usize>>,
 }
 
-/// Who of a shop's agents is connected: each counted once, however many consoles they have open.
+/// A shop's agents as presence knows them, with two signals: how many are available (for the
+/// widget), and a counter bumped whenever presence or load changes (for the consoles' team list).
 struct ShopPresence {
-    online: watch::Sender<u32>,
-    connections: HashMap<AgentId, usize>,
+    available: watch::Sender<u32>,
+    team: watch::Sender<u64>,
+    agents: HashMap<AgentId, AgentPresence>,
+}
+
+/// One agent: each counted once however many consoles they have open.
+struct AgentPresence {
+    profile: AgentProfile,
+    role: Role,
+    capacity: u32,
+    connections: usize,
+    /// What the agent chose (kept across a reload).
+    status: AgentStatus,
+    /// When their last connection went, while they have none.
+    gone_since: Option<Instant>,
+    /// When routing last gave them a conversation: equal loads go to who waited longest.
+    last_assigned: Option<Instant>,
+}
+
+impl AgentPresence {
+    fn is_available(&self) -> bool {
+        self.connections > 0 && self.status == AgentStatus::Online
+    }
 }
 
 impl ShopPresence {
     fn new() -> Self {
-        ShopPresence { online: watch::channel(0).0, connections: HashMap::new() }
+        ShopPresence { available: watch::channel(0).0, team: watch::channel(0).0, agents: HashMap::new() }
     }
 
+    /// Tells whoever watches that something changed.
     fn publish(&self) {
-        let agents = u32::try_from(self.connections.len()).unwrap_or(u32::MAX);
-        self.online.send_if_modified(|online| std::mem::replace(online, agents) != agents);
+        let count = self.agents.values().filter(|a| a.is_available()).count();
+        let agents = u32::try_from(count).unwrap_or(u32::MAX);
+        self.available.send_if_modified(|available| std::mem::replace(available, agents) != agents);
+        self.team.send_modify(|version| *version = version.wrapping_add(1));
     }
+}
+
+/// An agent routing may give a conversation to now.
+#[derive(Debug, Clone)]
+pub struct AvailableAgent {
+    pub profile: AgentProfile,
+    pub capacity: u32,
+    pub last_assigned: Option<Instant>,
+}
+
+/// An agent with a console open (online or away).
+#[derive(Debug, Clone)]
+pub struct ConnectedAgent {
+    pub profile: AgentProfile,
+    pub role: Role,
+    pub status: AgentStatus,
 }
 
 /// Locks a map that no operation can leave half-updated (each is a single insert, remove or
@@ -80,6 +128,7 @@ impl Default for Hub {
             shops: Topics::default(),
             revoked_sessions: broadcast::channel(REVOCATION_BUFFER).0,
             presence: Mutex::new(HashMap::new()),
+            started: Instant::now(),
             visitors_here: Mutex::new(HashMap::new()),
         }
     }
@@ -95,35 +144,148 @@ impl Hub {
         self.revoked_sessions.subscribe()
     }
 
-    /// Counts `agent` of `shop` as online until the guard is dropped (and all their other
-    /// connections are gone).
-    pub fn agent_online(self: &Arc<Self>, shop: &ShopId, agent: &AgentId) -> PresenceGuard {
+    /// Counts the agent as connected until the guard is dropped (and all their other
+    /// connections are gone). They come back with the status they chose before, or online.
+    pub fn agent_online(self: &Arc<Self>, shop: &ShopId, agent: &AgentRecord) -> PresenceGuard {
+        self.with_shop(shop, |presence| {
+            let entry = presence.agents.entry(agent.id.clone()).or_insert_with(|| AgentPresence {
+                profile: agent.profile(),
+                role: agent.role,
+                capacity: agent.capacity,
+                connections: 0,
+                status: AgentStatus::Online,
+                gone_since: None,
+                last_assigned: None,
+            });
+            // An admin may have changed them since their last connection.
+            (entry.profile, entry.role, entry.capacity) = (agent.profile(), agent.role, agent.capacity);
+            entry.connections += 1;
+            entry.gone_since = None;
+        });
+        PresenceGuard { hub: Arc::clone(self), shop: shop.clone(), agent: agent.id.clone() }
+    }
+
+    /// An admin changed the agent (role, capacity, name): presence uses the new values at once.
+    pub fn refresh_agent(&self, agent: &AgentRecord) {
+        self.with_shop(&agent.shop_id, |presence| {
+            if let Some(entry) = presence.agents.get_mut(&agent.id) {
+                (entry.profile, entry.role, entry.capacity) = (agent.profile(), agent.role, agent.capacity);
+            }
+        });
+    }
+
+    fn agent_disconnected(&self, shop: &ShopId, agent: &AgentId) {
+        self.with_shop(shop, |presence| {
+            if let Some(entry) = presence.agents.get_mut(agent) {
+                entry.connections = entry.connections.saturating_sub(1);
+                if entry.connections == 0 {
+                    entry.gone_since = Some(Instant::now());
+                }
+            }
+        });
+    }
+
+    /// Runs `change` on the shop's presence and tells the watchers.
+    fn with_shop<T>(&self, shop: &ShopId, change: impl FnOnce(&mut ShopPresence) -> T) -> T {
         let mut presence = lock(&self.presence);
         let shop_presence = presence.entry(shop.clone()).or_insert_with(ShopPresence::new);
-        *shop_presence.connections.entry(agent.clone()).or_insert(0) += 1;
+        let result = change(shop_presence);
         shop_presence.publish();
-        PresenceGuard { hub: Arc::clone(self), shop: shop.clone(), agent: agent.clone() }
+        result
     }
 
-    fn agent_offline(&self, shop: &ShopId, agent: &AgentId) {
+    /// Online (routing gives them chats) or away (it does not); false if they are not connected.
+    pub fn set_agent_status(&self, shop: &ShopId, agent: &AgentId, status: AgentStatus) -> bool {
+        self.with_shop(shop, |presence| match presence.agents.get_mut(agent) {
+            Some(entry) if entry.connections > 0 => {
+                entry.status = status;
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// A connected agent's status; offline when they have no connection.
+    pub fn agent_status(&self, shop: &ShopId, agent: &AgentId) -> AgentStatus {
+        let presence = lock(&self.presence);
+        match presence.get(shop).and_then(|p| p.agents.get(agent)) {
+            Some(entry) if entry.connections > 0 => entry.status,
+            _ => AgentStatus::Offline,
+        }
+    }
+
+    /// The shop's agents routing may give a conversation to now.
+    pub fn available_agents(&self, shop: &ShopId) -> Vec<AvailableAgent> {
+        let presence = lock(&self.presence);
+        let Some(shop_presence) = presence.get(shop) else { return Vec::new() };
+        let available = shop_presence.agents.values().filter(|a| a.is_available());
+        available
+            .map(|a| AvailableAgent {
+                profile: a.profile.clone(),
+                capacity: a.capacity,
+                last_assigned: a.last_assigned,
+            })
+            .collect()
+    }
+
+    /// The shop's agents with a console open.
+    pub fn connected_agents(&self, shop: &ShopId) -> Vec<ConnectedAgent> {
+        let presence = lock(&self.presence);
+        let Some(shop_presence) = presence.get(shop) else { return Vec::new() };
+        let connected = shop_presence.agents.values().filter(|a| a.connections > 0);
+        connected.map(|a| ConnectedAgent { profile: a.profile.clone(), role: a.role, status: a.status }).collect()
+    }
+
+    /// Routing gave the agent a conversation.
+    pub fn note_assigned(&self, shop: &ShopId, agent: &AgentId) {
+        self.with_shop(shop, |presence| {
+            if let Some(entry) = presence.agents.get_mut(agent) {
+                entry.last_assigned = Some(Instant::now());
+            }
+        });
+    }
+
+    /// Whether the agent has had no connection for longer than `limit` (counting from the
+    /// relay's start for an agent not seen since).
+    pub fn absent_longer_than(&self, shop: &ShopId, agent: &AgentId, limit: Duration) -> bool {
+        let presence = lock(&self.presence);
+        match presence.get(shop).and_then(|p| p.agents.get(agent)) {
+            Some(entry) if entry.connections > 0 => false,
+            Some(AgentPresence { gone_since: Some(since), .. }) => since.elapsed() > limit,
+            _ => self.started.elapsed() > limit,
+        }
+    }
+
+    /// Forgets agents absent longer than `limit` (they are offline; their status is not kept).
+    pub fn forget_absent(&self, limit: Duration) {
         let mut presence = lock(&self.presence);
-        let Some(shop_presence) = presence.get_mut(shop) else { return };
-        if let Some(count) = shop_presence.connections.get_mut(agent) {
-            *count -= 1;
-            if *count == 0 {
-                shop_presence.connections.remove(agent);
+        for shop_presence in presence.values_mut() {
+            let before = shop_presence.agents.len();
+            shop_presence.agents.retain(|_, a| a.gone_since.is_none_or(|since| since.elapsed() <= limit));
+            if shop_presence.agents.len() != before {
+                shop_presence.publish();
             }
         }
-        shop_presence.publish();
     }
 
-    /// The number of `shop`'s agents online, kept current.
+    /// Something the team list shows changed (a conversation was assigned, moved or ended).
+    pub fn team_changed(&self, shop: &ShopId) {
+        self.with_shop(shop, |_| ());
+    }
+
+    /// Bumped whenever the shop's team list may have changed.
+    pub fn team_changes(&self, shop: &ShopId) -> watch::Receiver<u64> {
+        lock(&self.presence).entry(shop.clone()).or_insert_with(ShopPresence::new).team.subscribe()
+    }
+
+    /// The number of `shop`'s agents available for new chats, kept current.
     pub fn presence(&self, shop: &ShopId) -> watch::Receiver<u32> {
-        lock(&self.presence).entry(shop.clone()).or_insert_with(ShopPresence::new).online.subscribe()
+        lock(&self.presence).entry(shop.clone()).or_insert_with(ShopPresence::new).available.subscribe()
     }
 
+    /// The shop's agents available for new chats (connected and online, not away).
     pub fn agents_online(&self, shop: &ShopId) -> u32 {
-        lock(&self.presence).get(shop).map_or(0, |p| *p.online.borrow())
+        lock(&self.presence).get(shop).map_or(0, |p| *p.available.borrow())
     }
 
     /// Counts a shopper's connection as present in `conversation` until the guard is dropped.
@@ -184,7 +346,7 @@ pub struct PresenceGuard {
 
 impl Drop for PresenceGuard {
     fn drop(&mut self) {
-        self.hub.agent_offline(&self.shop, &self.agent);
+        self.hub.agent_disconnected(&self.shop, &self.agent);
     }
 }
 
@@ -275,11 +437,24 @@ mod tests {
         assert!(follower.try_recv().is_err());
     }
 
+    fn record(id: &str, role: Role) -> AgentRecord {
+        AgentRecord {
+            id: AgentId::new(id).unwrap(),
+            shop_id: ShopId::new("demo").unwrap(),
+            email: format!("{id}@shop.example"),
+            name: id.into(),
+            password_hash: String::new(),
+            disabled: false,
+            role,
+            capacity: 5,
+        }
+    }
+
     #[test]
     fn presence_counts_each_connected_agent_once() {
         let hub = Arc::new(Hub::default());
         let shop = ShopId::new("demo").unwrap();
-        let (anna, sam) = (AgentId::new("anna").unwrap(), AgentId::new("sam").unwrap());
+        let (anna, sam) = (record("anna", Role::Agent), record("sam", Role::Agent));
         let watcher = hub.presence(&shop);
         let first = hub.agent_online(&shop, &anna);
         let second = hub.agent_online(&shop, &sam);
@@ -291,6 +466,39 @@ mod tests {
         assert_eq!(hub.agents_online(&shop), 1);
         drop(second);
         assert_eq!(*watcher.borrow(), 0);
+    }
+
+    #[test]
+    fn an_away_agent_keeps_their_status_across_a_reload_but_gets_no_new_chats() {
+        let hub = Arc::new(Hub::default());
+        let shop = ShopId::new("demo").unwrap();
+        let anna = record("anna", Role::Agent);
+        let console = hub.agent_online(&shop, &anna);
+        assert!(hub.set_agent_status(&shop, &anna.id, AgentStatus::Away));
+        assert!(hub.available_agents(&shop).is_empty());
+        assert_eq!(hub.agents_online(&shop), 0);
+        drop(console);
+        assert_eq!(hub.agent_status(&shop, &anna.id), AgentStatus::Offline);
+        let reloaded = hub.agent_online(&shop, &anna);
+        assert_eq!(hub.agent_status(&shop, &anna.id), AgentStatus::Away);
+        assert!(hub.set_agent_status(&shop, &anna.id, AgentStatus::Online));
+        assert_eq!(hub.available_agents(&shop).len(), 1);
+        drop(reloaded);
+    }
+
+    #[test]
+    fn an_agent_is_absent_only_after_the_limit() {
+        let hub = Arc::new(Hub::default());
+        let shop = ShopId::new("demo").unwrap();
+        let anna = record("anna", Role::Agent);
+        let console = hub.agent_online(&shop, &anna);
+        assert!(!hub.absent_longer_than(&shop, &anna.id, Duration::ZERO), "connected");
+        drop(console);
+        assert!(!hub.absent_longer_than(&shop, &anna.id, Duration::from_secs(60)), "just gone");
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(hub.absent_longer_than(&shop, &anna.id, Duration::from_millis(1)));
+        hub.forget_absent(Duration::from_millis(1));
+        assert_eq!(hub.agent_status(&shop, &anna.id), AgentStatus::Offline);
     }
 
     #[test]

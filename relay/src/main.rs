@@ -5,7 +5,7 @@ use std::io::Read;
 
 use anyhow::Context;
 use checkout_chat_protocol::ShopId;
-use checkout_chat_protocol::api::Role;
+use checkout_chat_protocol::api::{DEFAULT_CAPACITY, MAX_CAPACITY, Role};
 use checkout_chat_relay::auth;
 use checkout_chat_relay::config::{Config, ConfigArgs};
 use checkout_chat_relay::report;
@@ -62,6 +62,9 @@ enum AgentCommand {
         /// `agent` (answers shoppers) or `admin` (also manages the shop's agents).
         #[arg(long, default_value = "agent", value_parser = parse_role)]
         role: Role,
+        /// Conversations routing gives them at once (1 to 50).
+        #[arg(long, default_value_t = DEFAULT_CAPACITY, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_CAPACITY)))]
+        capacity: u32,
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
@@ -154,19 +157,21 @@ async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<
     let storage = SqliteStorage::open(&config.database)
         .with_context(|| format!("cannot open database {}", config.database.display()))?;
     match command {
-        AgentCommand::Add { shop, email, name, role, password_stdin } => {
+        AgentCommand::Add { shop, email, name, role, capacity, password_stdin } => {
             anyhow::ensure!(config.shop(&shop).is_some(), "shop \"{shop}\" is not in the configuration");
             // A shop's first account manages the others.
             let role = if storage.agent_count(&shop).await? == 0 { Role::Admin } else { role };
             let (password, generated) = choose_password(password_stdin)?;
             let password_hash = auth::hash_password(password.clone()).await?;
-            storage.create_agent(NewAgent { shop_id: shop, email: email.clone(), name, password_hash, role }).await?;
+            let agent = NewAgent { shop_id: shop, email: email.clone(), name, password_hash, role, capacity };
+            storage.create_agent(agent).await?;
             report_password(&email, &password, generated, "created");
         }
         AgentCommand::List { shop } => {
             for agent in storage.agents(shop.as_ref()).await? {
                 let state = if agent.disabled { "disabled" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{state}", agent.shop_id, agent.email, agent.name, agent.role.as_str());
+                let (shop, email, name, role) = (&agent.shop_id, &agent.email, &agent.name, agent.role.as_str());
+                println!("{shop}\t{email}\t{name}\t{role}\t{state}\tcapacity {}", agent.capacity);
             }
         }
         AgentCommand::Disable { email } => {

@@ -1,17 +1,181 @@
-//! Who answers and who waits: the queue of shoppers waiting for an agent, each told their place
-//! and an honest estimate, kept current as conversations start, are joined and end, and as
-//! agents come and go. (Assignment and capacity come with the agents' routing work.)
+//! Who answers and who waits. A shopper who writes is given to the least-loaded online agent
+//! below their capacity; when every agent is full (or away, or none is online) they wait in a
+//! first-come queue, told their place and an honest estimate. Agents can also claim a waiting
+//! chat. An agent whose console has been gone longer than the configured time is offline, and
+//! their open chats go back to the queue (keeping their place: by when they began).
+//!
+//! Every change that can free a slot or add a shopper ends in [`rebalance`]: assign what can be
+//! assigned, then tell those still waiting their places. Assignment runs one at a time per shop,
+//! and each is a conditional write (`assign_if_waiting`), so two passes never give one
+//! conversation twice, and a claim racing a pass is settled by the database.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use checkout_chat_protocol::{ConversationId, ServerFrame, ShopId};
+use checkout_chat_protocol::{AgentId, AgentProfile, AgentStatus, ConversationId, ServerFrame, ShopId, TeamMember};
 
+use crate::chat;
 use crate::clock::now_ms;
 use crate::hub::{Audience, VisitorGuard};
 use crate::state::AppState;
 use crate::storage::StorageError;
+
+/// An agent routing may give a conversation to, with what they have now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub agent: AgentId,
+    pub load: u32,
+    pub capacity: u32,
+    /// When they were last given one: of agents with equal loads, who waited longest is next.
+    pub last_assigned: Option<Instant>,
+}
+
+/// Which agent takes each waiting conversation, in queue order (oldest first): each goes to the
+/// least-loaded candidate below capacity, until no one has room. Pure, so it can be tested.
+pub fn plan_assignments(
+    waiting: &[ConversationId],
+    mut candidates: Vec<Candidate>,
+    now: Instant,
+) -> Vec<(ConversationId, AgentId)> {
+    let mut plan = Vec::new();
+    for conversation in waiting {
+        let Some(next) = least_loaded(&candidates) else { break };
+        let chosen = &mut candidates[next];
+        chosen.load += 1;
+        chosen.last_assigned = Some(now);
+        plan.push((conversation.clone(), chosen.agent.clone()));
+    }
+    plan
+}
+
+/// The candidate with the lowest load below their capacity; ties go to who was given a
+/// conversation longest ago (never counts as longest), then by id so the choice is stable.
+pub fn least_loaded(candidates: &[Candidate]) -> Option<usize> {
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.load < c.capacity)
+        .min_by(|(_, a), (_, b)| {
+            a.load.cmp(&b.load).then(a.last_assigned.cmp(&b.last_assigned)).then_with(|| a.agent.cmp(&b.agent))
+        })
+        .map(|(index, _)| index)
+}
+
+/// Assigns what can be assigned, then tells the shoppers still waiting their places. Logs
+/// rather than fails: routing is never a reason to refuse what caused it.
+pub async fn rebalance(state: &AppState, shop: &ShopId) {
+    if let Err(error) = assign_waiting(state, shop).await {
+        tracing::warn!(%error, %shop, "could not assign waiting conversations");
+    }
+    announce_queue_quietly(state, shop).await;
+}
+
+/// Gives waiting conversations whose shopper is here to available agents, in queue order.
+async fn assign_waiting(state: &AppState, shop: &ShopId) -> Result<(), StorageError> {
+    let turn = state.routing_turns.for_shop(shop);
+    let _turn = turn.lock().await;
+    let mut waiting = state.storage.waiting_conversations(shop).await?;
+    waiting.retain(|entry| state.hub.is_visitor_here(&entry.conversation_id));
+    let available = state.hub.available_agents(shop);
+    if waiting.is_empty() || available.is_empty() {
+        return Ok(());
+    }
+    let loads: HashMap<AgentId, u32> = state.storage.agent_loads(shop).await?.into_iter().collect();
+    let profiles: HashMap<AgentId, AgentProfile> =
+        available.iter().map(|a| (a.profile.id.clone(), a.profile.clone())).collect();
+    let candidates = available
+        .into_iter()
+        .map(|a| Candidate {
+            load: loads.get(&a.profile.id).copied().unwrap_or(0),
+            agent: a.profile.id,
+            capacity: a.capacity,
+            last_assigned: a.last_assigned,
+        })
+        .collect();
+    let queue: Vec<ConversationId> = waiting.into_iter().map(|w| w.conversation_id).collect();
+    for (conversation, agent) in plan_assignments(&queue, candidates, Instant::now()) {
+        let Some(profile) = profiles.get(&agent) else { continue };
+        // None: claimed by someone or ended since it was read; its slot waits for the next pass.
+        if let Some(joined) = state.storage.assign_if_waiting(&conversation, profile).await? {
+            state.hub.note_assigned(shop, &agent);
+            chat::publish(state, shop, &joined);
+        }
+    }
+    Ok(())
+}
+
+/// One assignment pass at a time per shop.
+#[derive(Default)]
+pub struct RoutingTurns {
+    shops: Mutex<HashMap<ShopId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl RoutingTurns {
+    fn for_shop(&self, shop: &ShopId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut shops = self.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(shops.entry(shop.clone()).or_default())
+    }
+}
+
+/// Puts the open chats of agents absent longer than `agent_offline_after_seconds` back in the
+/// queue, every few seconds, until the relay stops. Also covers chats assigned before a restart
+/// to agents who do not come back.
+pub async fn run_offline_sweeper(state: AppState) {
+    let limit = Duration::from_secs(state.config.agent_offline_after_seconds);
+    let every = (limit / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = requeue_absent(&state, limit).await {
+            tracing::warn!(%error, "could not requeue the chats of offline agents");
+        }
+        state.hub.forget_absent(limit);
+    }
+}
+
+async fn requeue_absent(state: &AppState, limit: Duration) -> Result<(), StorageError> {
+    let mut shops = HashSet::new();
+    for (shop, agent, conversation) in state.storage.assignments().await? {
+        if !state.hub.absent_longer_than(&shop, &agent.id, limit) {
+            continue;
+        }
+        if let Some(requeued) = state.storage.requeue(&conversation, &agent).await? {
+            tracing::info!(agent = %agent.id, %conversation, "agent offline; conversation back in the queue");
+            chat::publish(state, &shop, &requeued);
+            shops.insert(shop);
+        }
+    }
+    for shop in shops {
+        state.hub.team_changed(&shop);
+        rebalance(state, &shop).await;
+    }
+    Ok(())
+}
+
+/// The shop's team as the consoles show it: every enabled account, with presence and load.
+pub async fn team_frame(state: &AppState, shop: &ShopId) -> Result<ServerFrame, StorageError> {
+    let loads: HashMap<AgentId, u32> = state.storage.agent_loads(shop).await?.into_iter().collect();
+    let accounts = state.storage.agents(Some(shop)).await?;
+    let agents = accounts
+        .into_iter()
+        .filter(|account| !account.disabled)
+        .map(|account| TeamMember {
+            status: state.hub.agent_status(shop, &account.id),
+            load: loads.get(&account.id).copied().unwrap_or(0),
+            capacity: account.capacity,
+            role: account.role,
+            agent: account.profile(),
+        })
+        .collect();
+    Ok(ServerFrame::Team { agents })
+}
+
+/// Whether an agent is online or away (a transfer can go to them).
+pub fn is_reachable(state: &AppState, shop: &ShopId, agent: &AgentId) -> bool {
+    state.hub.agent_status(shop, agent) != AgentStatus::Offline
+}
 
 /// Waits from the last week count for estimates; fewer than `MIN_SAMPLES` of them give none.
 /// A wait longer than `LONGEST_WAIT_MS` was a conversation picked up hours later, not a queue.
@@ -66,17 +230,17 @@ async fn queue_frames(state: &AppState, shop: &ShopId) -> Result<Vec<ServerFrame
 }
 
 /// How long changes that come in bursts (shoppers arriving and leaving, a reconnect storm after a
-/// restart) are gathered into one announcement per shop.
+/// restart) are gathered into one rebalance per shop.
 const ANNOUNCE_DELAY: Duration = Duration::from_millis(250);
 
-/// Shops with an announcement on its way.
+/// Shops with a rebalance on its way.
 #[derive(Default)]
 pub struct PendingAnnouncements {
     shops: Mutex<HashSet<ShopId>>,
 }
 
-/// Announces the queue of `shop` shortly, once for all changes until then.
-pub fn announce_soon(state: &AppState, shop: &ShopId) {
+/// Rebalances `shop` shortly, once for all changes until then.
+pub fn rebalance_soon(state: &AppState, shop: &ShopId) {
     let newly_pending = {
         let mut shops = state.queue_announcements.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         shops.insert(shop.clone())
@@ -88,7 +252,7 @@ pub fn announce_soon(state: &AppState, shop: &ShopId) {
             tokio::time::sleep(ANNOUNCE_DELAY).await;
             // Taken off first: a change during the announcement schedules the next one.
             state.queue_announcements.shops.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&shop);
-            announce_queue_quietly(&state, &shop).await;
+            rebalance(&state, &shop).await;
         });
     }
 }
@@ -110,13 +274,13 @@ impl QueuePlace {
 impl Drop for QueuePlace {
     fn drop(&mut self) {
         drop(self.here.take());
-        announce_soon(&self.state, &self.shop);
+        rebalance_soon(&self.state, &self.shop);
     }
 }
 
 /// Announces the queue and logs (rather than fails) when storage cannot say: the queue is a
 /// courtesy, never a reason to refuse what caused the change.
-pub async fn announce_queue_quietly(state: &AppState, shop: &ShopId) {
+async fn announce_queue_quietly(state: &AppState, shop: &ShopId) {
     if let Err(error) = announce_queue(state, shop).await {
         tracing::warn!(%error, %shop, "could not update the queue");
     }
@@ -139,6 +303,69 @@ pub fn estimate_wait_seconds(recent_waits_ms: &[i64], position: u32, agents_onli
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn agent(id: &str) -> AgentId {
+        AgentId::new(id).unwrap()
+    }
+
+    fn conversations(n: usize) -> Vec<ConversationId> {
+        (1..=n).map(|i| ConversationId::new(format!("c{i}")).unwrap()).collect()
+    }
+
+    fn candidate(id: &str, load: u32, capacity: u32) -> Candidate {
+        Candidate { agent: agent(id), load, capacity, last_assigned: None }
+    }
+
+    #[test]
+    fn the_least_loaded_agent_below_capacity_is_chosen() {
+        let candidates = [candidate("anna", 2, 5), candidate("sam", 1, 5), candidate("li", 0, 0)];
+        assert_eq!(least_loaded(&candidates), Some(1));
+        let full = [candidate("anna", 5, 5), candidate("sam", 3, 3)];
+        assert_eq!(least_loaded(&full), None);
+        assert_eq!(least_loaded(&[]), None);
+    }
+
+    #[test]
+    fn equal_loads_go_to_who_was_given_one_longest_ago() {
+        let now = Instant::now();
+        let earlier = now.checked_sub(Duration::from_secs(60)).unwrap_or(now);
+        let mut recent = candidate("anna", 1, 5);
+        recent.last_assigned = Some(now);
+        let mut waited = candidate("sam", 1, 5);
+        waited.last_assigned = Some(earlier);
+        assert_eq!(least_loaded(&[recent.clone(), waited.clone()]), Some(1));
+        // Never given one waits longest of all.
+        assert_eq!(least_loaded(&[waited, candidate("zoe", 1, 5)]), Some(1));
+    }
+
+    #[test]
+    fn no_agent_is_given_more_than_their_capacity_and_the_rest_wait_in_order() {
+        let queue = conversations(12);
+        let candidates = vec![candidate("anna", 0, 5), candidate("sam", 3, 5), candidate("li", 0, 2)];
+        let plan = plan_assignments(&queue, candidates, Instant::now());
+        // Room for 5 + 2 + 2: the nine oldest are assigned, in queue order.
+        assert_eq!(plan.len(), 9);
+        assert_eq!(plan.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), queue[..9]);
+        let given = |id: &str| plan.iter().filter(|(_, a)| a.as_str() == id).count();
+        assert_eq!((given("anna"), given("sam"), given("li")), (5, 2, 2));
+    }
+
+    #[test]
+    fn assignments_spread_evenly() {
+        let queue = conversations(6);
+        let candidates = vec![candidate("anna", 0, 5), candidate("sam", 0, 5), candidate("li", 0, 5)];
+        let plan = plan_assignments(&queue, candidates, Instant::now());
+        for id in ["anna", "sam", "li"] {
+            assert_eq!(plan.iter().filter(|(_, a)| a.as_str() == id).count(), 2, "{id}");
+        }
+    }
+
+    #[test]
+    fn nothing_is_assigned_without_room() {
+        assert!(plan_assignments(&conversations(3), vec![candidate("anna", 5, 5)], Instant::now()).is_empty());
+        assert!(plan_assignments(&conversations(3), Vec::new(), Instant::now()).is_empty());
+        assert!(plan_assignments(&[], vec![candidate("anna", 0, 5)], Instant::now()).is_empty());
+    }
 
     #[test]
     fn no_estimate_without_agents_or_history() {

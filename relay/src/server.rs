@@ -42,10 +42,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let sessions = state.sessions.clone();
     let deliverer = tokio::spawn(crate::mail::run_deliverer(state.clone()));
     let webhooks = tokio::spawn(crate::webhooks::run_deliverer(state.clone()));
+    let sweeper = tokio::spawn(crate::routing::run_offline_sweeper(state.clone()));
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
     sessions.close();
     deliverer.abort();
     webhooks.abort();
+    sweeper.abort();
     if tokio::time::timeout(SESSION_DRAIN, sessions.wait()).await.is_err() {
         tracing::warn!("some WebSocket sessions did not close in time");
     }

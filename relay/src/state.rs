@@ -13,7 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::routing::PendingAnnouncements;
+use crate::routing::{PendingAnnouncements, RoutingTurns};
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -34,6 +34,8 @@ pub struct AppState {
     pub webhooks_ready: Arc<Notify>,
     /// Queue announcements on their way, gathered per shop.
     pub queue_announcements: Arc<PendingAnnouncements>,
+    /// One assignment pass at a time per shop.
+    pub routing_turns: Arc<RoutingTurns>,
     /// Login attempts per email: password guessing is slowed to a few tries a minute.
     pub login_attempts: Arc<LoginLimiter>,
 }
@@ -60,6 +62,7 @@ impl AppState {
             outbox_ready: Arc::new(Notify::new()),
             webhooks_ready: Arc::new(Notify::new()),
             queue_announcements: Arc::new(PendingAnnouncements::default()),
+            routing_turns: Arc::new(RoutingTurns::default()),
             login_attempts: Arc::new(login_limiter()),
         }
     }

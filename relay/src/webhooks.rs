@@ -231,7 +231,10 @@ fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, D
         EventBody::Rated { score, comment } => {
             Some(("rating.created", with(json!({ "score": score, "comment": comment }))))
         }
-        EventBody::TranscriptRequested { .. } | EventBody::Prompted { .. } | EventBody::Note { .. } => None,
+        EventBody::TranscriptRequested { .. }
+        | EventBody::Prompted { .. }
+        | EventBody::Note { .. }
+        | EventBody::Handover { .. } => None,
     };
     let mut deliveries = Vec::new();
     if event.seq == 1 {

@@ -59,8 +59,8 @@ async fn admins_and_agents_are_listed_and_a_disabled_agent_is_out_at_once() {
     assert_eq!(
         rows,
         [
-            vec!["demo", "anna@demo.example", "Anna de Vries", "admin", "active"],
-            vec!["demo", "sam@demo.example", "Sam", "agent", "active"],
+            vec!["demo", "anna@demo.example", "Anna de Vries", "admin", "active", "capacity 5"],
+            vec!["demo", "sam@demo.example", "Sam", "agent", "active", "capacity 5"],
         ]
     );
 

@@ -164,6 +164,8 @@ async fn a_reply_to_a_prompt_starts_a_chat_with_the_rule_and_the_report_counts_i
                 message: "Any questions about paying? We're here to help.".into()
             },
             EventBody::Message { text: "Which payment methods can I use?".into() },
+            // The agent, coming online, was given the waiting chat.
+            EventBody::Joined,
         ]
     );
     assert!(history.contains(&ActivityBody::ChatStarted {
@@ -192,7 +194,7 @@ async fn a_reply_to_a_prompt_starts_a_chat_with_the_rule_and_the_report_counts_i
     let (plain, seq) = say(&mut d, "d-m1", "Hello", Some("no-such-rule")).await;
     assert_eq!(seq, 1);
     let (events, _) = open(&mut agent, &plain).await;
-    assert_eq!(events, [EventBody::Message { text: "Hello".into() }]);
+    assert_eq!(events, [EventBody::Message { text: "Hello".into() }, EventBody::Joined], "no prompt before it");
 
     // The command line and the console's endpoint tell the same.
     let output = Command::new(env!("CARGO_BIN_EXE_relay"))

@@ -67,6 +67,8 @@ async fn replay(client: &mut Client) -> (Vec<Event>, u64) {
         match frame {
             ServerFrame::Event { event } => events.push(event),
             ServerFrame::Synced { last_seq, .. } => synced = last_seq,
+            // The agent's inbox goes on beside the replay.
+            ServerFrame::ConversationUpdated { .. } => {}
             other => panic!("unexpected frame in a replay: {other:?}"),
         }
     }
@@ -83,6 +85,7 @@ fn text_of(event: &Event) -> &str {
         EventBody::TranscriptRequested { .. } => "<transcript requested>",
         EventBody::Prompted { .. } => "<prompted>",
         EventBody::Note { text } => text,
+        EventBody::Handover { .. } => "<handover>",
     }
 }
 
@@ -102,7 +105,8 @@ async fn no_more_frames(client: &mut Client) {
 async fn shopper_message_reaches_agent_and_reply_reaches_shopper() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
-    let mut agent = relay.demo_agent().await;
+    // Away: the chat is not given to them by routing; they take it by answering.
+    let mut agent = relay.demo_agent_away().await;
     let mut shopper = Client::visitor(relay.addr).await;
     let (_, conversation) = hello(&mut shopper, None, None, 0).await;
     assert_eq!(conversation, None, "a new visitor has no conversation yet");
@@ -246,11 +250,12 @@ async fn relay_restarted_on_the_same_database_loses_nothing() {
     shopper.send_json(json!({"type": "send", "client_id": "m19", "text": "message 19"})).await;
     assert!(matches!(shopper.recv().await, ServerFrame::Ack { seq: 20, .. }));
 
-    // The agent's session survives the restart too.
+    // The agent's session survives the restart too; back online, they are given the waiting chat.
     let mut agent = Client::agent(relay.addr, &cookie).await.expect("session still valid");
     let ServerFrame::AgentWelcome { conversations, .. } = agent.recv().await else { panic!("expected welcome") };
     assert_eq!(conversations.len(), 1);
-    assert_eq!(conversations[0].last_seq, 20);
+    assert_eq!(conversations[0].last_seq, 21, "20 messages and the agent's joined");
+    assert_eq!(conversations[0].status, ConversationStatus::Active);
 }
 
 #[tokio::test]

@@ -167,6 +167,8 @@ async fn typing_reaches_the_other_side_and_is_never_stored() {
     let (mut shopper, token) = visitor(&relay, None).await;
     let (conversation, seq) = say(&mut shopper, "m", "hi").await;
     let mut agent = relay.demo_agent().await;
+    // Online, the agent is given the chat at once: their `joined` follows the message.
+    let seq = seq + 1;
     agent.skip_notices = false;
     agent.send_json(json!({"type": "open", "conversation_id": conversation})).await;
     agent.recv_until(|f| matches!(f, ServerFrame::Synced { .. })).await;
@@ -227,12 +229,11 @@ async fn waiting_shoppers_are_told_their_place_in_the_queue() {
     while last != 3 {
         last = position(&mut shoppers[2].0).await;
     }
-    // An agent takes the first shopper: the others move up.
-    let mut agent = relay.demo_agent().await;
-    let first_conversation = shoppers[0].1.clone();
-    agent
-        .send_json(json!({"type": "send", "conversation_id": first_conversation, "client_id": "a", "text": "Hi!"}))
-        .await;
+    // An agent who takes one chat at a time comes online: routing gives them the first shopper
+    // (first come, first served) and the others move up.
+    let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.unwrap();
+    relay.change_agent(&cookie, support::DEMO_EMAIL, json!({"capacity": 1})).await;
+    let _agent = relay.demo_agent().await;
     while last != 2 {
         last = position(&mut shoppers[2].0).await;
     }
@@ -342,11 +343,14 @@ async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conve
     shopper.send_json(json!({"type": "rate", "client_id": "r3", "score": 9})).await;
     assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
 
-    // ...while the shopper's next message starts a new, waiting conversation.
+    // ...while the shopper's next message starts a new conversation, given at once to the agent
+    // who is online (and now has room).
     let (next, seq) = say(&mut shopper, "again", "one more question").await;
     assert_ne!(next, conversation);
     assert_eq!(seq, 1);
-    assert_eq!(inbox_row(&relay, &next).await.status, ConversationStatus::Waiting);
+    let row = inbox_row(&relay, &next).await;
+    assert_eq!(row.status, ConversationStatus::Active);
+    assert_eq!(row.assigned_agent.map(|a| a.name).as_deref(), Some("Anna de Vries"));
 }
 
 #[tokio::test]

@@ -18,6 +18,12 @@ pub enum ApiError {
     TooManyAttempts,
     #[error("requests from another site are not accepted here")]
     CrossOrigin,
+    #[error("only an admin of the shop may do this")]
+    AdminOnly,
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
     #[error("the relay could not complete this request; please retry")]
     Unavailable,
     #[error("{0}")]
@@ -31,6 +37,9 @@ impl ApiError {
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
+            ApiError::AdminOnly => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
         }
@@ -46,8 +55,15 @@ impl IntoResponse for ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
-        tracing::error!(error = %err, "storage failed");
-        ApiError::Unavailable
+        match err {
+            StorageError::ConversationNotFound => ApiError::NotFound("no such conversation"),
+            StorageError::AgentNotFound => ApiError::NotFound("no such agent"),
+            StorageError::DuplicateAgent => ApiError::Conflict(err.to_string()),
+            _ => {
+                tracing::error!(error = %err, "storage failed");
+                ApiError::Unavailable
+            }
+        }
     }
 }
 
@@ -55,6 +71,7 @@ impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::BadCredentials => ApiError::BadCredentials,
+            AuthError::WeakPassword => ApiError::BadRequest(err.to_string()),
             AuthError::Storage(storage) => storage.into(),
             other => {
                 tracing::error!(error = %other, "authentication failed");

@@ -1,12 +1,17 @@
-//! HTTP routes: the two WebSocket endpoints, agent login, health, and the static front end.
+//! HTTP routes: the two WebSocket endpoints, agent login, the console's lookups (report, canned
+//! responses, closed and earlier conversations), account management, health, and the static
+//! front end.
 
+pub mod admin;
 pub mod assets;
+pub mod canned;
+pub mod conversations;
 pub mod error;
 pub mod report;
 pub mod session;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
@@ -20,6 +25,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/agent/logout", post(session::logout))
         .route("/v1/agent/me", get(session::me))
         .route("/v1/agent/report", get(report::prompts))
+        .route("/v1/agent/canned", get(canned::list))
+        .route("/v1/agent/canned/{shortcut}", put(canned::put).delete(canned::delete))
+        .route("/v1/agent/conversations/closed", get(conversations::closed))
+        .route("/v1/agent/conversations/{id}/earlier", get(conversations::earlier))
+        .route("/v1/admin/agents", get(admin::list).post(admin::add))
+        .route("/v1/admin/agents/{id}", patch(admin::change))
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::routes(&state.config))
         .layer(TraceLayer::new_for_http())

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use checkout_chat_protocol::api::{LoginRequest, SessionInfo};
+use checkout_chat_protocol::api::{LoginRequest, Role, SessionInfo};
 
 use super::error::ApiError;
 use checkout_chat_protocol::limits::MAX_EMAIL_LEN;
@@ -73,6 +73,13 @@ pub async fn me(State(state): State<AppState>, jar: CookieJar) -> Result<Json<Se
 pub async fn current_agent(state: &AppState, jar: &CookieJar) -> Result<AgentRecord, ApiError> {
     let token = jar.get(SESSION_COOKIE).ok_or(ApiError::NotLoggedIn)?;
     auth::session_agent(state.storage.as_ref(), token.value()).await?.ok_or(ApiError::NotLoggedIn)
+}
+
+/// The admin whose session cookie came with a request that changes something: same origin only.
+pub async fn current_admin(state: &AppState, headers: &HeaderMap, jar: &CookieJar) -> Result<AgentRecord, ApiError> {
+    check_same_origin(headers)?;
+    let agent = current_agent(state, jar).await?;
+    if agent.role == Role::Admin { Ok(agent) } else { Err(ApiError::AdminOnly) }
 }
 
 /// Refuses a browser request whose `Origin` is not this relay's own (cross-site request forgery,

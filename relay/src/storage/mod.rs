@@ -6,7 +6,7 @@
 pub mod sqlite;
 
 use async_trait::async_trait;
-use checkout_chat_protocol::api::Role;
+use checkout_chat_protocol::api::{CannedResponse, Role};
 use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
     EventBody, Seq, ShopId, VisitorId,
@@ -60,6 +60,8 @@ pub struct AgentRecord {
     pub password_hash: String,
     pub disabled: bool,
     pub role: Role,
+    /// Conversations routing gives them at once.
+    pub capacity: u32,
 }
 
 impl AgentRecord {
@@ -75,6 +77,7 @@ pub struct NewAgent {
     pub name: String,
     pub password_hash: String,
     pub role: Role,
+    pub capacity: u32,
 }
 
 /// An event as a handler hands it to storage, before it has a number.
@@ -268,7 +271,55 @@ pub trait Storage: Send + Sync + 'static {
     /// Records a failed attempt: tried again at `retry_at_ms`, or (with `None`) never again.
     async fn outbox_failed(&self, id: i64, retry_at_ms: Option<i64>, error: &str) -> StorageResult<()>;
 
+    /// Makes `agent` the agent of a conversation that is waiting and unassigned (appending their
+    /// `joined`); `None` when it is not waiting any more (another agent took it, or it ended).
+    async fn assign_if_waiting(
+        &self,
+        conversation: &ConversationId,
+        agent: &AgentProfile,
+    ) -> StorageResult<Option<Appended>>;
+    /// Hands an open conversation from `from` to `to` in one transaction: a `handover` (with the
+    /// note) by `from`, then `to`'s `joined`. Refused if the conversation has ended.
+    async fn transfer(
+        &self,
+        conversation: &ConversationId,
+        from: &AgentProfile,
+        to: &AgentProfile,
+        note: Option<String>,
+    ) -> StorageResult<Vec<Appended>>;
+    /// Puts a conversation still assigned to `agent` back in the queue (a `handover` to nobody
+    /// by them); `None` if it is not theirs any more or has ended.
+    async fn requeue(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>>;
+    /// The open conversations each agent of the shop has, by agent.
+    async fn agent_loads(&self, shop: &ShopId) -> StorageResult<Vec<(AgentId, u32)>>;
+    /// Every open assigned conversation of every shop, with its shop and agent.
+    async fn assignments(&self) -> StorageResult<Vec<(ShopId, AgentProfile, ConversationId)>>;
+    /// The shop's conversations that ended most recently, newest first.
+    async fn closed_conversations(&self, shop: &ShopId, limit: usize) -> StorageResult<Vec<ConversationSummary>>;
+    /// The visitor's other conversations in the shop, newest first.
+    async fn earlier_conversations(
+        &self,
+        conversation: &ConversationId,
+        limit: usize,
+    ) -> StorageResult<Vec<ConversationSummary>>;
+    /// What the widget said of the shopper's language and device.
+    async fn set_visitor_client(
+        &self,
+        visitor: &VisitorId,
+        locale: Option<String>,
+        device: Option<String>,
+    ) -> StorageResult<()>;
+
+    async fn canned_responses(&self, shop: &ShopId) -> StorageResult<Vec<CannedResponse>>;
+    /// Adds or replaces the canned response with this shortcut.
+    async fn put_canned_response(&self, shop: &ShopId, canned: CannedResponse) -> StorageResult<()>;
+    /// Removes it; false when there was none.
+    async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str) -> StorageResult<bool>;
+
     async fn create_agent(&self, agent: NewAgent) -> StorageResult<AgentRecord>;
+    async fn agent_by_id(&self, id: &AgentId) -> StorageResult<Option<AgentRecord>>;
+    async fn set_agent_role(&self, id: &AgentId, role: Role) -> StorageResult<()>;
+    async fn set_agent_capacity(&self, id: &AgentId, capacity: u32) -> StorageResult<()>;
     async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>>;
     async fn agent_count(&self, shop: &ShopId) -> StorageResult<u64>;
     async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()>;

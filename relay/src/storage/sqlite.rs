@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use checkout_chat_protocol::api::Role;
+use checkout_chat_protocol::api::{CannedResponse, Role};
 use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
     EventBody, IdentityStatus, Seq, ShopId, VisitorId, text::preview,
@@ -32,6 +32,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/005_activity_log.sql")),
     M::up(include_str!("../../migrations/006_agent_roles.sql")),
     M::up(include_str!("../../migrations/007_webhook_feed.sql")),
+    M::up(include_str!("../../migrations/008_routing_and_canned.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -148,7 +149,8 @@ fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResu
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
-     c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email, v.user_id FROM conversations c \
+     c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email, v.user_id, c.waiting_since, c.unanswered, \
+     v.cart_total, v.cart_currency, v.checkout_step, v.last_order_id, v.locale, v.device FROM conversations c \
      JOIN visitors v ON v.id = c.visitor_id LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
@@ -178,6 +180,14 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         last_message: row.get(4)?,
         created_at_ms: row.get(5)?,
         updated_at_ms: row.get(6)?,
+        waiting_since_ms: row.get(13)?,
+        unanswered: row.get(14)?,
+        cart_total: row.get(15)?,
+        cart_currency: row.get(16)?,
+        checkout_step: row.get(17)?,
+        last_order_id: row.get(18)?,
+        locale: row.get(19)?,
+        device: row.get(20)?,
     })
 }
 
@@ -260,12 +270,14 @@ fn apply_effects(
                 "UPDATE conversations SET last_message = ?2, left_message = left_message AND NOT ?3 WHERE id = ?1",
                 params![id, preview(text, PREVIEW_CHARS), live_again],
             )?;
+            count_unanswered(tx, id, author, at_ms)?;
         }
         EventBody::LeftMessage { email, text } => {
             tx.execute(
                 "UPDATE conversations SET last_message = ?2, contact_email = ?3, left_message = 1 WHERE id = ?1",
                 params![id, preview(text, PREVIEW_CHARS), email],
             )?;
+            count_unanswered(tx, id, author, at_ms)?;
         }
         EventBody::TranscriptRequested { email } => {
             // One transcript email per conversation: the widget cannot be made to send a
@@ -293,8 +305,73 @@ fn apply_effects(
         EventBody::Rated { score, .. } => {
             tx.execute("UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
         }
-        // A note changes nothing a shopper could see (not even the inbox's last message).
-        EventBody::Joined | EventBody::Prompted { .. } | EventBody::Note { .. } => {}
+        // A note changes nothing a shopper could see (not even the inbox's last message); the
+        // assignment a handover makes is written by the storage call that makes it.
+        EventBody::Joined | EventBody::Prompted { .. } | EventBody::Note { .. } | EventBody::Handover { .. } => {}
+    }
+    Ok(())
+}
+
+/// A shopper's message adds to what is unanswered (and starts the wait); an agent's reply
+/// answers it all.
+fn count_unanswered(
+    tx: &rusqlite::Transaction<'_>,
+    conversation: &str,
+    author: &Author,
+    at_ms: i64,
+) -> StorageResult<()> {
+    match author {
+        Author::Visitor => tx.execute(
+            "UPDATE conversations SET unanswered = unanswered + 1, waiting_since = COALESCE(waiting_since, ?2) \
+             WHERE id = ?1",
+            params![conversation, at_ms],
+        )?,
+        Author::Agent(_) => {
+            tx.execute("UPDATE conversations SET unanswered = 0, waiting_since = NULL WHERE id = ?1", [conversation])?
+        }
+        Author::System => 0,
+    };
+    Ok(())
+}
+
+/// Makes `agent` the conversation's agent inside an open transaction, with their `joined`.
+fn assign(tx: &rusqlite::Transaction<'_>, record: &ConversationRecord, agent: AgentProfile) -> StorageResult<Appended> {
+    tx.execute(
+        "UPDATE conversations SET assigned_agent_id = ?2, status = 'active', \
+         first_agent_at = COALESCE(first_agent_at, ?3) WHERE id = ?1",
+        params![record.id.as_str(), agent.id.as_str(), now_ms()],
+    )?;
+    let joined = NewEvent { author: Author::Agent(agent), client_id: None, body: EventBody::Joined };
+    let event = insert_event(tx, record, joined)?;
+    Ok(Appended { event, duplicate: false, summary: summary(tx, &record.id)? })
+}
+
+/// Keeps the visitor's latest cart, checkout step and order on their row, for the inbox.
+fn remember_shopping_state(
+    tx: &rusqlite::Transaction<'_>,
+    visitor: &VisitorId,
+    body: &checkout_chat_protocol::ActivityBody,
+) -> StorageResult<()> {
+    use checkout_chat_protocol::ActivityBody;
+    let id = visitor.as_str();
+    match body {
+        ActivityBody::Cart { currency, total, .. } => {
+            tx.execute(
+                "UPDATE visitors SET cart_total = ?2, cart_currency = ?3 WHERE id = ?1",
+                params![id, total, currency],
+            )?;
+        }
+        ActivityBody::CheckoutStep { step } => {
+            tx.execute("UPDATE visitors SET checkout_step = ?2 WHERE id = ?1", params![id, step])?;
+        }
+        // An order ends the checkout and empties the cart.
+        ActivityBody::OrderCompleted { order_id, .. } => {
+            tx.execute(
+                "UPDATE visitors SET last_order_id = ?2, checkout_step = NULL, cart_total = NULL WHERE id = ?1",
+                params![id, order_id],
+            )?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -344,7 +421,7 @@ fn check_open_for(
     }
 }
 
-const AGENT_COLUMNS: &str = "id, shop_id, email, name, password_hash, disabled, role";
+const AGENT_COLUMNS: &str = "id, shop_id, email, name, password_hash, disabled, role, capacity";
 
 fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
     Ok(AgentRecord {
@@ -355,6 +432,7 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
         password_hash: row.get(4)?,
         disabled: row.get(5)?,
         role: Role::parse(&row.get::<_, String>(6)?).unwrap_or_default(),
+        capacity: row.get(7)?,
     })
 }
 
@@ -493,16 +571,196 @@ impl Storage for SqliteStorage {
             if record.status == ConversationStatus::Closed {
                 return Err(StorageError::ConversationClosed);
             }
+            let joined = assign(&tx, &record, agent)?;
+            tx.commit()?;
+            Ok(Some(joined))
+        })
+        .await
+    }
+
+    async fn assign_if_waiting(
+        &self,
+        conversation: &ConversationId,
+        agent: &AgentProfile,
+    ) -> StorageResult<Option<Appended>> {
+        let id = conversation.clone();
+        let agent = agent.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            if record.status != ConversationStatus::Waiting || record.assigned_agent_id.is_some() {
+                return Ok(None);
+            }
+            let joined = assign(&tx, &record, agent)?;
+            tx.commit()?;
+            Ok(Some(joined))
+        })
+        .await
+    }
+
+    async fn transfer(
+        &self,
+        conversation: &ConversationId,
+        from: &AgentProfile,
+        to: &AgentProfile,
+        note: Option<String>,
+    ) -> StorageResult<Vec<Appended>> {
+        let id = conversation.clone();
+        let (from, to) = (from.clone(), to.clone());
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            if record.status == ConversationStatus::Closed {
+                return Err(StorageError::ConversationClosed);
+            }
+            let body = EventBody::Handover { to: Some(to.clone()), note };
+            let handover = insert_event(&tx, &record, NewEvent { author: Author::Agent(from), client_id: None, body })?;
+            let handover = Appended { event: handover, duplicate: false, summary: summary(&tx, &id)? };
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            let joined = assign(&tx, &record, to)?;
+            tx.commit()?;
+            Ok(vec![handover, joined])
+        })
+        .await
+    }
+
+    async fn requeue(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>> {
+        let id = conversation.clone();
+        let agent = agent.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            if record.status != ConversationStatus::Active || record.assigned_agent_id.as_ref() != Some(&agent.id) {
+                return Ok(None);
+            }
             tx.execute(
-                "UPDATE conversations SET assigned_agent_id = ?2, status = 'active', \
-                 first_agent_at = COALESCE(first_agent_at, ?3) WHERE id = ?1",
-                params![id.as_str(), agent.id.as_str(), now_ms()],
+                "UPDATE conversations SET assigned_agent_id = NULL, status = 'waiting' WHERE id = ?1",
+                [id.as_str()],
             )?;
-            let joined = NewEvent { author: Author::Agent(agent), client_id: None, body: EventBody::Joined };
-            let stored = insert_event(&tx, &record, joined)?;
+            let body = EventBody::Handover { to: None, note: None };
+            let event = insert_event(&tx, &record, NewEvent { author: Author::Agent(agent), client_id: None, body })?;
             let summary = summary(&tx, &id)?;
             tx.commit()?;
-            Ok(Some(Appended { event: stored, duplicate: false, summary }))
+            Ok(Some(Appended { event, duplicate: false, summary }))
+        })
+        .await
+    }
+
+    async fn agent_loads(&self, shop: &ShopId) -> StorageResult<Vec<(AgentId, u32)>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT assigned_agent_id, COUNT(*) FROM conversations WHERE shop_id = ?1 AND status = 'active' \
+                 AND assigned_agent_id IS NOT NULL GROUP BY assigned_agent_id",
+            )?;
+            let rows = statement.query_map([shop.as_str()], |row| Ok((parse_id(row.get(0)?)?, row.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn assignments(&self) -> StorageResult<Vec<(ShopId, AgentProfile, ConversationId)>> {
+        self.call(move |conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT c.shop_id, a.id, a.name, c.id FROM conversations c JOIN agents a ON a.id = c.assigned_agent_id \
+                 WHERE c.status = 'active'",
+            )?;
+            let rows = statement.query_map([], |row| {
+                let agent = AgentProfile { id: parse_id(row.get(1)?)?, name: row.get(2)? };
+                Ok((parse_id(row.get(0)?)?, agent, parse_id(row.get(3)?)?))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn closed_conversations(&self, shop: &ShopId, limit: usize) -> StorageResult<Vec<ConversationSummary>> {
+        let shop = shop.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let sql = format!(
+                "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status = 'closed' ORDER BY c.updated_at DESC LIMIT ?2"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![shop.as_str(), limit], summary_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn earlier_conversations(
+        &self,
+        conversation: &ConversationId,
+        limit: usize,
+    ) -> StorageResult<Vec<ConversationSummary>> {
+        let id = conversation.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let record = find_conversation(conn, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            let sql = format!(
+                "{SUMMARY_SELECT} WHERE c.visitor_id = ?1 AND c.shop_id = ?2 AND c.id != ?3 AND c.last_seq > 0 \
+                 ORDER BY c.created_at DESC LIMIT ?4"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let rows = statement.query_map(
+                params![record.visitor_id.as_str(), record.shop_id.as_str(), id.as_str(), limit],
+                summary_from_row,
+            )?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn set_visitor_client(
+        &self,
+        visitor: &VisitorId,
+        locale: Option<String>,
+        device: Option<String>,
+    ) -> StorageResult<()> {
+        let visitor = visitor.clone();
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE visitors SET locale = COALESCE(?2, locale), device = COALESCE(?3, device) WHERE id = ?1",
+                params![visitor.as_str(), locale, device],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn canned_responses(&self, shop: &ShopId) -> StorageResult<Vec<CannedResponse>> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            let mut statement = conn
+                .prepare_cached("SELECT shortcut, text FROM canned_responses WHERE shop_id = ?1 ORDER BY shortcut")?;
+            let rows = statement
+                .query_map([shop.as_str()], |row| Ok(CannedResponse { shortcut: row.get(0)?, text: row.get(1)? }))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn put_canned_response(&self, shop: &ShopId, canned: CannedResponse) -> StorageResult<()> {
+        let shop = shop.clone();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO canned_responses (shop_id, shortcut, text, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (shop_id, shortcut) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                params![shop.as_str(), canned.shortcut, canned.text, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str) -> StorageResult<bool> {
+        let (shop, shortcut) = (shop.clone(), shortcut.to_owned());
+        self.call(move |conn| {
+            let deleted = conn.execute(
+                "DELETE FROM canned_responses WHERE shop_id = ?1 AND shortcut = ?2",
+                params![shop.as_str(), shortcut],
+            )?;
+            Ok(deleted > 0)
         })
         .await
     }
@@ -672,12 +930,13 @@ impl Storage for SqliteStorage {
             password_hash: agent.password_hash,
             disabled: false,
             role: agent.role,
+            capacity: agent.capacity,
         };
         let row = record.clone();
         self.call(move |conn| {
             let inserted = conn.execute(
-                "INSERT INTO agents (id, shop_id, email, name, password_hash, role, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (email) DO NOTHING",
+                "INSERT INTO agents (id, shop_id, email, name, password_hash, role, capacity, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (email) DO NOTHING",
                 params![
                     row.id.as_str(),
                     row.shop_id.as_str(),
@@ -685,6 +944,7 @@ impl Storage for SqliteStorage {
                     row.name,
                     row.password_hash,
                     row.role.as_str(),
+                    row.capacity,
                     now_ms()
                 ],
             )?;
@@ -695,6 +955,35 @@ impl Storage for SqliteStorage {
         })
         .await?;
         Ok(record)
+    }
+
+    async fn agent_by_id(&self, id: &AgentId) -> StorageResult<Option<AgentRecord>> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = ?1");
+            Ok(conn.query_row(&sql, [id.as_str()], agent_from_row).optional()?)
+        })
+        .await
+    }
+
+    async fn set_agent_role(&self, id: &AgentId, role: Role) -> StorageResult<()> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let changed =
+                conn.execute("UPDATE agents SET role = ?2 WHERE id = ?1", params![id.as_str(), role.as_str()])?;
+            if changed == 0 { Err(StorageError::AgentNotFound) } else { Ok(()) }
+        })
+        .await
+    }
+
+    async fn set_agent_capacity(&self, id: &AgentId, capacity: u32) -> StorageResult<()> {
+        let id = id.clone();
+        self.call(move |conn| {
+            let changed =
+                conn.execute("UPDATE agents SET capacity = ?2 WHERE id = ?1", params![id.as_str(), capacity])?;
+            if changed == 0 { Err(StorageError::AgentNotFound) } else { Ok(()) }
+        })
+        .await
     }
 
     async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>> {
@@ -830,6 +1119,9 @@ impl Storage for SqliteStorage {
                 ])?;
             }
             drop(insert);
+            for activity in &batch.events {
+                remember_shopping_state(&tx, &batch.visitor_id, &activity.body)?;
+            }
             tx.commit()?;
             Ok(true)
         })

@@ -8,8 +8,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use checkout_chat_protocol::text::MessageText;
+use std::collections::HashMap;
+
+use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::{
-    AgentFrame, Author, ClientId, ConversationId, ConversationStatus, ErrorCode, EventBody, ServerFrame,
+    AgentFrame, AgentId, AgentProfile, AgentStatus, Author, ClientId, ConversationId, ConversationStatus, ErrorCode,
+    EventBody, ServerFrame, TransferTo,
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
@@ -51,6 +55,10 @@ struct AgentSession {
     online: Option<PresenceGuard>,
 }
 
+fn invalid(message: &str) -> WsError {
+    WsError::rejected(ErrorCode::BadFrame, message)
+}
+
 fn session_ended() -> WsError {
     WsError::fatal(ErrorCode::Forbidden, close_code::POLICY, "the session has ended; log in again")
 }
@@ -59,15 +67,18 @@ impl Handler for AgentSession {
     const VISITOR: bool = false;
 
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
-        conn.follow_inbox(&self.agent.shop_id);
+        let shop = self.agent.shop_id.clone();
+        conn.follow_inbox(&shop);
         conn.watch_session(hash_token(&self.session_token));
-        self.online = Some(conn.state.hub.agent_online(&self.agent.shop_id, &self.agent.id));
-        // With an agent online, waiting shoppers may now get an estimate.
-        routing::announce_queue_quietly(&conn.state, &self.agent.shop_id).await;
-        let conversations = conn.state.storage.open_conversations(&self.agent.shop_id).await?;
-        let welcome =
-            ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: self.agent.shop_id.clone(), conversations };
-        conn.send(&welcome).await.map_err(WsError::ending)
+        conn.watch_team(&shop);
+        self.online = Some(conn.state.hub.agent_online(&shop, &self.agent));
+        // With an agent online, waiting shoppers are assigned, or at least get an estimate.
+        routing::rebalance(&conn.state, &shop).await;
+        let conversations = conn.state.storage.open_conversations(&shop).await?;
+        let welcome = ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: shop.clone(), conversations };
+        conn.send(&welcome).await.map_err(WsError::ending)?;
+        let team = routing::team_frame(&conn.state, &shop).await?;
+        conn.send(&team).await.map_err(WsError::ending)
     }
 
     async fn on_heartbeat(&mut self, conn: &mut Connection) -> Result<(), WsError> {
@@ -110,6 +121,11 @@ impl Handler for AgentSession {
             AgentFrame::Note { conversation_id, client_id, text } => {
                 self.note(conn, &conversation_id, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
             }
+            AgentFrame::Claim { conversation_id } => self.claim(conn, &conversation_id).await,
+            AgentFrame::Transfer { conversation_id, to, note } => {
+                self.transfer(conn, &conversation_id, &to, note.as_deref()).await
+            }
+            AgentFrame::SetStatus { status } => self.set_status(conn, status).await,
             AgentFrame::Close { conversation_id } => {
                 let conversation = self.own_conversation(conn, &conversation_id).await?;
                 if conversation.status == ConversationStatus::Closed {
@@ -134,6 +150,85 @@ impl AgentSession {
             .await?
             .filter(|c| c.shop_id == self.agent.shop_id)
             .ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "no such conversation"))
+    }
+
+    /// Takes a waiting conversation, whatever the agent's load (claiming is their choice).
+    async fn claim(&self, conn: &mut Connection, id: &ConversationId) -> Result<(), WsError> {
+        let conversation = self.own_conversation(conn, id).await?;
+        if conversation.assigned_agent_id.as_ref() == Some(&self.agent.id) {
+            return Ok(());
+        }
+        match conn.state.storage.assign_if_waiting(id, &self.agent.profile()).await? {
+            Some(joined) => {
+                chat::after_append(&conn.state, &self.agent.shop_id, &joined).await;
+                Ok(())
+            }
+            None if conversation.status == ConversationStatus::Closed => {
+                Err(WsError::rejected(ErrorCode::ConversationClosed, "the conversation has ended"))
+            }
+            None => Err(WsError::rejected(ErrorCode::Forbidden, "another agent has this conversation")),
+        }
+    }
+
+    /// Hands the conversation to a colleague (or the least busy supervisor online) with a note.
+    async fn transfer(
+        &self,
+        conn: &mut Connection,
+        id: &ConversationId,
+        to: &TransferTo,
+        note: Option<&str>,
+    ) -> Result<(), WsError> {
+        let conversation = self.own_conversation(conn, id).await?;
+        let target = self.transfer_target(conn, to).await?;
+        let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(note) => Some(MessageText::new(note).map_err(ChatError::from)?.into_string()),
+            None => None,
+        };
+        let shop = &self.agent.shop_id;
+        let moved = conn.state.storage.transfer(&conversation.id, &self.agent.profile(), &target, note).await?;
+        for appended in &moved {
+            chat::after_append(&conn.state, shop, appended).await;
+        }
+        Ok(())
+    }
+
+    async fn transfer_target(&self, conn: &Connection, to: &TransferTo) -> Result<AgentProfile, WsError> {
+        let state = &conn.state;
+        let shop = &self.agent.shop_id;
+        match to {
+            TransferTo::Agent(id) if *id == self.agent.id => Err(invalid("the conversation is already yours")),
+            TransferTo::Agent(id) => {
+                let colleague = state.storage.agent_by_id(id).await?.filter(|a| a.shop_id == *shop && !a.disabled);
+                let colleague = colleague.ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "no such agent"))?;
+                if !routing::is_reachable(state, shop, id) {
+                    return Err(WsError::rejected(
+                        ErrorCode::Unavailable,
+                        format!("{} is offline; choose someone online", colleague.name),
+                    ));
+                }
+                Ok(colleague.profile())
+            }
+            TransferTo::Supervisor => {
+                let loads: HashMap<AgentId, u32> = state.storage.agent_loads(shop).await?.into_iter().collect();
+                let supervisors = state.hub.connected_agents(shop).into_iter();
+                let supervisors = supervisors.filter(|a| a.role == Role::Admin && a.profile.id != self.agent.id);
+                supervisors
+                    .min_by_key(|a| loads.get(&a.profile.id).copied().unwrap_or(0))
+                    .map(|a| a.profile)
+                    .ok_or_else(|| WsError::rejected(ErrorCode::Unavailable, "no supervisor is online"))
+            }
+        }
+    }
+
+    async fn set_status(&self, conn: &mut Connection, status: AgentStatus) -> Result<(), WsError> {
+        if status == AgentStatus::Offline {
+            return Err(invalid("offline is not chosen: log out or close the console"));
+        }
+        conn.state.hub.set_agent_status(&self.agent.shop_id, &self.agent.id, status);
+        if status == AgentStatus::Online {
+            routing::rebalance(&conn.state, &self.agent.shop_id).await;
+        }
+        Ok(())
     }
 
     /// An internal note: stored in the conversation for agents (no join: writing a note does not

@@ -199,6 +199,8 @@ pub struct Connection {
     inbox: Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
     /// For agents: their session, and the channel that says when a session is ended.
     session: Option<(TokenHash, broadcast::Receiver<TokenHash>)>,
+    /// For agents: the shop whose team list (presence and load) this connection receives.
+    team: Option<(ShopId, watch::Receiver<u64>)>,
     limiter: DefaultDirectRateLimiter,
     /// Set once a close frame was sent.
     closing: bool,
@@ -217,6 +219,7 @@ impl Connection {
             visitor,
             inbox: None,
             session: None,
+            team: None,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
             closing: false,
         }
@@ -275,6 +278,13 @@ impl Connection {
         let online = *receiver.borrow_and_update();
         self.presence = Some(receiver);
         online
+    }
+
+    /// Starts sending the shop's team list whenever presence or load changes.
+    pub fn watch_team(&mut self, shop: &ShopId) {
+        let mut receiver = self.state.hub.team_changes(shop);
+        receiver.mark_unchanged();
+        self.team = Some((shop.clone(), receiver));
     }
 
     /// Ends this connection (through [`Handler::on_session_revoked`]) when the session with this
@@ -393,6 +403,7 @@ async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler
                 conn.send(&ServerFrame::Presence { agents_online: online }).await.is_ok()
             }
             () = session_revoked(&mut conn.session) => conn.report(handler.on_session_revoked()).await,
+            Some(shop) = team_change(&mut conn.team) => on_team_change(&mut conn, &shop).await,
             _ = heartbeat.tick() => on_heartbeat(&mut conn, &mut handler, last_heard).await,
         };
         if !keep_going {
@@ -437,6 +448,29 @@ async fn presence_change(presence: &mut Option<watch::Receiver<u32>>) -> Option<
     match receiver.changed().await {
         Ok(()) => Some(*receiver.borrow_and_update()),
         Err(_) => std::future::pending().await,
+    }
+}
+
+/// The shop whose team changed; never, when the team is not watched.
+async fn team_change(team: &mut Option<(ShopId, watch::Receiver<u64>)>) -> Option<ShopId> {
+    let Some((shop, receiver)) = team else { return std::future::pending().await };
+    match receiver.changed().await {
+        Ok(()) => {
+            receiver.mark_unchanged();
+            Some(shop.clone())
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
+async fn on_team_change(conn: &mut Connection, shop: &ShopId) -> bool {
+    let result = match crate::routing::team_frame(&conn.state, shop).await {
+        Ok(frame) => conn.send(&frame).await,
+        Err(error) => Err(error.into()),
+    };
+    match result {
+        Ok(()) => true,
+        Err(error) => conn.report(error).await,
     }
 }
 

@@ -26,8 +26,10 @@ use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, Vis
 
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(describe_device);
     let session = VisitorSession {
         origin,
+        device,
         identity: None,
         session: None,
         activity_only: false,
@@ -41,6 +43,8 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
 struct VisitorSession {
     /// The page's origin, checked against the shop's allowed origins at `hello`.
     origin: Option<String>,
+    /// The shopper's device and browser in a few words, for agents.
+    device: Option<String>,
     /// Set by a successful `hello`.
     identity: Option<(ShopConfig, VisitorRecord)>,
     /// The browser session the widget said it is in (none from an older widget).
@@ -108,6 +112,49 @@ impl Handler for VisitorSession {
     }
 }
 
+/// A BCP 47 tag as browsers give them (`nl`, `pt-BR`, `zh-Hant-TW`): letters, digits, dashes.
+fn is_language_tag(tag: &str) -> bool {
+    (2..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// "Phone · Safari · iOS" from a user agent: enough for an agent to picture the shopper's screen,
+/// nothing that identifies them.
+fn describe_device(user_agent: &str) -> String {
+    let has = |needle: &str| user_agent.contains(needle);
+    let form = if has("iPad") || has("Tablet") {
+        "Tablet"
+    } else if has("Mobi") || has("iPhone") || has("Android") {
+        "Phone"
+    } else {
+        "Desktop"
+    };
+    let browser = if has("Edg/") {
+        "Edge"
+    } else if has("Firefox/") {
+        "Firefox"
+    } else if has("Chrome/") || has("CriOS/") {
+        "Chrome"
+    } else if has("Safari/") {
+        "Safari"
+    } else {
+        "Other browser"
+    };
+    let system = if has("iPhone") || has("iPad") {
+        "iOS"
+    } else if has("Android") {
+        "Android"
+    } else if has("Windows") {
+        "Windows"
+    } else if has("Mac OS X") {
+        "macOS"
+    } else if has("Linux") {
+        "Linux"
+    } else {
+        "other system"
+    };
+    format!("{form} · {browser} · {system}")
+}
+
 fn forbidden(reason: &str) -> WsError {
     WsError::fatal(ErrorCode::Forbidden, close_code::POLICY, reason)
 }
@@ -151,7 +198,10 @@ impl VisitorSession {
             }
         };
         self.activity_only = hello.activity_only;
-        self.locale = hello.locale.filter(|l| l.len() <= 35);
+        self.locale = hello.locale.filter(|l| is_language_tag(l));
+        if !self.activity_only {
+            state.storage.set_visitor_client(&visitor.id, self.locale.clone(), self.device.clone()).await?;
+        }
         let conversation = match &hello.conversation_id {
             // The watcher follows no conversation.
             _ if hello.activity_only => None,
@@ -198,7 +248,7 @@ impl VisitorSession {
                 // This shopper at once; the others (whose places may change now that this one
                 // is back) shortly, gathered with any other arrivals.
                 self.tell_queue_place(conn, &shop_id, &id).await?;
-                routing::announce_soon(&state, &shop_id);
+                routing::rebalance_soon(&state, &shop_id);
             }
         }
         Ok(())
@@ -492,5 +542,30 @@ impl VisitorSession {
     ) -> Result<(), WsError> {
         let conversation_id = appended.event.conversation_id.clone();
         conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id, seq: appended.event.seq }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_told_in_a_few_words() {
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) \
+                      Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(iphone), "Phone · Safari · iOS");
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/130.0 \
+                      Chrome/130.0 Safari/537.36";
+        assert_eq!(describe_device(chrome), "Desktop · Chrome · Linux");
+        assert_eq!(describe_device("curl/8.0"), "Desktop · Other browser · other system");
+    }
+
+    #[test]
+    fn only_plausible_language_tags_are_kept() {
+        assert!(is_language_tag("nl"));
+        assert!(is_language_tag("zh-Hant-TW"));
+        assert!(!is_language_tag("x"));
+        assert!(!is_language_tag("nl<script>"));
+        assert!(!is_language_tag(&"a".repeat(36)));
     }
 }

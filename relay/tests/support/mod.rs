@@ -94,6 +94,36 @@ impl Relay {
         }
     }
 
+    /// The demo agent, away: routing gives them no chats (they take one by answering it).
+    pub async fn demo_agent_away(&self) -> Client {
+        let mut agent = self.demo_agent().await;
+        agent.set_status("away").await;
+        agent
+    }
+
+    /// Changes an account of the admin's shop through `PATCH /v1/admin/agents/{id}`.
+    pub async fn change_agent(&self, admin_cookie: &str, email: &str, change: serde_json::Value) {
+        let client = reqwest::Client::new();
+        let accounts: Vec<checkout_chat_protocol::api::AgentAccount> = client
+            .get(self.http("/v1/admin/agents"))
+            .header("cookie", admin_cookie)
+            .send()
+            .await
+            .expect("list accounts")
+            .json()
+            .await
+            .expect("accounts as JSON");
+        let account = accounts.iter().find(|a| a.email == email).expect("the account is listed");
+        let response = client
+            .patch(self.http(&format!("/v1/admin/agents/{}", account.agent.id)))
+            .header("cookie", admin_cookie)
+            .json(&change)
+            .send()
+            .await
+            .expect("change account");
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    }
+
     /// The demo agent's inbox as a fresh console receives it in `agent_welcome`.
     pub async fn demo_agent_with_welcome(&self) -> Vec<checkout_chat_protocol::ConversationSummary> {
         let cookie = self.login(DEMO_EMAIL, DEMO_PASSWORD).await.expect("demo agent logs in");
@@ -151,7 +181,10 @@ pub struct Client {
 }
 
 fn is_notice(frame: &ServerFrame) -> bool {
-    matches!(frame, ServerFrame::Queue { .. } | ServerFrame::Presence { .. } | ServerFrame::Typing { .. })
+    matches!(
+        frame,
+        ServerFrame::Queue { .. } | ServerFrame::Presence { .. } | ServerFrame::Typing { .. } | ServerFrame::Team { .. }
+    )
 }
 
 /// How a connection ended, as the client saw it.
@@ -259,6 +292,14 @@ impl Client {
                 _ => {}
             }
         }
+    }
+
+    /// Sets an agent's status (`online` or `away`) and waits until the relay has read it (the
+    /// relay handles an agent's frames in order, so its answer to a ping comes after).
+    pub async fn set_status(&mut self, status: &str) {
+        self.send_json(serde_json::json!({"type": "set_status", "status": status})).await;
+        self.send_json(serde_json::json!({"type": "ping"})).await;
+        while !matches!(self.recv().await, ServerFrame::Pong) {}
     }
 
     pub async fn close(mut self) {
