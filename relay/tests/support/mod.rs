@@ -183,7 +183,10 @@ pub struct Client {
 fn is_notice(frame: &ServerFrame) -> bool {
     matches!(
         frame,
-        ServerFrame::Queue { .. } | ServerFrame::Presence { .. } | ServerFrame::Typing { .. } | ServerFrame::Team { .. }
+        ServerFrame::Queue { .. }
+            | ServerFrame::Presence { .. }
+            | ServerFrame::Typing { .. }
+            | ServerFrame::Team { .. }
     )
 }
 

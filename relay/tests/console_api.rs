@@ -1,0 +1,221 @@
+//! The console's HTTP endpoints against the real relay: none answers without a session, the
+//! admin ones only to an admin of the shop, and no shop sees or changes another's data.
+
+mod support;
+
+use checkout_chat_protocol::api::{AgentAccount, CannedResponse};
+use checkout_chat_protocol::{ConversationSummary, ServerFrame};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::{Client, DEMO_EMAIL, DEMO_PASSWORD, Relay};
+
+/// Every HTTP endpoint an agent uses, with a body where it takes one.
+fn agent_endpoints() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
+    vec![
+        (Method::GET, "/v1/agent/me", None),
+        (Method::GET, "/v1/agent/report", None),
+        (Method::GET, "/v1/agent/canned", None),
+        (Method::PUT, "/v1/agent/canned/shipping", Some(json!({"text": "We ship in 2 days."}))),
+        (Method::DELETE, "/v1/agent/canned/shipping", None),
+        (Method::GET, "/v1/agent/conversations/closed", None),
+        (Method::GET, "/v1/agent/conversations/some-id/earlier", None),
+        (Method::GET, "/v1/admin/agents", None),
+        (
+            Method::POST,
+            "/v1/admin/agents",
+            Some(json!({"email": "x@demo.example", "name": "X", "password": "long-enough-1"})),
+        ),
+        (Method::PATCH, "/v1/admin/agents/some-id", Some(json!({"capacity": 2}))),
+    ]
+}
+
+async fn call(
+    relay: &Relay,
+    method: Method,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new().request(method, relay.http(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn every_agent_endpoint_refuses_a_request_without_a_valid_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    for cookie in [None, Some("cc_session=not-a-session")] {
+        for (method, path, body) in agent_endpoints() {
+            let response = call(&relay, method.clone(), path, cookie, body).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{method} {path} with {cookie:?}");
+        }
+        let socket = Client::agent(relay.addr, cookie.unwrap_or_default()).await;
+        assert_eq!(socket.err(), Some(401), "the agent socket with {cookie:?}");
+    }
+    // Nothing was changed by the refused requests.
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let canned: Vec<CannedResponse> =
+        call(&relay, Method::GET, "/v1/agent/canned", Some(&admin), None).await.json().await.unwrap();
+    assert!(canned.is_empty());
+    let accounts: Vec<AgentAccount> =
+        call(&relay, Method::GET, "/v1/admin/agents", Some(&admin), None).await.json().await.unwrap();
+    assert_eq!(accounts.len(), 1);
+}
+
+#[tokio::test]
+async fn admins_manage_canned_responses_and_accounts_and_agents_only_use_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let put = |cookie: String, shortcut: &'static str, text: &'static str| {
+        let relay = &relay;
+        async move {
+            let path = format!("/v1/agent/canned/{shortcut}");
+            call(relay, Method::PUT, &path, Some(&cookie), Some(json!({ "text": text }))).await.status()
+        }
+    };
+    let text = "Hi {{name}}! We ship within 2 days; your cart is {{cart_total}}.";
+    assert_eq!(put(admin.clone(), "shipping", text).await, StatusCode::NO_CONTENT);
+    assert_eq!(put(admin.clone(), "shipping", "Replaced.").await, StatusCode::NO_CONTENT);
+    assert_eq!(put(admin.clone(), "Bad Shortcut", "x").await, StatusCode::BAD_REQUEST);
+    assert_eq!(put(admin.clone(), "empty", "   ").await, StatusCode::BAD_REQUEST);
+
+    // An agent (not an admin) is added by the admin; they read the canned responses, and are
+    // refused managing anything.
+    let created = call(
+        &relay,
+        Method::POST,
+        "/v1/admin/agents",
+        Some(&admin),
+        Some(json!({"email": "sam@demo.example", "name": "Sam", "password": "sam-password-1", "capacity": 3})),
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let sam_account: AgentAccount = created.json().await.unwrap();
+    assert_eq!((sam_account.capacity, sam_account.disabled), (3, false));
+    let duplicate = call(
+        &relay,
+        Method::POST,
+        "/v1/admin/agents",
+        Some(&admin),
+        Some(json!({"email": "SAM@demo.example", "name": "Sam again", "password": "sam-password-2"})),
+    )
+    .await;
+    assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+    let weak = call(
+        &relay,
+        Method::POST,
+        "/v1/admin/agents",
+        Some(&admin),
+        Some(json!({"email": "weak@demo.example", "name": "Weak", "password": "short"})),
+    )
+    .await;
+    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
+
+    let sam = relay.login("sam@demo.example", "sam-password-1").await.unwrap();
+    let canned: Vec<CannedResponse> =
+        call(&relay, Method::GET, "/v1/agent/canned", Some(&sam), None).await.json().await.unwrap();
+    assert_eq!(canned, [CannedResponse { shortcut: "shipping".into(), text: "Replaced.".into() }]);
+    assert_eq!(put(sam.clone(), "refunds", "No.").await, StatusCode::FORBIDDEN);
+    for (method, path, body) in agent_endpoints().into_iter().filter(|(_, path, _)| path.starts_with("/v1/admin")) {
+        let status = call(&relay, method.clone(), path, Some(&sam), body).await.status();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as an agent");
+    }
+
+    // The admin changes Sam's capacity and disables them (their session ends); the admin cannot
+    // disable themselves.
+    let path = format!("/v1/admin/agents/{}", sam_account.agent.id);
+    let changed = call(&relay, Method::PATCH, &path, Some(&admin), Some(json!({"capacity": 7}))).await;
+    assert_eq!(changed.json::<AgentAccount>().await.unwrap().capacity, 7);
+    let too_many = call(&relay, Method::PATCH, &path, Some(&admin), Some(json!({"capacity": 500}))).await;
+    assert_eq!(too_many.status(), StatusCode::BAD_REQUEST);
+    let disabled = call(&relay, Method::PATCH, &path, Some(&admin), Some(json!({"disabled": true}))).await;
+    assert!(disabled.json::<AgentAccount>().await.unwrap().disabled);
+    assert_eq!(call(&relay, Method::GET, "/v1/agent/me", Some(&sam), None).await.status(), StatusCode::UNAUTHORIZED);
+    let accounts: Vec<AgentAccount> =
+        call(&relay, Method::GET, "/v1/admin/agents", Some(&admin), None).await.json().await.unwrap();
+    let me = accounts.iter().find(|a| a.email == DEMO_EMAIL).unwrap();
+    let own = format!("/v1/admin/agents/{}", me.agent.id);
+    let status = call(&relay, Method::PATCH, &own, Some(&admin), Some(json!({"disabled": true}))).await.status();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Deleting: once, then it is gone.
+    let delete = |cookie: String| {
+        let relay = &relay;
+        async move { call(relay, Method::DELETE, "/v1/agent/canned/shipping", Some(&cookie), None).await.status() }
+    };
+    assert_eq!(delete(admin.clone()).await, StatusCode::NO_CONTENT);
+    assert_eq!(delete(admin.clone()).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn no_shop_sees_or_changes_another_shops_canned_responses_accounts_or_conversations() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("chat.db");
+    let config = dir.path().join("relay.toml");
+    std::fs::write(
+        &config,
+        "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\n[[shops]]\nid = \"rival\"\nname = \"Rival\"\n",
+    )
+    .unwrap();
+    let relay = Relay::start_with(&database, &["--config", config.to_str().unwrap()]);
+    support::add_agent(&database, &config, "rival", "rival@rival.example", "rival-password-1");
+    let demo_admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let rival_admin = relay.login("rival@rival.example", "rival-password-1").await.unwrap();
+
+    let path = "/v1/agent/canned/secret-discount";
+    let body = Some(json!({"text": "Use code DEMO50"}));
+    assert_eq!(call(&relay, Method::PUT, path, Some(&demo_admin), body).await.status(), StatusCode::NO_CONTENT);
+    let rivals: Vec<CannedResponse> =
+        call(&relay, Method::GET, "/v1/agent/canned", Some(&rival_admin), None).await.json().await.unwrap();
+    assert!(rivals.is_empty(), "the demo shop's canned responses are its own");
+    assert_eq!(call(&relay, Method::DELETE, path, Some(&rival_admin), None).await.status(), StatusCode::NOT_FOUND);
+
+    let accounts: Vec<AgentAccount> =
+        call(&relay, Method::GET, "/v1/admin/agents", Some(&rival_admin), None).await.json().await.unwrap();
+    assert_eq!(accounts.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), ["rival@rival.example"]);
+    let demo_accounts: Vec<AgentAccount> =
+        call(&relay, Method::GET, "/v1/admin/agents", Some(&demo_admin), None).await.json().await.unwrap();
+    let anna = format!("/v1/admin/agents/{}", demo_accounts[0].agent.id);
+    let status = call(&relay, Method::PATCH, &anna, Some(&rival_admin), Some(json!({"disabled": true}))).await.status();
+    assert_eq!(status, StatusCode::NOT_FOUND, "another shop's account is answered like a missing one");
+
+    // A demo shopper's conversation, ended: the rival sees it neither closed nor as earlier history.
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.send_json(json!({"type": "hello", "shop": "demo"})).await;
+    assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
+    let (conversation, _) = shopper.acked(json!({"type": "send", "client_id": "q", "text": "private"})).await;
+    let mut anna_socket = relay.demo_agent().await;
+    anna_socket.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    support::eventually(|| async {
+        let closed: Vec<ConversationSummary> =
+            call(&relay, Method::GET, "/v1/agent/conversations/closed", Some(&demo_admin), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+        closed.len() == 1
+    })
+    .await;
+    let closed: Vec<ConversationSummary> =
+        call(&relay, Method::GET, "/v1/agent/conversations/closed", Some(&rival_admin), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert!(closed.is_empty());
+    let earlier = format!("/v1/agent/conversations/{conversation}/earlier");
+    assert_eq!(call(&relay, Method::GET, &earlier, Some(&rival_admin), None).await.status(), StatusCode::NOT_FOUND);
+    // The shopper's next conversation lists the first as earlier, for the demo shop's agents.
+    let (next, _) = shopper.acked(json!({"type": "send", "client_id": "q2", "text": "me again"})).await;
+    let earlier = format!("/v1/agent/conversations/{next}/earlier");
+    let rows: Vec<ConversationSummary> =
+        call(&relay, Method::GET, &earlier, Some(&demo_admin), None).await.json().await.unwrap();
+    assert_eq!(rows.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), [conversation]);
+}
