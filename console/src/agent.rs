@@ -8,16 +8,18 @@ use std::collections::{HashMap, HashSet};
 
 use checkout_chat_client::socket::{AfterRefusal, Link, Socket, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
-use checkout_chat_protocol::api::SessionInfo;
+use checkout_chat_protocol::api::{CannedResponse, SessionInfo};
 use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
-    Activity, AgentFrame, Author, ClientId, ConversationId, ConversationSummary, ErrorCode, ServerFrame,
+    Activity, AgentFrame, AgentStatus, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary,
+    ErrorCode, ServerFrame, TeamMember, TransferTo,
 };
 use leptos::prelude::*;
 
-use crate::{api, shopper};
+use crate::i18n::t;
+use crate::{api, notify, shopper};
 
 #[derive(Clone, Copy)]
 pub struct AgentService {
@@ -30,6 +32,19 @@ pub struct AgentService {
     pub shopper_typing: RwSignal<HashMap<ConversationId, f64>>,
     /// What the shopper of each open conversation did on the shop's pages, oldest first.
     pub activity: RwSignal<HashMap<ConversationId, Vec<Activity>>>,
+    /// The shop's agents with their presence and load (for transfers).
+    pub team: RwSignal<Vec<TeamMember>>,
+    /// What this agent chose: online (new chats come) or away.
+    pub my_status: RwSignal<AgentStatus>,
+    /// Half-written replies, per conversation: switching conversations keeps them.
+    pub drafts: RwSignal<HashMap<ConversationId, String>>,
+    pub canned: RwSignal<Vec<CannedResponse>>,
+    /// The shop's recently ended conversations (the Closed tab), loaded when asked.
+    pub closed: RwSignal<Vec<ConversationSummary>>,
+    /// Each open conversation's shopper's earlier conversations.
+    pub earlier: RwSignal<HashMap<ConversationId, Vec<ConversationSummary>>>,
+    /// The relay's answer to the last thing it refused (a transfer to someone gone offline, say).
+    pub flash: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket<AgentService>>, LocalStorage>,
     /// When this agent last said "typing" per conversation (to send it at most every few seconds).
     typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
@@ -47,6 +62,13 @@ impl AgentService {
             selected: RwSignal::new(None),
             shopper_typing: RwSignal::new(HashMap::new()),
             activity: RwSignal::new(HashMap::new()),
+            team: RwSignal::new(Vec::new()),
+            my_status: RwSignal::new(AgentStatus::Online),
+            drafts: RwSignal::new(HashMap::new()),
+            canned: RwSignal::new(Vec::new()),
+            closed: RwSignal::new(Vec::new()),
+            earlier: RwSignal::new(HashMap::new()),
+            flash: RwSignal::new(None),
             socket: StoredValue::new_local(None),
             notes: StoredValue::new_local(HashSet::new()),
             typing_sent_at: StoredValue::new_local(HashMap::new()),
@@ -60,6 +82,53 @@ impl AgentService {
             return;
         }
         self.socket.set_value(Some(Socket::start(socket_url(), *self)));
+        self.load_canned();
+    }
+
+    pub fn load_canned(&self) {
+        let canned = self.canned;
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = api::canned().await {
+                canned.set(list);
+            }
+        });
+    }
+
+    pub fn load_closed(&self) {
+        let (closed, flash) = (self.closed, self.flash);
+        leptos::task::spawn_local(async move {
+            match api::closed_conversations().await {
+                Ok(list) => closed.set(list),
+                Err(message) => flash.set(Some(message)),
+            }
+        });
+    }
+
+    /// Online (routing gives this agent new chats) or away (it does not; their chats stay).
+    pub fn set_status(&self, status: AgentStatus) {
+        self.my_status.set(status);
+        self.send_if_live(&encode(&AgentFrame::SetStatus { status }));
+    }
+
+    /// Takes a waiting conversation.
+    pub fn claim(&self, conversation: &ConversationId) {
+        self.send_if_live(&encode(&AgentFrame::Claim { conversation_id: conversation.clone() }));
+    }
+
+    /// Hands the conversation to a colleague or a supervisor, with a note for them.
+    pub fn transfer(&self, conversation: &ConversationId, to: TransferTo, note: &str) {
+        let note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
+        self.send_if_live(&encode(&AgentFrame::Transfer { conversation_id: conversation.clone(), to, note }));
+    }
+
+    /// The conversations that need this agent: waiting for anyone, or theirs and unanswered.
+    fn needing_answer(&self) -> usize {
+        let me = self.my_id();
+        self.inbox.with_untracked(|inbox| inbox.iter().filter(|c| needs(c, me.as_ref()) && c.unanswered > 0).count())
+    }
+
+    pub fn my_id(&self) -> Option<checkout_chat_protocol::AgentId> {
+        self.session.with_untracked(|s| s.as_ref().map(|s| s.agent.id.clone()))
     }
 
     pub async fn logout(&self) {
@@ -73,6 +142,20 @@ impl AgentService {
     /// Shows a conversation, opening it on the socket the first time.
     pub fn select(&self, id: ConversationId) {
         self.selected.set(Some(id.clone()));
+        // An ended conversation (opened from the shopper's earlier ones) is shown from the
+        // Closed list.
+        if !self.inbox.with_untracked(|inbox| inbox.iter().any(|c| c.id == id)) {
+            self.load_closed();
+        }
+        let earlier = self.earlier;
+        let wanted = id.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = api::earlier_conversations(&wanted).await {
+                earlier.update(|all| {
+                    all.insert(wanted, list);
+                });
+            }
+        });
         let is_new = self.timelines.with_untracked(|t| !t.contains_key(&id));
         if is_new {
             self.timelines.update(|t| {
@@ -188,13 +271,43 @@ impl AgentService {
     }
 
     /// Adds or updates an inbox row. Updates can arrive out of order (they are published by
-    /// different connections' tasks), so an older one never replaces a newer one.
+    /// different connections' tasks), so an older one never replaces a newer one. A closed one
+    /// leaves the live inbox for the Closed tab. Something new for this agent (a new chat, a new
+    /// message) is told when they are not looking at it.
     fn upsert(&self, summary: ConversationSummary) {
-        self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
-            Some(existing) if summary.last_seq >= existing.last_seq => *existing = summary,
-            Some(_) => {}
-            None => inbox.push(summary),
-        });
+        let before = self
+            .inbox
+            .with_untracked(|inbox| inbox.iter().find(|c| c.id == summary.id).map(|c| (c.last_seq, c.unanswered)));
+        if before.is_some_and(|(seq, _)| summary.last_seq < seq) {
+            return;
+        }
+        let news = summary.unanswered > before.map_or(0, |(_, unanswered)| unanswered)
+            && needs(&summary, self.my_id().as_ref());
+        let looking = self.selected.with_untracked(|s| s.as_ref() == Some(&summary.id)) && notify::console_in_view();
+        if news && !looking {
+            let what = if before.is_none() || summary.unanswered == 1 && summary.assigned_agent.is_none() {
+                t("New chat")
+            } else {
+                t("New message")
+            };
+            notify::tell(
+                what,
+                &format!("{}: {}", summary.visitor_name, summary.last_message.clone().unwrap_or_default()),
+            );
+        }
+        if summary.status == ConversationStatus::Closed {
+            self.inbox.update(|inbox| inbox.retain(|c| c.id != summary.id));
+            self.closed.update(|closed| {
+                closed.retain(|c| c.id != summary.id);
+                closed.insert(0, summary);
+            });
+        } else {
+            self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
+                Some(existing) => *existing = summary,
+                None => inbox.push(summary),
+            });
+        }
+        notify::set_title(self.needing_answer());
     }
 }
 
@@ -219,7 +332,25 @@ impl Link for AgentService {
 
     fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::AgentWelcome { conversations, .. } => self.inbox.set(conversations),
+            ServerFrame::AgentWelcome { conversations, .. } => {
+                self.inbox.set(conversations);
+                notify::set_title(self.needing_answer());
+                // After a reconnect the relay starts this agent as they were (or online).
+                let status = self.my_status.get_untracked();
+                if status != AgentStatus::Online {
+                    self.send_if_live(&encode(&AgentFrame::SetStatus { status }));
+                }
+            }
+            ServerFrame::Team { agents } => {
+                if let Some(me) = self.my_id()
+                    && let Some(mine) = agents.iter().find(|a| a.agent.id == me)
+                    && mine.status != AgentStatus::Offline
+                {
+                    self.my_status.set(mine.status);
+                }
+                self.team.set(agents);
+            }
+            ServerFrame::Error { message, client_id: None, .. } => self.flash.set(Some(message)),
             ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
             ServerFrame::Typing { conversation_id, author: Author::Visitor, typing } => {
                 if typing {
@@ -310,6 +441,14 @@ impl Link for AgentService {
             }
             retry(!logged_out);
         });
+    }
+}
+
+/// Whether a conversation is this agent's business: waiting for anyone, or assigned to them.
+pub fn needs(summary: &ConversationSummary, me: Option<&checkout_chat_protocol::AgentId>) -> bool {
+    match &summary.assigned_agent {
+        None => summary.status == ConversationStatus::Waiting,
+        Some(agent) => Some(&agent.id) == me,
     }
 }
 

@@ -1,10 +1,16 @@
-//! The console's HTTP calls to the relay (same origin): login, logout, "who am I", the report.
+//! The console's HTTP calls to the relay (same origin): login, logout, "who am I", the report,
+//! canned responses, closed and earlier conversations, and the shop's accounts.
 
-use checkout_chat_protocol::api::{ApiErrorBody, LoginRequest, SessionInfo};
+use checkout_chat_protocol::api::{
+    AccountChange, AgentAccount, ApiErrorBody, CannedResponse, LoginRequest, NewAccount, SessionInfo,
+};
+use checkout_chat_protocol::{AgentId, ConversationId, ConversationSummary};
 use gloo_net::http::{Request, Response};
 use web_sys::RequestCredentials;
 
 use checkout_chat_protocol::report::Report;
+
+use crate::i18n::t;
 
 /// The logged-in agent, or `None` when there is no valid session.
 pub async fn current_session() -> Result<Option<SessionInfo>, String> {
@@ -19,11 +25,11 @@ pub async fn current_session() -> Result<Option<SessionInfo>, String> {
 pub async fn login(email: String, password: String) -> Result<SessionInfo, String> {
     let request =
         Request::post("/v1/agent/login").json(&LoginRequest { email, password }).map_err(|e| e.to_string())?;
-    let response = request.send().await.map_err(|_| "The relay cannot be reached.".to_owned())?;
+    let response = request.send().await.map_err(|_| t("The relay cannot be reached.").to_owned())?;
     if response.ok() {
         return response.json().await.map_err(|e| e.to_string());
     }
-    Err(error_message(response, "Login failed").await)
+    Err(error_message(response, t("Login failed")).await)
 }
 
 /// The prompts report for sessions that began from day `from` to day `to` (`2026-11-01`; empty
@@ -35,11 +41,11 @@ pub async fn report(from: &str, to: &str) -> Result<Report, String> {
         .credentials(RequestCredentials::SameOrigin)
         .send()
         .await
-        .map_err(|_| "The relay cannot be reached.".to_owned())?;
+        .map_err(|_| t("The relay cannot be reached.").to_owned())?;
     match response.status() {
-        200 => response.json().await.map_err(|e| format!("The report could not be read: {e}")),
-        401 => Err("Your session has ended: log in again to see the report.".to_owned()),
-        _ => Err(error_message(response, "The report could not be made").await),
+        200 => response.json().await.map_err(|e| format!("{}: {e}", t("The report could not be read"))),
+        401 => Err(t("Your session has ended: log in again to see the report.").to_owned()),
+        _ => Err(error_message(response, t("The report could not be made")).await),
     }
 }
 
@@ -54,4 +60,66 @@ async fn error_message(response: Response, fallback: &str) -> String {
 pub async fn logout() {
     // Whatever the answer, the console forgets the session; the cookie ends with it.
     let _ = Request::post("/v1/agent/logout").send().await;
+}
+
+/// The shop's canned responses.
+pub async fn canned() -> Result<Vec<CannedResponse>, String> {
+    get_json("/v1/agent/canned").await
+}
+
+/// Adds or replaces a canned response (admins).
+pub async fn save_canned(shortcut: &str, text: &str) -> Result<(), String> {
+    let path = format!("/v1/agent/canned/{shortcut}");
+    let request = Request::put(&path).json(&serde_json::json!({ "text": text })).map_err(|e| e.to_string())?;
+    expect_ok(request.send().await).await
+}
+
+pub async fn delete_canned(shortcut: &str) -> Result<(), String> {
+    expect_ok(Request::delete(&format!("/v1/agent/canned/{shortcut}")).send().await).await
+}
+
+/// The shop's recently ended conversations.
+pub async fn closed_conversations() -> Result<Vec<ConversationSummary>, String> {
+    get_json("/v1/agent/conversations/closed").await
+}
+
+/// The shopper's other conversations.
+pub async fn earlier_conversations(id: &ConversationId) -> Result<Vec<ConversationSummary>, String> {
+    get_json(&format!("/v1/agent/conversations/{id}/earlier")).await
+}
+
+/// The shop's accounts (admins).
+pub async fn accounts() -> Result<Vec<AgentAccount>, String> {
+    get_json("/v1/admin/agents").await
+}
+
+pub async fn add_account(account: &NewAccount) -> Result<AgentAccount, String> {
+    let request = Request::post("/v1/admin/agents").json(account).map_err(|e| e.to_string())?;
+    let response = request.send().await.map_err(|_| t("The relay cannot be reached.").to_owned())?;
+    if response.ok() {
+        return response.json().await.map_err(|e| e.to_string());
+    }
+    Err(error_message(response, t("The account could not be added")).await)
+}
+
+pub async fn change_account(id: &AgentId, change: &AccountChange) -> Result<AgentAccount, String> {
+    let request = Request::patch(&format!("/v1/admin/agents/{id}")).json(change).map_err(|e| e.to_string())?;
+    let response = request.send().await.map_err(|_| t("The relay cannot be reached.").to_owned())?;
+    if response.ok() {
+        return response.json().await.map_err(|e| e.to_string());
+    }
+    Err(error_message(response, t("The change could not be saved")).await)
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, String> {
+    let response = Request::get(path).send().await.map_err(|_| t("The relay cannot be reached.").to_owned())?;
+    if response.ok() {
+        return response.json().await.map_err(|e| e.to_string());
+    }
+    Err(error_message(response, t("The relay refused")).await)
+}
+
+async fn expect_ok(sent: Result<Response, gloo_net::Error>) -> Result<(), String> {
+    let response = sent.map_err(|_| t("The relay cannot be reached.").to_owned())?;
+    if response.ok() { Ok(()) } else { Err(error_message(response, t("The relay refused")).await) }
 }

@@ -2,23 +2,31 @@
 //! beside it, and the report page. They read the signals of [`AgentService`] and call its
 //! methods; all I/O lives there and in `api`.
 
+mod canned_page;
 mod report_page;
 mod shopper_panel;
+mod team_page;
 
 use checkout_chat_client::socket::Status;
 use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
+use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
 use checkout_chat_protocol::{
-    Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus,
+    AgentId, AgentStatus, Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus,
+    TransferTo,
 };
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use self::canned_page::CannedPage;
 use self::report_page::ReportPage;
 use self::shopper_panel::ShopperPanel;
+use self::team_page::TeamPage;
 use crate::agent::AgentService;
-use crate::api;
+use crate::format::money;
+use crate::i18n::{self, Lang, t};
+use crate::{api, canned, notify};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -60,34 +68,41 @@ fn Login(service: AgentService) -> impl IntoView {
         <main class="login">
             <form class="login-card" on:submit=on_submit>
                 <div class="brand"><span class="brand-mark">"cc"</span>" checkout-chat"</div>
-                <h1>"Agent console"</h1>
-                <p class="muted">"Log in to answer your shop's shoppers."</p>
-                <label for="email">"Email"</label>
+                <h1>{t("Agent console")}</h1>
+                <p class="muted">{t("Log in to answer your shop's shoppers.")}</p>
+                <label for="email">{t("Email")}</label>
                 <input id="email" name="email" type="email" autocomplete="username" required
                     prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
-                <label for="password">"Password"</label>
+                <label for="password">{t("Password")}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
                 <Show when=move || error.with(Option::is_some)>
                     <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 </Show>
-                <button class="primary" type="submit" disabled=move || busy.get()>"Log in"</button>
+                <button class="primary" type="submit" disabled=move || busy.get()>{t("Log in")}</button>
             </form>
         </main>
     }
 }
 
-/// The two views of the workspace, one per URL hash (`#inbox`, `#report`), so the report can be
-/// linked to, and the browser's back button goes back to the conversations.
+/// The views of the workspace, one per URL hash (`#inbox`, `#canned`, `#team`, `#report`), so each
+/// can be linked to and the browser's back button goes back to the conversations.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Page {
     Inbox,
+    Canned,
+    Team,
     Report,
 }
 
 fn page_from_hash() -> Page {
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-    if hash == "#report" { Page::Report } else { Page::Inbox }
+    match hash.as_str() {
+        "#report" => Page::Report,
+        "#canned" => Page::Canned,
+        "#team" => Page::Team,
+        _ => Page::Inbox,
+    }
 }
 
 #[component]
@@ -105,37 +120,80 @@ fn Workspace(service: AgentService) -> impl IntoView {
     let hash_listener = window_event_listener(leptos::ev::hashchange, move |_| page.set(page_from_hash()));
     on_cleanup(move || hash_listener.remove());
     let current = move |which: Page| if page.get() == which { Some("page") } else { None };
+    let is_admin = move || service.session.with(|s| s.as_ref().is_some_and(|s| s.role == Role::Admin));
 
     let agent_name = move || service.session.with(|s| s.as_ref().map(|s| s.agent.name.clone()).unwrap_or_default());
-    let status_text = move || match service.status.get() {
-        Status::Live => "Online",
-        Status::Connecting | Status::Idle => "Connecting…",
-        Status::Reconnecting => "Reconnecting…",
-        Status::Stopped => "Disconnected",
+    let connection = move || match service.status.get() {
+        Status::Live => None,
+        Status::Connecting | Status::Idle => Some(t("Connecting…")),
+        Status::Reconnecting => Some(t("Reconnecting…")),
+        Status::Stopped => Some(t("Disconnected")),
     };
+    let sound = RwSignal::new(notify::sound_on());
     view! {
         <div class="workspace">
             <header class="topbar">
                 <div class="brand"><span class="brand-mark">"cc"</span>" checkout-chat"</div>
-                <nav class="views" aria-label="Console">
-                    <a href="#inbox" data-test="open-inbox" aria-current=move || current(Page::Inbox)>"Conversations"</a>
-                    <a href="#report" data-test="open-report" aria-current=move || current(Page::Report)>"Report"</a>
+                <nav class="views" aria-label=t("Console")>
+                    <a href="#inbox" data-test="open-inbox" aria-current=move || current(Page::Inbox)>{t("Conversations")}</a>
+                    <a href="#canned" data-test="open-canned" aria-current=move || current(Page::Canned)>{t("Canned responses")}</a>
+                    <Show when=is_admin>
+                        <a href="#team" data-test="open-team" aria-current=move || current(Page::Team)>{t("Team")}</a>
+                    </Show>
+                    <a href="#report" data-test="open-report" aria-current=move || current(Page::Report)>{t("Report")}</a>
                 </nav>
                 <div class="topbar-right">
-                    <span class="presence" class:presence-live=move || service.status.get() == Status::Live role="status">
-                        <span class="dot" aria-hidden="true"></span>{status_text}
+                    <span class="presence" class:presence-live=move || connection().is_none() role="status">
+                        <span class="dot" aria-hidden="true"></span>
+                        {move || connection().unwrap_or_default()}
                     </span>
+                    <label class="status-choice">
+                        <span class="visually-hidden">{t("Your status")}</span>
+                        <select data-test="my-status" disabled=move || connection().is_some()
+                            on:change=move |ev| {
+                                let status = if event_target_value(&ev) == "away" { AgentStatus::Away } else { AgentStatus::Online };
+                                service.set_status(status);
+                            }>
+                            <option value="online" selected=move || service.my_status.get() == AgentStatus::Online>{t("Online")}</option>
+                            <option value="away" selected=move || service.my_status.get() == AgentStatus::Away>{t("Away")}</option>
+                        </select>
+                    </label>
+                    <label class="sound-toggle">
+                        <input type="checkbox" prop:checked=move || sound.get()
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                notify::set_sound(on);
+                                sound.set(on);
+                            } />
+                        {t(" Sound")}
+                    </label>
+                    <Show when=move || notify::permission() == web_sys::NotificationPermission::Default>
+                        <button class="ghost" type="button" on:click=move |_| notify::ask_permission()>{t("Notify me")}</button>
+                    </Show>
+                    <LanguageChoice />
                     <span class="agent-name">{agent_name}</span>
                     <button class="ghost" type="button" on:click=move |_| spawn_local(async move { service.logout().await })>
-                        "Log out"
+                        {t("Log out")}
                     </button>
                 </div>
             </header>
-            // Hidden rather than removed while the report shows: a half-written reply stays.
+            {move || service.flash.get().map(|message| view! {
+                <p class="flash" role="alert">
+                    <span dir="auto">{message}</span>
+                    <button class="link" type="button" on:click=move |_| service.flash.set(None)>{t("Dismiss")}</button>
+                </p>
+            })}
+            // Hidden rather than removed while another page shows: half-written replies stay.
             <div class="panes" hidden=move || page.get() != Page::Inbox>
                 <Inbox service now />
                 <ConversationPane service />
             </div>
+            <Show when=move || page.get() == Page::Canned>
+                <CannedPage service />
+            </Show>
+            <Show when=move || page.get() == Page::Team && is_admin()>
+                <TeamPage service />
+            </Show>
             // Made afresh each time it is opened, so the numbers are current.
             <Show when=move || page.get() == Page::Report>
                 <ReportPage />
@@ -145,29 +203,112 @@ fn Workspace(service: AgentService) -> impl IntoView {
 }
 
 #[component]
-fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
-    let rows = move || {
-        let mut rows = service.inbox.get();
-        // Waiting shoppers first, longest waiting at the top; then the rest by last activity.
-        rows.sort_by_key(|c| {
-            let rank = match c.status {
-                ConversationStatus::Waiting => 0,
-                ConversationStatus::Active => 1,
-                ConversationStatus::Closed => 2,
-            };
-            (rank, if c.status == ConversationStatus::Waiting { c.created_at_ms } else { -c.updated_at_ms })
-        });
-        rows
-    };
-    let waiting = move || service.inbox.with(|i| i.iter().filter(|c| c.status == ConversationStatus::Waiting).count());
+fn LanguageChoice() -> impl IntoView {
     view! {
-        <nav class="inbox" aria-label="Conversations">
-            <h2>"Conversations" <span class="count">{move || format!("{} waiting", waiting())}</span></h2>
-            <Show when=move || service.inbox.with(Vec::is_empty)>
-                <p class="empty">"No open conversations. New chats appear here as shoppers write."</p>
+        <label class="language-choice">
+            <span class="visually-hidden">{t("Language")}</span>
+            <select on:change=move |ev| i18n::choose(&event_target_value(&ev))>
+                {Lang::ALL.into_iter().map(|lang| view! {
+                    <option value=lang.code() selected=lang == i18n::lang()>{lang.name()}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The inbox's tabs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Waiting,
+    Mine,
+    AllOpen,
+    Closed,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Waiting, Tab::Mine, Tab::AllOpen, Tab::Closed];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Waiting => t("Waiting"),
+            Tab::Mine => t("Mine"),
+            Tab::AllOpen => t("All open"),
+            Tab::Closed => t("Closed"),
+        }
+    }
+
+    fn test_id(self) -> &'static str {
+        match self {
+            Tab::Waiting => "tab-waiting",
+            Tab::Mine => "tab-mine",
+            Tab::AllOpen => "tab-all",
+            Tab::Closed => "tab-closed",
+        }
+    }
+
+    fn shows(self, summary: &ConversationSummary, me: Option<&AgentId>) -> bool {
+        match self {
+            Tab::Waiting => summary.status == ConversationStatus::Waiting,
+            Tab::Mine => summary.assigned_agent.as_ref().is_some_and(|a| Some(&a.id) == me),
+            Tab::AllOpen => summary.status != ConversationStatus::Closed,
+            Tab::Closed => summary.status == ConversationStatus::Closed,
+        }
+    }
+}
+
+/// Longest waiting first (by the oldest unanswered message), then the most recently active.
+fn inbox_order(a: &ConversationSummary, b: &ConversationSummary) -> std::cmp::Ordering {
+    match (a.waiting_since_ms, b.waiting_since_ms) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => b.updated_at_ms.cmp(&a.updated_at_ms),
+    }
+}
+
+#[component]
+fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
+    let tab = RwSignal::new(Tab::Mine);
+    let me = StoredValue::new(service.my_id());
+    let rows = {
+        move || {
+            let me = me.get_value();
+            let which = tab.get();
+            let mut rows: Vec<ConversationSummary> = if which == Tab::Closed {
+                service.closed.get()
+            } else {
+                service.inbox.with(|inbox| inbox.iter().filter(|c| which.shows(c, me.as_ref())).cloned().collect())
+            };
+            if which != Tab::Closed {
+                rows.sort_by(inbox_order);
+            }
+            rows
+        }
+    };
+    let count = move |which: Tab| {
+        let me = service.my_id();
+        service.inbox.with(|inbox| inbox.iter().filter(|c| which.shows(c, me.as_ref())).count())
+    };
+    view! {
+        <nav class="inbox" aria-label=t("Conversations")>
+            <div class="tabs" role="tablist">
+                {Tab::ALL.into_iter().map(|which| view! {
+                    <button type="button" role="tab" class="tab" data-test=which.test_id()
+                        aria-selected=move || if tab.get() == which { "true" } else { "false" }
+                        on:click=move |_| {
+                            if which == Tab::Closed { service.load_closed(); }
+                            tab.set(which);
+                        }>
+                        {which.label()}
+                        {(which != Tab::Closed).then(|| view! { <span class="tab-count">{move || count(which)}</span> })}
+                    </button>
+                }).collect_view()}
+            </div>
+            <Show when=move || rows().is_empty()>
+                <p class="empty">{t("Nothing here. New chats appear as shoppers write.")}</p>
             </Show>
-            <ul>
-                <For each=rows key=|c| (c.id.clone(), c.last_seq, c.status as u8) let:summary>
+            <ul role="tabpanel">
+                <For each=rows key=|c| (c.id.clone(), c.last_seq, c.status as u8, c.unanswered, c.cart_total, c.checkout_step.clone()) let:summary>
                     <InboxRow summary service now />
                 </For>
             </ul>
@@ -181,27 +322,47 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
     let selected_id = id.clone();
     let is_selected = move || service.selected.with(|s| s.as_ref() == Some(&selected_id));
     let waiting = summary.status == ConversationStatus::Waiting;
-    let since = summary.created_at_ms;
     let label = match (&summary.status, &summary.assigned_agent) {
-        (ConversationStatus::Waiting, _) => "Waiting".to_owned(),
-        (ConversationStatus::Closed, _) => "Ended".to_owned(),
+        (ConversationStatus::Waiting, _) => t("Waiting").to_owned(),
+        (ConversationStatus::Closed, _) => t("Ended").to_owned(),
         (_, Some(agent)) => agent.name.clone(),
-        _ => "Open".to_owned(),
+        _ => t("Open").to_owned(),
     };
+    let since = summary.waiting_since_ms;
+    let updated = summary.updated_at_ms;
+    let unread = summary.unanswered;
+    let shopping = shopping_line(&summary);
     view! {
         <li>
             <button type="button" class="row" class:selected=is_selected on:click=move |_| service.select(id.clone())>
                 <span class="row-top">
-                    <span class="visitor">{summary.visitor_name.clone()}</span>
+                    <span class="visitor" dir="auto">{summary.visitor_name.clone()}</span>
+                    {(unread > 0).then(|| view! {
+                        <span class="unread" data-test="unread" aria-label=format!("{unread} {}", t("unanswered"))>{unread}</span>
+                    })}
                     <span class="badge" class:badge-waiting=waiting>{label}</span>
                 </span>
                 <span class="preview" dir="auto">{summary.last_message.clone().unwrap_or_default()}</span>
                 <span class="row-meta">
-                    {move || if waiting { format!("waiting {}", duration(now.get() - since)) } else { clock(summary.updated_at_ms) }}
+                    <span data-test="waiting-time">{move || match since {
+                        Some(since) => format!("{} {}", t("waiting"), duration(now.get() - since)),
+                        None => clock(updated),
+                    }}</span>
+                    {shopping.map(|line| view! { <span class="shopping" data-test="row-cart" dir="auto">{line}</span> })}
                 </span>
             </button>
         </li>
     }
+}
+
+/// "€54.90 · payment": the cart and the checkout step, as far as they are known.
+fn shopping_line(summary: &ConversationSummary) -> Option<String> {
+    let cart = match (summary.cart_total, &summary.cart_currency) {
+        (Some(total), Some(currency)) => Some(money(total, currency)),
+        _ => None,
+    };
+    let parts: Vec<String> = cart.into_iter().chain(summary.checkout_step.clone()).collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 #[component]
@@ -209,7 +370,7 @@ fn ConversationPane(service: AgentService) -> impl IntoView {
     view! {
         <main class="conversation">
             {move || match service.selected.get() {
-                None => view! { <p class="placeholder">"Choose a conversation on the left."</p> }.into_any(),
+                None => view! { <p class="placeholder">{t("Choose a conversation on the left.")}</p> }.into_any(),
                 Some(id) => view! {
                     <OpenConversation id=id.clone() service />
                     <ShopperPanel id service />
@@ -222,15 +383,29 @@ fn ConversationPane(service: AgentService) -> impl IntoView {
 
 #[component]
 fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView {
-    let draft = RwSignal::new(String::new());
     let list = NodeRef::<leptos::html::Ol>::new();
-    let me = service.session.with_untracked(|s| s.as_ref().map(|s| s.agent.id.clone()));
+    let me = service.my_id();
     // Stored so the closures below can be copied.
     let conversation = StoredValue::new(id);
-    let title = move || {
+    // The draft lives in the service, per conversation: switching away and back keeps it.
+    let draft = Signal::derive(move || {
         let id = conversation.get_value();
-        service.inbox.with(|i| i.iter().find(|c| c.id == id).map(|c| c.visitor_name.clone()).unwrap_or_default())
+        service.drafts.with(|d| d.get(&id).cloned().unwrap_or_default())
+    });
+    let set_draft = move |text: String| {
+        let id = conversation.get_value();
+        service.drafts.update(|d| {
+            d.insert(id, text);
+        });
     };
+    let summary = move || {
+        let id = conversation.get_value();
+        service
+            .inbox
+            .with(|i| i.iter().find(|c| c.id == id).cloned())
+            .or_else(|| service.closed.with(|c| c.iter().find(|c| c.id == id).cloned()))
+    };
+    let title = move || summary().map(|c| c.visitor_name).unwrap_or_default();
     let lines = move || {
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).map(|t| t.lines.clone()).unwrap_or_default())
@@ -239,24 +414,21 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).map(|t| t.pending.clone()).unwrap_or_default())
     };
-    let summary = move || {
-        let id = conversation.get_value();
-        service.inbox.with(|i| i.iter().find(|c| c.id == id).cloned())
-    };
     // Only the user id is vouched for by the shop's signature; the name beside it is the page's.
     let identity = move || match summary().map(|s| (s.identity, s.user_id)) {
         Some((IdentityStatus::Verified, Some(user_id))) => {
-            ("badge badge-verified", format!("Verified customer · user id {user_id}"))
+            ("badge badge-verified", format!("{} · {} {user_id}", t("Verified customer"), t("user id")))
         }
-        Some((IdentityStatus::Verified, None)) => ("badge badge-verified", "Verified customer".to_owned()),
-        Some((IdentityStatus::Unverified, _)) => ("badge badge-unverified", "Unverified".to_owned()),
-        _ => ("badge", "Anonymous".to_owned()),
+        Some((IdentityStatus::Verified, None)) => ("badge badge-verified", t("Verified customer").to_owned()),
+        Some((IdentityStatus::Unverified, _)) => ("badge badge-unverified", t("Unverified").to_owned()),
+        _ => ("badge", t("Anonymous").to_owned()),
     };
-    let contact = move || summary().and_then(|s| s.contact_email).map(|email| format!("Email: {email}"));
+    let contact = move || summary().and_then(|s| s.contact_email).map(|email| format!("{} {email}", t("Email:")));
     let closed = move || {
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).is_some_and(|t| t.closed))
     };
+    let waiting = move || summary().is_some_and(|s| s.status == ConversationStatus::Waiting);
     let typing = move || service.shopper_typing.with(|typing| typing.contains_key(&conversation.get_value()));
     Effect::new(move |_| {
         service.timelines.track();
@@ -266,11 +438,24 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
     });
     // A note goes to the other agents only; the box says so while it is ticked.
     let as_note = RwSignal::new(false);
+    let values = move || {
+        summary()
+            .map(|s| canned::Values {
+                name: (s.identity == IdentityStatus::Verified).then_some(s.visitor_name),
+                cart_total: s.cart_total.zip(s.cart_currency).map(|(total, currency)| money(total, &currency)),
+                order_id: s.last_order_id,
+            })
+            .unwrap_or_default()
+    };
+    let suggestions = move || {
+        let draft = draft.get();
+        service.canned.with(|canned| canned::suggestions(&draft, canned).into_iter().cloned().collect::<Vec<_>>())
+    };
     let submit = move || {
         let (id, text) = (conversation.get_value(), draft.get_untracked());
         let sent = if as_note.get_untracked() { service.note(&id, &text) } else { service.send(&id, &text) };
         if sent {
-            draft.set(String::new());
+            set_draft(String::new());
         }
     };
     let on_submit = move |ev: SubmitEvent| {
@@ -278,27 +463,59 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         submit();
     };
     let on_keydown = move |ev: KeyboardEvent| {
-        if is_send_shortcut(&ev) {
+        if ev.key() == "Tab" && !ev.shift_key() {
+            let expanded =
+                service.canned.with_untracked(|c| canned::expand_first(&draft.get_untracked(), c, &values()));
+            if let Some(expanded) = expanded {
+                ev.prevent_default();
+                set_draft(expanded);
+            }
+        } else if is_send_shortcut(&ev) {
             ev.prevent_default();
             submit();
         }
     };
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        let expanded = service.canned.with_untracked(|c| canned::expand_on_space(&text, c, &values()));
+        set_draft(expanded.unwrap_or(text));
+        // A note is not typing to the shopper.
+        if !as_note.get_untracked() {
+            service.typing(&conversation.get_value());
+        }
+    };
+    let transferring = RwSignal::new(false);
     view! {
         <section class="thread" aria-label=title>
             <header class="thread-header">
                 <div>
-                    <h2>{title}</h2>
+                    <h2 dir="auto">{title}</h2>
                     <p class="thread-meta">
                         <span class=move || identity().0>{move || identity().1}</span>
                         {move || contact().map(|c| view! { <span class="contact">{c}</span> })}
+                        {move || summary().and_then(|s| s.assigned_agent).map(|a| view! {
+                            <span class="assigned">{format!("{} {}", t("With"), a.name)}</span>
+                        })}
                     </p>
                 </div>
-                <Show when=move || !closed()>
-                    <button class="ghost end-chat" type="button" on:click=move |_| service.close_conversation(&conversation.get_value())>
-                        "End chat"
-                    </button>
-                </Show>
+                <div class="thread-actions">
+                    <Show when=waiting>
+                        <button class="primary" type="button" data-test="claim"
+                            on:click=move |_| service.claim(&conversation.get_value())>{t("Take this chat")}</button>
+                    </Show>
+                    <Show when=move || !closed()>
+                        <button class="ghost" type="button" data-test="transfer" on:click=move |_| transferring.update(|t| *t = !*t)>
+                            {t("Transfer")}
+                        </button>
+                        <button class="ghost end-chat" type="button" on:click=move |_| service.close_conversation(&conversation.get_value())>
+                            {t("End chat")}
+                        </button>
+                    </Show>
+                </div>
             </header>
+            <Show when=move || transferring.get()>
+                <TransferForm conversation=conversation.get_value() service done=transferring />
+            </Show>
             <ol class="messages" node_ref=list aria-live="polite">
                 <For each=lines key=|line| line.seq let:line>
                     <LineView line me=me.clone() />
@@ -307,18 +524,21 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                     <PendingView pending conversation=conversation.get_value() service />
                 </For>
             </ol>
-            <p class="typing" aria-live="polite">{move || typing().then_some("The shopper is typing…")}</p>
+            <p class="typing" aria-live="polite">{move || typing().then_some(t("The shopper is typing…"))}</p>
             <form class="composer" on:submit=on_submit>
-                <textarea class="reply" rows="2" aria-label="Reply" placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
+                <Show when=move || !suggestions().is_empty()>
+                    <ul class="canned-suggestions" data-test="canned-suggestions" aria-label=t("Canned responses (Tab inserts the first)")>
+                        {move || suggestions().into_iter().map(|c| view! {
+                            <li><strong>{format!("/{}", c.shortcut)}</strong>" "<span dir="auto">{c.text}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </Show>
+                <textarea class="reply" rows="2" aria-label=t("Reply") placeholder=t("Write a reply… (Enter sends, Shift+Enter for a new line, /shortcut for a canned response)")
                     prop:value=move || draft.get() disabled=closed
-                    on:input=move |ev| {
-                        draft.set(event_target_value(&ev));
-                        // A note is not typing to the shopper.
-                        if !as_note.get_untracked() { service.typing(&conversation.get_value()); }
-                    }
+                    on:input=on_input
                     on:keydown=on_keydown></textarea>
                 <button class="primary" type="submit" disabled=move || draft.with(|d| d.trim().is_empty())>
-                    {move || if as_note.get() { "Add note" } else { "Send" }}
+                    {move || if as_note.get() { t("Add note") } else { t("Send") }}
                 </button>
                 <label class="note-toggle">
                     <input type="checkbox" prop:checked=move || as_note.get()
@@ -327,10 +547,61 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                             as_note.set(note);
                             if note { service.stop_typing(&conversation.get_value()); }
                         } />
-                    " Internal note (only agents see it)"
+                    {t(" Internal note (only agents see it)")}
                 </label>
             </form>
         </section>
+    }
+}
+
+/// To whom, and a note for them: colleagues online or away, or "a supervisor" (an admin).
+#[component]
+fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSignal<bool>) -> impl IntoView {
+    let me = service.my_id();
+    let target = RwSignal::new(String::from("supervisor"));
+    let note = RwSignal::new(String::new());
+    let colleagues = move || {
+        service.team.with(|team| {
+            team.iter()
+                .filter(|m| Some(&m.agent.id) != me.as_ref() && m.status != AgentStatus::Offline)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let conversation = StoredValue::new(conversation);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let to = match target.get_untracked().as_str() {
+            "supervisor" => TransferTo::Supervisor,
+            id => match AgentId::new(id) {
+                Ok(id) => TransferTo::Agent(id),
+                Err(_) => return,
+            },
+        };
+        service.transfer(&conversation.get_value(), to, &note.get_untracked());
+        done.set(false);
+    };
+    view! {
+        <form class="transfer" data-test="transfer-form" on:submit=on_submit>
+            <label>
+                {t("Transfer to")}
+                <select on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="supervisor">{t("A supervisor")}</option>
+                    {move || colleagues().into_iter().map(|m| {
+                        let status = if m.status == AgentStatus::Away { t("away") } else { t("online") };
+                        let label = format!("{} ({status}, {}/{})", m.agent.name, m.load, m.capacity);
+                        view! { <option value=m.agent.id.to_string()>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t("Note for them")}
+                <input type="text" maxlength="4000" prop:value=move || note.get()
+                    on:input=move |ev| note.set(event_target_value(&ev)) />
+            </label>
+            <button class="primary" type="submit">{t("Transfer")}</button>
+            <button class="ghost" type="button" on:click=move |_| done.set(false)>{t("Cancel")}</button>
+        </form>
     }
 }
 
@@ -338,20 +609,33 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
 fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl IntoView {
     let time = clock(line.at_ms);
     let (who, mine) = match &line.author {
-        Author::Visitor => ("Shopper".to_owned(), false),
+        Author::Visitor => (t("Shopper").to_owned(), false),
         Author::Agent(agent) => (agent.name.clone(), Some(&agent.id) == me.as_ref()),
-        Author::System => ("System".to_owned(), false),
+        Author::System => (t("System").to_owned(), false),
     };
     let notice = |text: String| view! { <li class="notice">{text}</li> }.into_any();
     match line.body {
-        EventBody::Joined => notice(format!("{who} joined the conversation")),
-        EventBody::Closed => notice(format!("{who} ended the conversation")),
-        EventBody::TranscriptRequested { email } => notice(format!("The shopper asked for the transcript at {email}")),
+        EventBody::Joined => notice(t("{who} joined the conversation").replace("{who}", &who)),
+        EventBody::Closed => notice(t("{who} ended the conversation").replace("{who}", &who)),
+        EventBody::TranscriptRequested { email } => {
+            notice(t("The shopper asked for the transcript at {email}").replace("{email}", &email))
+        }
+        // For agents only: who handed the chat on, to whom, and why.
+        EventBody::Handover { to: Some(to), note } => view! {
+            <li class="notice handover" data-test="handover">
+                {t("{who} transferred the chat to {to}").replace("{who}", &who).replace("{to}", &to.name)}
+                {note.map(|note| view! { <span>": "<bdi class="handover-note">{note}</bdi></span> })}
+            </li>
+        }
+        .into_any(),
+        EventBody::Handover { to: None, .. } => {
+            notice(t("{who} went offline; the chat went back to the queue").replace("{who}", &who))
+        }
         EventBody::Rated { score, comment } => {
             let stars =
                 format!("{}{}", "★".repeat(usize::from(score.min(5))), "☆".repeat(usize::from(5 - score.min(5))));
             let comment = comment.map(|c| format!(" “{c}”")).unwrap_or_default();
-            view! { <li class="notice rating" dir="auto">{format!("Rated {stars} ({score}/5){comment}")}</li> }
+            view! { <li class="notice rating" dir="auto">{format!("{} {stars} ({score}/5){comment}", t("Rated"))}</li> }
                 .into_any()
         }
         EventBody::Message { text } => view! {
@@ -365,13 +649,13 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
         // What the shopper was answering: their first message reads oddly without it.
         EventBody::Prompted { rule_id, message } => view! {
             <li class="notice prompted">
-                {format!("Prompt “{rule_id}”: ")}<bdi class="prompt-text">{message}</bdi>
+                {format!("{} “{rule_id}”: ", t("Prompt"))}<bdi class="prompt-text">{message}</bdi>
             </li>
         }
         .into_any(),
         EventBody::Note { text } => view! {
             <li class="message note" class:mine=mine>
-                <span class="author">{format!("{who} · internal note")}</span>
+                <span class="author">{format!("{who} · {}", t("internal note"))}</span>
                 <div class="bubble" dir="auto">{text}</div>
                 <span class="meta">{time}</span>
             </li>
@@ -379,7 +663,7 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
         .into_any(),
         EventBody::LeftMessage { email, text } => view! {
             <li class="message">
-                <span class="author">{format!("{who} left a message – reply to {email}")}</span>
+                <span class="author">{t("{who} left a message – reply to {email}").replace("{who}", &who).replace("{email}", &email)}</span>
                 <div class="bubble" dir="auto">{text}</div>
                 <span class="meta">{time}</span>
             </li>
@@ -392,15 +676,15 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
 fn PendingView(pending: Pending, conversation: ConversationId, service: AgentService) -> impl IntoView {
     let Pending { client_id, text, state, .. } = pending;
     let meta = match state {
-        PendingState::Sending => view! { <span class="meta">"Sending…"</span> }.into_any(),
+        PendingState::Sending => view! { <span class="meta">{t("Sending…")}</span> }.into_any(),
         PendingState::Failed(reason) => {
             let (retry, discard) = ((conversation.clone(), client_id.clone()), (conversation, client_id));
             view! {
                 <span class="meta failed" role="alert">
-                    {format!("Not sent {reason} · ")}
-                    <button type="button" class="link" on:click=move |_| service.retry(&retry.0, &retry.1)>"Retry"</button>
+                    {format!("{} {reason} · ", t("Not sent"))}
+                    <button type="button" class="link" on:click=move |_| service.retry(&retry.0, &retry.1)>{t("Retry")}</button>
                     " · "
-                    <button type="button" class="link" on:click=move |_| service.discard(&discard.0, &discard.1)>"Discard"</button>
+                    <button type="button" class="link" on:click=move |_| service.discard(&discard.0, &discard.1)>{t("Discard")}</button>
                 </span>
             }
             .into_any()

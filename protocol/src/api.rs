@@ -22,7 +22,7 @@ pub struct SessionInfo {
 }
 
 /// What an account may do: answer shoppers, or also manage the shop's agents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     #[default]

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use crate::agent::AgentService;
 use crate::format::{elapsed, money};
+use crate::i18n::t;
 use crate::shopper::{self, Cart, Checkout, Entry, Page, What};
 
 /// Most pages and time line entries shown; the panel is about the recent past.
@@ -25,28 +26,48 @@ pub fn ShopperPanel(id: ConversationId, service: AgentService) -> impl IntoView 
     let pages = derived(service, conversation, |activity| shopper::pages(activity, MAX_PAGES));
     let entries = derived(service, conversation, |activity| shopper::timeline(activity, MAX_ENTRIES));
     let rule = Memo::new(move |_| prompt_rule(service, &conversation.get_value()));
+    let about = move || {
+        let id = conversation.get_value();
+        let row = service.inbox.with(|i| i.iter().find(|c| c.id == id).cloned());
+        let row = row.or_else(|| service.closed.with(|c| c.iter().find(|c| c.id == id).cloned()));
+        row.map(|c| (c.locale, c.device))
+    };
+    let earlier = move || {
+        let id = conversation.get_value();
+        service.earlier.with(|all| all.get(&id).cloned().unwrap_or_default())
+    };
     view! {
-        <aside class="cc-shopper" id="shopper-context" aria-label="Shopper">
-            <h2>"Shopper"</h2>
+        <aside class="cc-shopper" id="shopper-context" aria-label=t("Shopper")>
+            <h2>{t("Shopper")}</h2>
+            <dl class="about" data-test="shopper-about">
+                <dt>{t("Language")}</dt>
+                <dd data-test="shopper-locale">{move || about().and_then(|a| a.0).unwrap_or_else(|| t("unknown").to_owned())}</dd>
+                <dt>{t("Device")}</dt>
+                <dd data-test="shopper-device">{move || about().and_then(|a| a.1).unwrap_or_else(|| t("unknown").to_owned())}</dd>
+            </dl>
             {move || rule.get().map(|(rule_id, message)| view! { <PromptRule rule_id message /> })}
             <section>
-                <h3>"Cart"</h3>
+                <h3>{t("Cart")}</h3>
                 {move || match cart.get() {
-                    None => view! { <p class="empty-note">"No cart yet"</p> }.into_any(),
+                    None => view! { <p class="empty-note">{t("No cart yet")}</p> }.into_any(),
                     Some(cart) => view! { <CartView cart /> }.into_any(),
                 }}
             </section>
             <section>
-                <h3>"Checkout"</h3>
+                <h3>{t("Checkout")}</h3>
                 <CheckoutView checkout />
             </section>
             <section>
-                <h3>"Pages visited"</h3>
+                <h3>{t("Pages visited")}</h3>
                 {move || pages_view(pages.get())}
             </section>
             <section>
-                <h3>"Activity"</h3>
+                <h3>{t("Activity")}</h3>
                 {move || timeline_view(entries.get())}
+            </section>
+            <section>
+                <h3>{t("Earlier conversations")}</h3>
+                {move || earlier_view(service, earlier())}
             </section>
         </aside>
     }
@@ -84,7 +105,7 @@ fn prompt_rule(service: AgentService, id: &ConversationId) -> Option<(String, Op
 fn PromptRule(rule_id: String, message: Option<String>) -> impl IntoView {
     view! {
         <section class="prompt-rule">
-            <h3>"Started from a prompt"</h3>
+            <h3>{t("Started from a prompt")}</h3>
             <p><span class="badge" data-test="prompt-rule" dir="auto">{rule_id}</span></p>
             {message.map(|message| view! { <p class="prompt-message" dir="auto">{message}</p> })}
         </section>
@@ -112,13 +133,13 @@ fn CartView(cart: Cart) -> impl IntoView {
         .collect_view();
     view! {
         <Show when=move || count == 0>
-            <p class="empty-note">"The cart is empty"</p>
+            <p class="empty-note">{t("The cart is empty")}</p>
         </Show>
         <ul class="cart-lines">{lines}</ul>
         <p class="cart-total">
-            "Total "
+            {t("Total ")}
             <strong data-test="cart-total" data-amount=cart.total data-currency=cart.currency.clone()>{total}</strong>
-            <span class="muted">{format!(" · {count} {}", if count == 1 { "item" } else { "items" })}</span>
+            <span class="muted">{format!(" · {count} {}", if count == 1 { t("item") } else { t("items") })}</span>
         </p>
     }
 }
@@ -137,14 +158,14 @@ fn CheckoutView(checkout: Memo<Checkout>) -> impl IntoView {
     view! {
         <p class="checkout-step" data-test="checkout-step">
             {move || match checkout.get() {
-                Checkout::NotStarted => view! { <span class="empty-note">"Not in checkout"</span> }.into_any(),
+                Checkout::NotStarted => view! { <span class="empty-note">{t("Not in checkout")}</span> }.into_any(),
                 Checkout::Step { step, since_ms } => view! {
                     <strong dir="auto">{step}</strong>
-                    <span>{move || format!(" for {}", elapsed(now.get() - since_ms))}</span>
+                    <span>{move || format!(" {} {}", t("for"), elapsed(now.get() - since_ms))}</span>
                 }
                 .into_any(),
                 Checkout::Ordered { order_id, total, currency } => view! {
-                    <strong>"Order "<span dir="auto">{order_id}</span>" completed"</strong>
+                    <strong>{t("Order")}" "<span dir="auto">{order_id}</span>" "{t("completed")}</strong>
                     <span class="muted">{format!(" · {}", money(total, &currency))}</span>
                 }
                 .into_any(),
@@ -155,7 +176,7 @@ fn CheckoutView(checkout: Memo<Checkout>) -> impl IntoView {
 
 fn pages_view(pages: Vec<Page>) -> AnyView {
     if pages.is_empty() {
-        return view! { <p class="empty-note">"No pages yet"</p> }.into_any();
+        return view! { <p class="empty-note">{t("No pages yet")}</p> }.into_any();
     }
     let items = pages
         .into_iter()
@@ -173,9 +194,30 @@ fn pages_view(pages: Vec<Page>) -> AnyView {
     view! { <ol class="pages" aria-label="Latest first">{items}</ol> }.into_any()
 }
 
+/// The shopper's other conversations with the shop, newest first; each opens in the console.
+fn earlier_view(service: AgentService, earlier: Vec<checkout_chat_protocol::ConversationSummary>) -> AnyView {
+    if earlier.is_empty() {
+        return view! { <p class="empty-note">{t("None")}</p> }.into_any();
+    }
+    let items = earlier
+        .into_iter()
+        .map(|c| {
+            let id = c.id.clone();
+            let when = crate::format::utc_day(c.created_at_ms);
+            view! {
+                <li>
+                    <button type="button" class="link" on:click=move |_| service.select(id.clone())>{when}</button>
+                    <span class="preview" dir="auto">{c.last_message.unwrap_or_default()}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="earlier" data-test="earlier-conversations">{items}</ul> }.into_any()
+}
+
 fn timeline_view(entries: Vec<Entry>) -> AnyView {
     if entries.is_empty() {
-        return view! { <p class="empty-note">"Nothing yet"</p> }.into_any();
+        return view! { <p class="empty-note">{t("Nothing yet")}</p> }.into_any();
     }
     let items = entries.into_iter().map(entry_view).collect_view();
     view! { <ol class="activity" aria-label="Latest first">{items}</ol> }.into_any()

@@ -1,0 +1,260 @@
+//! The console's languages: English (the texts in the code) and Dutch. The agent's choice is
+//! kept in the browser; without one, the browser's language decides. Switching reloads the
+//! console, so every text is simply looked up once when it is drawn.
+
+use std::sync::OnceLock;
+
+const LANG_KEY: &str = "cc-console-lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Nl,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    /// The language's own name, as a speaker looks for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Nl => "Nederlands",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Lang {
+        if tag.to_ascii_lowercase().starts_with("nl") { Lang::Nl } else { Lang::En }
+    }
+}
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// The console's language for this page load.
+pub fn lang() -> Lang {
+    *LANG.get_or_init(|| {
+        let window = web_sys::window();
+        let chosen = window.as_ref().and_then(|w| w.local_storage().ok().flatten()?.get_item(LANG_KEY).ok().flatten());
+        let tag = chosen.or_else(|| window.as_ref().and_then(|w| w.navigator().language())).unwrap_or_default();
+        Lang::from_tag(&tag)
+    })
+}
+
+/// Keeps the agent's choice and reloads the console in it.
+pub fn choose(code: &str) {
+    let Some(window) = web_sys::window() else { return };
+    if let Ok(Some(storage)) = window.local_storage() {
+        let _ = storage.set_item(LANG_KEY, code);
+    }
+    let _ = window.location().reload();
+}
+
+/// The text in the console's language (the English text when there is no translation).
+pub fn t(english: &'static str) -> &'static str {
+    match lang() {
+        Lang::En => english,
+        Lang::Nl => dutch(english).unwrap_or(english),
+    }
+}
+
+fn dutch(english: &str) -> Option<&'static str> {
+    DUTCH.iter().find(|(en, _)| *en == english).map(|(_, nl)| *nl)
+}
+
+/// English → Dutch. Placeholders (`{who}`, `{{name}}`) stay as they are.
+const DUTCH: &[(&str, &str)] = &[
+    (" Admin (manages the team and canned responses)", " Beheerder (beheert het team en de standaardantwoorden)"),
+    (" Internal note (only agents see it)", " Interne notitie (alleen medewerkers zien die)"),
+    (" Sound", " Geluid"),
+    ("A shortcut has 1 to 32 characters: a-z, 0-9, - and _", "Een sneltoets heeft 1 tot 32 tekens: a-z, 0-9, - en _"),
+    ("A supervisor", "Een leidinggevende"),
+    ("Activity", "Activiteit"),
+    ("Add an agent", "Medewerker toevoegen"),
+    ("Add note", "Notitie toevoegen"),
+    ("Add or replace", "Toevoegen of vervangen"),
+    ("Add", "Toevoegen"),
+    ("Admin", "Beheerder"),
+    ("Agent console", "Medewerkersconsole"),
+    ("Agent", "Medewerker"),
+    ("All open", "Alle open"),
+    ("Anonymous", "Anoniem"),
+    ("Away", "Afwezig"),
+    ("Cancel", "Annuleren"),
+    ("Canned responses (Tab inserts the first)", "Standaardantwoorden (Tab voegt het eerste in)"),
+    ("Canned responses", "Standaardantwoorden"),
+    ("Capacity", "Capaciteit"),
+    ("Cart", "Winkelwagen"),
+    ("Checkout", "Afrekenen"),
+    ("Choose a conversation on the left.", "Kies links een gesprek."),
+    ("Closed", "Gesloten"),
+    ("Connecting…", "Verbinden…"),
+    ("Console", "Console"),
+    ("Conversations", "Gesprekken"),
+    ("Device", "Apparaat"),
+    ("Disable", "Uitschakelen"),
+    ("Discard", "Weggooien"),
+    ("Disconnected", "Geen verbinding"),
+    ("Dismiss", "Sluiten"),
+    ("Earlier conversations", "Eerdere gesprekken"),
+    ("Email", "E-mail"),
+    ("Email:", "E-mail:"),
+    ("Enable", "Inschakelen"),
+    ("End chat", "Chat beëindigen"),
+    ("Ended", "Beëindigd"),
+    ("Language", "Taal"),
+    ("Log in to answer your shop's shoppers.", "Log in om de klanten van je winkel te helpen."),
+    ("Log in", "Inloggen"),
+    ("Log out", "Uitloggen"),
+    ("Login failed", "Inloggen mislukt"),
+    ("Mine", "Van mij"),
+    ("Name", "Naam"),
+    ("New chat", "Nieuwe chat"),
+    ("New message", "Nieuw bericht"),
+    ("New password (at least 8 characters)", "Nieuw wachtwoord (minstens 8 tekens)"),
+    ("No cart yet", "Nog geen winkelwagen"),
+    ("No pages yet", "Nog geen pagina's"),
+    ("None", "Geen"),
+    ("Not in checkout", "Niet aan het afrekenen"),
+    ("Not sent", "Niet verzonden"),
+    ("Note for them", "Notitie voor de collega"),
+    (
+        "Nothing here. New chats appear as shoppers write.",
+        "Niets hier. Nieuwe chats verschijnen zodra klanten schrijven.",
+    ),
+    ("Nothing yet", "Nog niets"),
+    ("Notify me", "Meldingen aan"),
+    ("Now", "Nu"),
+    ("Online", "Online"),
+    ("Open", "Open"),
+    ("Order", "Bestelling"),
+    ("Pages visited", "Bezochte pagina's"),
+    ("Password", "Wachtwoord"),
+    ("Prompt", "Uitnodiging"),
+    ("Rated", "Beoordeeld"),
+    ("Reconnecting…", "Opnieuw verbinden…"),
+    ("Remove", "Verwijderen"),
+    ("Reply", "Antwoord"),
+    ("Report", "Rapport"),
+    ("Reset password", "Wachtwoord opnieuw instellen"),
+    ("Retry", "Opnieuw"),
+    ("Role", "Rol"),
+    ("Save", "Opslaan"),
+    ("Send", "Versturen"),
+    ("Sending…", "Versturen…"),
+    ("Shopper", "Klant"),
+    ("Shortcut", "Sneltoets"),
+    ("Started from a prompt", "Begonnen vanuit een uitnodiging"),
+    ("System", "Systeem"),
+    ("Take this chat", "Deze chat aannemen"),
+    ("Team", "Team"),
+    ("Text", "Tekst"),
+    ("The account could not be added", "Het account kon niet worden toegevoegd"),
+    ("The cart is empty", "De winkelwagen is leeg"),
+    ("The change could not be saved", "De wijziging kon niet worden opgeslagen"),
+    ("The relay cannot be reached.", "De relay is niet bereikbaar."),
+    ("The relay refused", "De relay weigerde"),
+    ("The report could not be made", "Het rapport kon niet worden gemaakt"),
+    ("The report could not be read", "Het rapport kon niet worden gelezen"),
+    ("The shopper asked for the transcript at {email}", "De klant vroeg het gesprek per e-mail op {email}"),
+    ("The shopper is typing…", "De klant typt…"),
+    ("Total ", "Totaal "),
+    ("Transfer to", "Doorverbinden naar"),
+    ("Transfer", "Doorverbinden"),
+    (
+        "Type /shortcut in a reply and a space (or Tab) to insert one. {{name}}, {{cart_total}} and {{order_id}} are filled in for the shopper.",
+        "Typ /sneltoets en een spatie (of Tab) in een antwoord om er een in te voegen. {{name}}, {{cart_total}} en {{order_id}} worden voor de klant ingevuld.",
+    ),
+    ("Unverified", "Niet geverifieerd"),
+    ("Verified customer", "Geverifieerde klant"),
+    ("Waiting", "Wachtend"),
+    ("With", "Bij"),
+    (
+        "Write a reply… (Enter sends, Shift+Enter for a new line, /shortcut for a canned response)",
+        "Schrijf een antwoord… (Enter verstuurt, Shift+Enter voor een nieuwe regel, /sneltoets voor een standaardantwoord)",
+    ),
+    (
+        "Your session has ended: log in again to see the report.",
+        "Je sessie is verlopen: log opnieuw in om het rapport te zien.",
+    ),
+    ("Your status", "Je status"),
+    ("away", "afwezig"),
+    ("completed", "afgerond"),
+    ("disabled", "uitgeschakeld"),
+    ("for", "sinds"),
+    ("internal note", "interne notitie"),
+    ("item", "artikel"),
+    ("items", "artikelen"),
+    ("offline", "offline"),
+    ("online", "online"),
+    ("unanswered", "onbeantwoord"),
+    ("unknown", "onbekend"),
+    ("user id", "klantnummer"),
+    ("waiting", "wacht"),
+    ("{who} ended the conversation", "{who} heeft het gesprek beëindigd"),
+    ("{who} joined the conversation", "{who} neemt deel aan het gesprek"),
+    ("{who} left a message – reply to {email}", "{who} liet een bericht achter – antwoord naar {email}"),
+    ("{who} transferred the chat to {to}", "{who} heeft de chat doorverbonden met {to}"),
+    ("{who} went offline; the chat went back to the queue", "{who} ging offline; de chat staat weer in de wachtrij"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut found: Vec<&str> =
+            text.match_indices('{').filter_map(|(i, _)| text[i..].split_once('}').map(|(p, _)| p)).collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn every_translation_is_unique_filled_and_keeps_its_placeholders() {
+        let mut seen = std::collections::HashSet::new();
+        for (english, dutch) in DUTCH {
+            assert!(seen.insert(english), "{english} is translated twice");
+            assert!(!dutch.trim().is_empty(), "{english} has an empty translation");
+            assert_eq!(placeholders(english), placeholders(dutch), "{english}");
+            // A leading space (a text after a control) is kept.
+            assert_eq!(english.starts_with(' '), dutch.starts_with(' '), "{english}");
+        }
+    }
+
+    #[test]
+    fn every_text_the_console_shows_has_a_dutch_translation() {
+        let sources = [
+            include_str!("view.rs"),
+            include_str!("view/shopper_panel.rs"),
+            include_str!("view/canned_page.rs"),
+            include_str!("view/team_page.rs"),
+            include_str!("agent.rs"),
+            include_str!("api.rs"),
+        ];
+        for source in sources {
+            for (start, _) in source.match_indices("t(\"") {
+                let rest = &source[start + 3..];
+                let Some(end) = rest.find("\")") else { continue };
+                let english = &rest[..end];
+                if english.starts_with('/') {
+                    continue; // a URL, not a text (`Request::get(...)`)
+                }
+                assert!(dutch(english).is_some(), "no Dutch for {english:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn dutch_browsers_get_dutch() {
+        assert_eq!(Lang::from_tag("nl-BE"), Lang::Nl);
+        assert_eq!(Lang::from_tag("NL"), Lang::Nl);
+        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
+        assert_eq!(Lang::from_tag(""), Lang::En);
+    }
+}
