@@ -358,7 +358,8 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
 /// "€54.90 · payment": the cart and the checkout step, as far as they are known.
 fn shopping_line(summary: &ConversationSummary) -> Option<String> {
     let cart = match (summary.cart_total, &summary.cart_currency) {
-        (Some(total), Some(currency)) => Some(money(total, currency)),
+        // An empty cart says nothing worth a place in the row.
+        (Some(total), Some(currency)) if total != 0 => Some(money(total, currency)),
         _ => None,
     };
     let parts: Vec<String> = cart.into_iter().chain(summary.checkout_step.clone()).collect();

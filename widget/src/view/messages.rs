@@ -85,7 +85,7 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
         (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
         // Agents' internal notes never reach a shopper (the relay holds them back); nothing to show.
         (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, _) => notice(text.clone()),
-        (EventBody::Note { .. }, _) => notice(String::new()),
+        (EventBody::Note { .. } | EventBody::Handover { .. }, _) => notice(String::new()),
         // The prompt the shopper answered (the relay wrote it in their language), from the shop.
         (EventBody::Prompted { message, .. }, _) => {
             let team = locale.t(Text::AgentFallbackName);
