@@ -56,12 +56,14 @@ pub async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) 
     if assignment_changed {
         state.hub.team_changed(shop);
     }
-    // Routing has work when a conversation starts waiting (or a shopper who had left a message
-    // writes live), is taken, moves, or ends (a slot frees up).
+    // Routing has work when a shopper writes while waiting (a new conversation, or one who had
+    // left a message writing live), or a conversation is taken, moves, or ends (a slot frees
+    // up). Not on the prompt a conversation may begin with: the agent joins after the
+    // shopper's first words, not between the prompt and them.
     let writes_while_waiting = event.author == Author::Visitor
         && matches!(event.body, EventBody::Message { .. })
         && appended.summary.status == ConversationStatus::Waiting;
-    if event.seq == 1 || assignment_changed || writes_while_waiting {
+    if assignment_changed || writes_while_waiting {
         routing::rebalance(state, shop).await;
     }
     if matches!(event.body, EventBody::Closed | EventBody::TranscriptRequested { .. }) {

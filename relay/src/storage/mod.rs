@@ -227,8 +227,8 @@ pub trait Storage: Send + Sync + 'static {
         identity: IdentityUpdate,
     ) -> StorageResult<Option<String>>;
 
-    /// Waiting conversations of a shop (not closed, no agent yet, at least one event, not a left
-    /// message), oldest first: the queue.
+    /// Waiting conversations of a shop (not closed, no agent, the shopper has written or an agent
+    /// had it before, not a left message), oldest first: the queue.
     async fn waiting_conversations(&self, shop: &ShopId) -> StorageResult<Vec<Waiting>>;
     /// How long (ms) the shop's most recent shoppers waited for an agent, newest first: those who
     /// started since `since_ms` and waited at most `longest_ms` (longer waits are conversations

@@ -834,8 +834,10 @@ impl Storage for SqliteStorage {
         let shop = shop.clone();
         self.call(move |conn| {
             let mut statement = conn.prepare_cached(
+                // In line once the shopper has written (not on a prompt alone), or again after
+                // their agent went offline.
                 "SELECT id, created_at FROM conversations WHERE shop_id = ?1 AND status = 'waiting' AND last_seq > 0 \
-                 AND left_message = 0 ORDER BY created_at",
+                 AND left_message = 0 AND (unanswered > 0 OR first_agent_at IS NOT NULL) ORDER BY created_at",
             )?;
             let rows = statement.query_map([shop.as_str()], |row| {
                 Ok(Waiting { conversation_id: parse_id(row.get(0)?)?, since_ms: row.get(1)? })
