@@ -97,6 +97,14 @@ fn skips_what_is_not_for_visitors_or_not_valid() {
         last_message: None,
         created_at_ms: 0,
         updated_at_ms: 0,
+        waiting_since_ms: Some(0),
+        unanswered: 1,
+        cart_total: None,
+        cart_currency: None,
+        checkout_step: None,
+        last_order_id: None,
+        locale: None,
+        device: None,
     };
     let for_agents = ServerFrame::ConversationUpdated { conversation: summary }.to_json();
     for text in [
