@@ -36,20 +36,6 @@ fn is_back_in_queue(frame: &ServerFrame, conversation: &str) -> bool {
             && row.assigned_agent.is_none() && row.last_seq > 2)
 }
 
-/// An account of the shop, as its admin lists them.
-async fn account(relay: &Relay, admin: &str, email: &str) -> AgentAccount {
-    let accounts: Vec<AgentAccount> = reqwest::Client::new()
-        .get(relay.http("/v1/admin/agents"))
-        .header("cookie", admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    accounts.into_iter().find(|a| a.email == email).expect("listed")
-}
-
 async fn agent_socket(relay: &Relay, cookie: &str) -> Client {
     let mut agent = Client::agent(relay.addr, cookie).await.expect("agent socket opens");
     assert!(matches!(agent.recv().await, ServerFrame::AgentWelcome { .. }));
@@ -247,7 +233,7 @@ async fn a_transfer_keeps_the_history_and_the_shopper_sees_only_who_joined() {
         .await;
 
     // Anna is offline: a transfer to her is refused, as is one to nobody, or to no supervisor.
-    let anna_id = account(&relay, &anna_cookie, DEMO_EMAIL).await.agent.id;
+    let anna_id = relay.account(&anna_cookie, DEMO_EMAIL).await.agent.id;
     sam.send_json(json!({"type": "transfer", "conversation_id": conversation, "to": {"agent": anna_id}})).await;
     let (code, message) = error_code(&mut sam).await;
     assert_eq!(code, ErrorCode::Unavailable);

@@ -71,6 +71,24 @@ impl SqliteStorage {
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
+    /// Runs `work` on one conversation (read as it is now) inside one IMMEDIATE transaction,
+    /// committed when `work` succeeds: what it checks cannot change before it writes.
+    async fn in_conversation<T, F>(&self, id: &ConversationId, work: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>, ConversationRecord) -> StorageResult<T> + Send + 'static,
+    {
+        let id = id.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            let result = work(&tx, record)?;
+            tx.commit()?;
+            Ok(result)
+        })
+        .await
+    }
+
     /// Runs `work` with the connection on the blocking pool.
     async fn call<T, F>(&self, work: F) -> StorageResult<T>
     where
@@ -343,7 +361,13 @@ fn assign(tx: &rusqlite::Transaction<'_>, record: &ConversationRecord, agent: Ag
     )?;
     let joined = NewEvent { author: Author::Agent(agent), client_id: None, body: EventBody::Joined };
     let event = insert_event(tx, record, joined)?;
-    Ok(Appended { event, duplicate: false, summary: summary(tx, &record.id)? })
+    appended(tx, event)
+}
+
+/// A newly stored event with the conversation's inbox row after it.
+fn appended(tx: &rusqlite::Transaction<'_>, event: Event) -> StorageResult<Appended> {
+    let summary = summary(tx, &event.conversation_id)?;
+    Ok(Appended { event, duplicate: false, summary })
 }
 
 /// Keeps the visitor's latest cart, checkout step and order on their row, for the inbox.
@@ -533,24 +557,16 @@ impl Storage for SqliteStorage {
     }
 
     async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended> {
-        let id = conversation.clone();
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
-            if let Some(client_id) = &event.client_id {
-                let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND client_id = ?2");
-                let earlier =
-                    tx.query_row(&sql, params![id.as_str(), client_id.as_str()], event_from_row).optional()?;
-                if let Some(earlier) = earlier {
-                    let summary = summary(&tx, &id)?;
-                    return Ok(Appended { event: earlier, duplicate: true, summary });
-                }
+        self.in_conversation(conversation, move |tx, record| {
+            if let Some(client_id) = &event.client_id
+                && let Some(earlier) = find_by_client_id(tx, &record.id, client_id)?
+            {
+                let summary = summary(tx, &record.id)?;
+                return Ok(Appended { event: earlier, duplicate: true, summary });
             }
-            check_open_for(&tx, &record, &event.body)?;
-            let stored = insert_event(&tx, &record, event)?;
-            let summary = summary(&tx, &id)?;
-            tx.commit()?;
-            Ok(Appended { event: stored, duplicate: false, summary })
+            check_open_for(tx, &record, &event.body)?;
+            let stored = insert_event(tx, &record, event)?;
+            appended(tx, stored)
         })
         .await
     }
@@ -560,20 +576,15 @@ impl Storage for SqliteStorage {
         conversation: &ConversationId,
         agent: &AgentProfile,
     ) -> StorageResult<Option<Appended>> {
-        let id = conversation.clone();
         let agent = agent.clone();
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+        self.in_conversation(conversation, move |tx, record| {
             if record.assigned_agent_id.as_ref() == Some(&agent.id) {
                 return Ok(None);
             }
             if record.status == ConversationStatus::Closed {
                 return Err(StorageError::ConversationClosed);
             }
-            let joined = assign(&tx, &record, agent)?;
-            tx.commit()?;
-            Ok(Some(joined))
+            assign(tx, &record, agent).map(Some)
         })
         .await
     }
@@ -583,17 +594,12 @@ impl Storage for SqliteStorage {
         conversation: &ConversationId,
         agent: &AgentProfile,
     ) -> StorageResult<Option<Appended>> {
-        let id = conversation.clone();
         let agent = agent.clone();
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+        self.in_conversation(conversation, move |tx, record| {
             if record.status != ConversationStatus::Waiting || record.assigned_agent_id.is_some() {
                 return Ok(None);
             }
-            let joined = assign(&tx, &record, agent)?;
-            tx.commit()?;
-            Ok(Some(joined))
+            assign(tx, &record, agent).map(Some)
         })
         .await
     }
@@ -605,43 +611,34 @@ impl Storage for SqliteStorage {
         to: &AgentProfile,
         note: Option<String>,
     ) -> StorageResult<Vec<Appended>> {
-        let id = conversation.clone();
         let (from, to) = (from.clone(), to.clone());
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+        self.in_conversation(conversation, move |tx, record| {
             if record.status == ConversationStatus::Closed {
                 return Err(StorageError::ConversationClosed);
             }
             let body = EventBody::Handover { to: Some(to.clone()), note };
-            let handover = insert_event(&tx, &record, NewEvent { author: Author::Agent(from), client_id: None, body })?;
-            let handover = Appended { event: handover, duplicate: false, summary: summary(&tx, &id)? };
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
-            let joined = assign(&tx, &record, to)?;
-            tx.commit()?;
-            Ok(vec![handover, joined])
+            let handover = insert_event(tx, &record, NewEvent { author: Author::Agent(from), client_id: None, body })?;
+            let handover = appended(tx, handover)?;
+            // Read again: the handover moved the conversation's last sequence number on.
+            let record = find_conversation(tx, &record.id)?.ok_or(StorageError::ConversationNotFound)?;
+            Ok(vec![handover, assign(tx, &record, to)?])
         })
         .await
     }
 
     async fn requeue(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>> {
-        let id = conversation.clone();
         let agent = agent.clone();
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
+        self.in_conversation(conversation, move |tx, record| {
             if record.status != ConversationStatus::Active || record.assigned_agent_id.as_ref() != Some(&agent.id) {
                 return Ok(None);
             }
             tx.execute(
                 "UPDATE conversations SET assigned_agent_id = NULL, status = 'waiting' WHERE id = ?1",
-                [id.as_str()],
+                [record.id.as_str()],
             )?;
             let body = EventBody::Handover { to: None, note: None };
-            let event = insert_event(&tx, &record, NewEvent { author: Author::Agent(agent), client_id: None, body })?;
-            let summary = summary(&tx, &id)?;
-            tx.commit()?;
-            Ok(Some(Appended { event, duplicate: false, summary }))
+            let event = insert_event(tx, &record, NewEvent { author: Author::Agent(agent), client_id: None, body })?;
+            appended(tx, event).map(Some)
         })
         .await
     }

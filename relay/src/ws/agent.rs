@@ -247,8 +247,8 @@ impl AgentSession {
             client_id: Some(client_id.clone()),
             body: EventBody::Note { text: text.into_string() },
         };
-        let seq = chat::post(&conn.state, &conversation, event).await?.event.seq;
-        conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id: conversation.id, seq }).await
+        let stored = chat::post(&conn.state, &conversation, event).await?.event;
+        conn.ack(client_id, &stored).await
     }
 
     async fn send(
@@ -261,17 +261,17 @@ impl AgentSession {
         let conversation = self.own_conversation(conn, conversation_id).await?;
         let text = MessageText::new(text).map_err(ChatError::from)?;
         // A resend is answered before anything else, so it cannot make the agent (re)join.
-        let seq = match conn.state.storage.event_by_client_id(conversation_id, client_id).await? {
-            Some(stored) => stored.seq,
+        let stored = match conn.state.storage.event_by_client_id(conversation_id, client_id).await? {
+            Some(stored) => stored,
             None => {
                 let profile = self.agent.profile();
                 if conversation.assigned_agent_id.as_ref() != Some(&profile.id) {
                     chat::join(&conn.state, &conversation, &profile).await?;
                 }
                 let author = Author::Agent(profile);
-                chat::post_message(&conn.state, &conversation, author, client_id.clone(), text).await?.event.seq
+                chat::post_message(&conn.state, &conversation, author, client_id.clone(), text).await?.event
             }
         };
-        conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id: conversation.id, seq }).await
+        conn.ack(client_id, &stored).await
     }
 }

@@ -225,6 +225,12 @@ impl Connection {
         }
     }
 
+    /// Tells the client that what it sent as `client_id` is stored, as `event`.
+    pub async fn ack(&mut self, client_id: &ClientId, event: &Event) -> Result<(), WsError> {
+        let conversation_id = event.conversation_id.clone();
+        self.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id, seq: event.seq }).await
+    }
+
     pub async fn send(&mut self, frame: &ServerFrame) -> Result<(), WsError> {
         self.send_message(Message::Text(Utf8Bytes::from(frame.to_json()))).await
     }

@@ -284,12 +284,7 @@ impl VisitorSession {
         let prompt = prompt.and_then(|rule_id| self.prompt_event(&rule_id));
         let body = EventBody::Message { text: text.into_string() };
         let appended = self.post_starting_if_needed(conn, client_id, body, prompt).await?;
-        conn.send(&ServerFrame::Ack {
-            client_id: client_id.clone(),
-            conversation_id: appended.event.conversation_id,
-            seq: appended.event.seq,
-        })
-        .await
+        conn.ack(client_id, &appended.event).await
     }
 
     /// Stores a shopper's event in their conversation, starting one if there is none or if an
@@ -487,7 +482,7 @@ impl VisitorSession {
             body: EventBody::Rated { score, comment },
         };
         let appended = chat::post(&conn.state, &conversation, event).await?;
-        self.acknowledge(conn, client_id, &appended).await
+        conn.ack(client_id, &appended.event).await
     }
 
     async fn leave_message(
@@ -503,7 +498,7 @@ impl VisitorSession {
         let text = MessageText::new(text).map_err(ChatError::from)?;
         let body = EventBody::LeftMessage { email: email.trim().to_owned(), text: text.into_string() };
         let appended = self.post_starting_if_needed(conn, client_id, body, None).await?;
-        self.acknowledge(conn, client_id, &appended).await
+        conn.ack(client_id, &appended.event).await
     }
 
     async fn email_transcript(
@@ -519,7 +514,7 @@ impl VisitorSession {
         let body = EventBody::TranscriptRequested { email: email.trim().to_owned() };
         let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
         let appended = chat::post(&conn.state, &conversation, event).await?;
-        self.acknowledge(conn, client_id, &appended).await
+        conn.ack(client_id, &appended.event).await
     }
 
     /// The conversation this socket shows, as stored now (an agent may have ended it meanwhile).
@@ -532,16 +527,6 @@ impl VisitorSession {
             .conversation(&shown.id)
             .await?
             .ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "there is no conversation yet"))
-    }
-
-    async fn acknowledge(
-        &self,
-        conn: &mut Connection,
-        client_id: &ClientId,
-        appended: &Appended,
-    ) -> Result<(), WsError> {
-        let conversation_id = appended.event.conversation_id.clone();
-        conn.send(&ServerFrame::Ack { client_id: client_id.clone(), conversation_id, seq: appended.event.seq }).await
     }
 }
 

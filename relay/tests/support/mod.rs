@@ -101,10 +101,9 @@ impl Relay {
         agent
     }
 
-    /// Changes an account of the admin's shop through `PATCH /v1/admin/agents/{id}`.
-    pub async fn change_agent(&self, admin_cookie: &str, email: &str, change: serde_json::Value) {
-        let client = reqwest::Client::new();
-        let accounts: Vec<checkout_chat_protocol::api::AgentAccount> = client
+    /// An account of the admin's shop, as `GET /v1/admin/agents` lists it.
+    pub async fn account(&self, admin_cookie: &str, email: &str) -> checkout_chat_protocol::api::AgentAccount {
+        let accounts: Vec<checkout_chat_protocol::api::AgentAccount> = reqwest::Client::new()
             .get(self.http("/v1/admin/agents"))
             .header("cookie", admin_cookie)
             .send()
@@ -113,8 +112,13 @@ impl Relay {
             .json()
             .await
             .expect("accounts as JSON");
-        let account = accounts.iter().find(|a| a.email == email).expect("the account is listed");
-        let response = client
+        accounts.into_iter().find(|a| a.email == email).expect("the account is listed")
+    }
+
+    /// Changes an account of the admin's shop through `PATCH /v1/admin/agents/{id}`.
+    pub async fn change_agent(&self, admin_cookie: &str, email: &str, change: serde_json::Value) {
+        let account = self.account(admin_cookie, email).await;
+        let response = reqwest::Client::new()
             .patch(self.http(&format!("/v1/admin/agents/{}", account.agent.id)))
             .header("cookie", admin_cookie)
             .json(&change)
