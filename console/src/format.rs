@@ -49,6 +49,24 @@ pub fn utc_day(at_ms: i64) -> String {
     String::from(date.to_iso_string()).chars().take(10).collect()
 }
 
+/// "12.5 % (1 of 8)" (Dutch: "12,5 % (1 van 8)"), or "– (0 of 0)": a rate always beside its
+/// counts, so "100 %" of 2 sessions reads as the small number it is.
+pub fn share(part: u64, whole: u64) -> String {
+    share_in(crate::i18n::lang(), part, whole)
+}
+
+fn share_in(lang: crate::i18n::Lang, part: u64, whole: u64) -> String {
+    let counts = crate::i18n::t_in(lang, "({part} of {whole})")
+        .replace("{part}", &part.to_string())
+        .replace("{whole}", &whole.to_string());
+    if whole == 0 {
+        return format!("– {counts}");
+    }
+    let rate = format!("{:.1}", part as f64 * 100.0 / whole as f64);
+    let rate = if lang == crate::i18n::Lang::Nl { rate.replace('.', ",") } else { rate };
+    format!("{rate} % {counts}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +84,16 @@ mod tests {
         assert_eq!(elapsed(45_999), "45 s");
         assert_eq!(elapsed(80_000), "1 min 20 s");
         assert_eq!(elapsed(7_500_000), "2 h 5 min");
+    }
+
+    #[test]
+    fn a_rate_comes_with_its_counts_in_the_agents_language() {
+        use crate::i18n::Lang;
+        // The console writes what the relay's `relay report` writes, in English.
+        for (part, whole) in [(1, 2), (1, 3), (0, 0), (5, 5)] {
+            assert_eq!(share_in(Lang::En, part, whole), checkout_chat_protocol::report::percent(part, whole));
+        }
+        assert_eq!(share_in(Lang::Nl, 1, 8), "12,5 % (1 van 8)");
+        assert_eq!(share_in(Lang::Nl, 0, 0), "– (0 van 0)");
     }
 }

@@ -58,7 +58,12 @@ pub fn choose(code: &str) {
 
 /// The text in the console's language (the English text when there is no translation).
 pub fn t(english: &'static str) -> &'static str {
-    match lang() {
+    t_in(lang(), english)
+}
+
+/// [`t`] for a given language (also where there is no browser, as in unit tests).
+pub fn t_in(lang: Lang, english: &'static str) -> &'static str {
+    match lang {
         Lang::En => english,
         Lang::Nl => dutch(english).unwrap_or(english),
     }
@@ -201,6 +206,36 @@ const DUTCH: &[(&str, &str)] = &[
     ("{who} joined the conversation", "{who} neemt deel aan het gesprek"),
     ("{who} left a message – reply to {email}", "{who} liet een bericht achter – antwoord naar {email}"),
     ("{who} transferred the chat to {to}", "{who} heeft de chat doorverbonden met {to}"),
+    ("({part} of {whole})", "({part} van {whole})"),
+    ("All sessions", "Alle sessies"),
+    ("Accepted", "Aangenomen"),
+    ("Chats started", "Gestarte chats"),
+    ("Count", "Aantal"),
+    ("Dismissed", "Weggeklikt"),
+    ("From", "Van"),
+    ("Loading…", "Bezig met laden…"),
+    (
+        "No proactive rules are set up, and no prompt was shown in this period.",
+        "Er zijn geen proactieve regels ingesteld en in deze periode is geen uitnodiging getoond.",
+    ),
+    ("Proactive prompts", "Proactieve uitnodigingen"),
+    ("Prompts, {period}", "Uitnodigingen, {period}"),
+    ("Rule", "Regel"),
+    ("Sessions", "Sessies"),
+    (
+        "Sessions that began in the period (UTC days). Every rate is shown with its counts; orders are counted per session: “50.0 % (1 of 2)” is one of two sessions that ended in an order.",
+        "Sessies die in de periode begonnen (UTC-dagen). Elk percentage staat bij de aantallen; bestellingen tellen per sessie: “50,0 % (1 van 2)” is één van twee sessies die met een bestelling eindigden.",
+    ),
+    ("Sessions with an order, when accepted", "Sessies met een bestelling, na aannemen"),
+    ("Sessions with an order, when shown but not accepted", "Sessies met een bestelling, getoond maar niet aangenomen"),
+    ("Show", "Tonen"),
+    ("Shown", "Getoond"),
+    ("To", "Tot en met"),
+    ("Whole shop, {period}", "Hele winkel, {period}"),
+    ("With a chat", "Met een chat"),
+    ("With an order", "Met een bestelling"),
+    ("With no prompt", "Zonder uitnodiging"),
+    ("{from} to {to}", "{from} tot en met {to}"),
     ("{who} went offline; the chat went back to the queue", "{who} ging offline; de chat staat weer in de wachtrij"),
 ];
 
@@ -234,6 +269,8 @@ mod tests {
             include_str!("view/shopper_panel.rs"),
             include_str!("view/canned_page.rs"),
             include_str!("view/team_page.rs"),
+            include_str!("view/report_page.rs"),
+            include_str!("format.rs"),
             include_str!("agent.rs"),
             include_str!("api.rs"),
         ];

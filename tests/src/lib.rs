@@ -348,11 +348,16 @@ impl Drop for AgentOnline {
     }
 }
 
-/// Logs the demo agent in to the console in `agent`'s window.
+/// Logs the demo agent (an admin) in to the console in `agent`'s window.
 pub async fn console_login(agent: &Client, relay: &Relay) -> Result<()> {
+    console_login_as(agent, relay, DEMO_EMAIL, DEMO_PASSWORD).await
+}
+
+/// Logs the account `email` in to the console in `agent`'s window.
+pub async fn console_login_as(agent: &Client, relay: &Relay, email: &str, password: &str) -> Result<()> {
     agent.goto(&relay.url("/console")).await?;
-    find(agent, "#email").await?.send_keys(DEMO_EMAIL).await?;
-    find(agent, "#password").await?.send_keys(DEMO_PASSWORD).await?;
+    find(agent, "#email").await?.send_keys(email).await?;
+    find(agent, "#password").await?.send_keys(password).await?;
     find(agent, ".login-card button[type=submit]").await?.click().await?;
     find(agent, ".inbox").await?;
     Ok(())

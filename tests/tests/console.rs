@@ -1,10 +1,13 @@
 //! The agents' console in headless Chromium against the real relay: one agent answers two
 //! shoppers at once, keeps a half-written reply while answering the other with a canned response
 //! (added in the console, expanded by typing `/shortcut`), and each shopper gets their own answer.
+//! An admin adds a colleague on the team page and hands a chat over to them with a note; the tab
+//! title counts the chats that wait for an answer; in Dutch, the report page is Dutch too.
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    Chrome, Relay, click_in_widget, console_login, eventually, find, in_widget, js, save_screenshot, wait_for_text,
+    Chrome, Relay, click_in_widget, console_login, console_login_as, eventually, find, in_widget, js, page_texts,
+    save_screenshot, wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 
@@ -53,7 +56,7 @@ async fn two_chats(relay: &Relay, agent: &Client, a: &Client, b: &Client) -> Res
     }
     wait_for_text(agent, false, "[data-test=tab-mine] .tab-count", "2").await?;
     // Each row tells of one unanswered message.
-    let unread: Vec<String> = checkout_chat_e2e::page_texts(agent, "[data-test=unread]").await?;
+    let unread: Vec<String> = page_texts(agent, "[data-test=unread]").await?;
     ensure!(unread == ["1", "1"], "unread counts: {unread:?}");
 
     // A half-written reply to A...
@@ -80,14 +83,139 @@ async fn two_chats(relay: &Relay, agent: &Client, a: &Client, b: &Client) -> Res
     // Each shopper gets their own answer, and only theirs.
     wait_for_text(b, true, ".cc-theirs .cc-bubble", EXPANDED).await?;
     wait_for_text(a, true, ".cc-theirs .cc-bubble", "Yes, we do: it is in stock.").await?;
-    let seen_by_a = checkout_chat_e2e::widget_texts(a, ".cc-bubble").await?;
+    let seen_by_a = widget_texts(a, ".cc-bubble").await?;
     ensure!(!seen_by_a.iter().any(|t| t.contains(EXPANDED)), "A saw B's answer: {seen_by_a:?}");
     // Answered: no row counts unanswered messages any more.
     eventually("the unread counts clear", || async {
-        Ok(checkout_chat_e2e::page_texts(agent, "[data-test=unread]").await?.is_empty().then_some(()))
+        Ok(page_texts(agent, "[data-test=unread]").await?.is_empty().then_some(()))
     })
     .await?;
     Ok(())
+}
+
+const COLLEAGUE: &str = "Bram Jansen";
+const COLLEAGUE_EMAIL: &str = "bram@demo.example";
+const COLLEAGUE_PASSWORD: &str = "bram-browser-test";
+const ASKS: &str = "Can I pay by invoice as a business?";
+const ANSWER: &str = "Yes: choose “Invoice” at the payment step.";
+const HANDOVER_NOTE: &str = "Business customer, asks about invoices";
+const BASE_TITLE: &str = "checkout-chat · Agent console";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_adds_a_colleague_and_transfers_a_chat_to_them_with_a_note() -> Result<()> {
+    let relay = Relay::start()?;
+    let mut chrome = Chrome::start()?;
+    let admin = chrome.session().await?;
+    let colleague = chrome.session().await?;
+    let shopper = chrome.session().await?;
+    let outcome = hand_over(&relay, &admin, &colleague, &shopper).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&admin, "console-transfer-admin-failure.png").await;
+        let _ = save_screenshot(&colleague, "console-transfer-colleague-failure.png").await;
+    } else {
+        save_screenshot(&colleague, "console-transfer.png").await?;
+    }
+    for session in [admin, colleague, shopper] {
+        let _ = session.close().await;
+    }
+    outcome
+}
+
+async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &Client) -> Result<()> {
+    // The admin adds a colleague on the team page.
+    console_login(admin, relay).await?;
+    ensure!(title(admin).await? == BASE_TITLE, "nothing waits yet: {:?}", title(admin).await?);
+    find(admin, "[data-test=open-team]").await?.click().await?;
+    find(admin, "#account-name").await?.send_keys(COLLEAGUE).await?;
+    find(admin, "#account-email").await?.send_keys(COLLEAGUE_EMAIL).await?;
+    find(admin, "#account-password").await?.send_keys(COLLEAGUE_PASSWORD).await?;
+    let capacity = find(admin, "#account-capacity").await?;
+    capacity.clear().await?;
+    capacity.send_keys("3").await?;
+    find(admin, "[data-test=account-form] button[type=submit]").await?.click().await?;
+    wait_for_text(admin, false, ".team-list td", COLLEAGUE_EMAIL).await?;
+    wait_for_text(admin, false, "[data-test=presence]", "offline · 0/3").await?;
+
+    // A shopper writes while only the admin is online: the admin gets the chat, and the tab
+    // title counts it until it is answered.
+    shopper.goto(&relay.url("/")).await?;
+    click_in_widget(shopper, ".cc-launcher").await?;
+    in_widget(shopper, ".cc-input").await?.send_keys(ASKS).await?;
+    click_in_widget(shopper, ".cc-send").await?;
+    wait_for_text(shopper, true, ".cc-notice", "Anna de Vries joined the chat").await?;
+    let counted = format!("(1) {BASE_TITLE}");
+    eventually("the tab title counts the chat", || async { Ok((title(admin).await? == counted).then_some(())) })
+        .await?;
+
+    // The colleague logs in; the team page shows them online with their load and capacity.
+    console_login_as(colleague, relay, COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD).await?;
+    wait_for_text(admin, false, "[data-test=presence]", "online · 0/3").await?;
+
+    // The admin hands the chat over with a note.
+    find(admin, "[data-test=open-inbox]").await?.click().await?;
+    open_row(admin, ASKS).await?;
+    wait_for_text(admin, false, ".message .bubble", ASKS).await?;
+    find(admin, "[data-test=transfer]").await?.click().await?;
+    let choice: bool = js(
+        admin,
+        "const select = document.querySelector('[data-test=transfer-form] select');
+         const option = [...select.options].find((o) => o.textContent.startsWith(arguments[0]));
+         if (!option) { return false; }
+         select.value = option.value;
+         select.dispatchEvent(new Event('change', { bubbles: true }));
+         return true;",
+        serde_json::json!(COLLEAGUE),
+    )
+    .await?;
+    ensure!(choice, "the transfer form offers the colleague who is online");
+    find(admin, "[data-test=transfer-form] input[type=text]").await?.send_keys(HANDOVER_NOTE).await?;
+    find(admin, "[data-test=transfer-form] button[type=submit]").await?.click().await?;
+    wait_for_text(admin, false, "[data-test=handover] .handover-note", HANDOVER_NOTE).await?;
+    // No longer the admin's to answer.
+    eventually("the admin's title stops counting", || async { Ok((title(admin).await? == BASE_TITLE).then_some(())) })
+        .await?;
+
+    // The colleague has it, with the whole history and the note, and it counts in their title.
+    wait_for_text(colleague, false, "[data-test=tab-mine] .tab-count", "1").await?;
+    eventually("the colleague's title counts the chat", || async {
+        Ok((title(colleague).await? == counted).then_some(()))
+    })
+    .await?;
+    open_row(colleague, ASKS).await?;
+    wait_for_text(colleague, false, ".message .bubble", ASKS).await?;
+    wait_for_text(colleague, false, "[data-test=handover] .handover-note", HANDOVER_NOTE).await?;
+    find(colleague, ".reply").await?.send_keys(ANSWER).await?;
+    find(colleague, ".composer button[type=submit]").await?.click().await?;
+
+    // The shopper sees who joined and gets the answer, never the note.
+    wait_for_text(shopper, true, ".cc-notice", &format!("{COLLEAGUE} joined the chat")).await?;
+    wait_for_text(shopper, true, ".cc-theirs .cc-bubble", ANSWER).await?;
+    let seen = widget_texts(shopper, ".cc-bubble, .cc-notice").await?;
+    ensure!(!seen.iter().any(|line| line.contains(HANDOVER_NOTE)), "the shopper saw the internal note: {seen:?}");
+    eventually("the colleague's title stops counting", || async {
+        Ok((title(colleague).await? == BASE_TITLE).then_some(()))
+    })
+    .await?;
+
+    // The admin switches the console to Dutch; the report page speaks it too, rates included.
+    js::<bool>(
+        admin,
+        "const select = document.querySelector('.language-choice select');
+         select.value = 'nl';
+         select.dispatchEvent(new Event('change', { bubbles: true }));
+         return true;",
+        serde_json::Value::Null,
+    )
+    .await?;
+    wait_for_text(admin, false, "[data-test=open-report]", "Rapport").await?;
+    find(admin, "[data-test=open-report]").await?.click().await?;
+    wait_for_text(admin, false, ".report-page h1", "Proactieve uitnodigingen").await?;
+    wait_for_text(admin, false, "#report-shop [data-row=chat] [data-col=orders]", "0,0 % (0 van 1)").await?;
+    Ok(())
+}
+
+async fn title(client: &Client) -> Result<String> {
+    Ok(client.title().await?)
 }
 
 /// Clicks the inbox row whose last message contains `text`.

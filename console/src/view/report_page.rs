@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::format::utc_day;
-use checkout_chat_protocol::report::{Cohort, Report, RuleReport, percent};
+use crate::format::{share, utc_day};
+use crate::i18n::t;
+use checkout_chat_protocol::report::{Cohort, Report, RuleReport};
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -50,20 +51,19 @@ pub fn ReportPage() -> impl IntoView {
     };
     view! {
         <main class="report-page">
-            <h1>"Proactive prompts"</h1>
+            <h1>{t("Proactive prompts")}</h1>
             <p class="muted">
-                "Sessions that began in the period (UTC days). Every rate is shown with its counts; "
-                "orders are counted per session: “50.0 % (1 of 2)” is one of two sessions that ended in an order."
+                {t("Sessions that began in the period (UTC days). Every rate is shown with its counts; orders are counted per session: “50.0 % (1 of 2)” is one of two sessions that ended in an order.")}
             </p>
             <form class="report-form" on:submit=on_submit>
-                <label for="report-from">"From"</label>
+                <label for="report-from">{t("From")}</label>
                 <input id="report-from" name="from" type="date"
                     prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev)) />
-                <label for="report-to">"To"</label>
+                <label for="report-to">{t("To")}</label>
                 <input id="report-to" name="to" type="date"
                     prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
-                <button class="primary" type="submit" data-test="show-report" disabled=move || busy.get()>"Show"</button>
-                <span class="muted" role="status">{move || busy.get().then_some("Loading…")}</span>
+                <button class="primary" type="submit" data-test="show-report" disabled=move || busy.get()>{t("Show")}</button>
+                <span class="muted" role="status">{move || busy.get().then_some(t("Loading…"))}</span>
             </form>
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -86,42 +86,43 @@ fn show_period(report: &Report, from: RwSignal<String>, to: RwSignal<String>) {
 
 #[component]
 fn ReportTables(report: Report) -> impl IntoView {
-    let period = format!("{} to {}", utc_day(report.from_ms), utc_day(report.to_ms - 1));
+    let period =
+        t("{from} to {to}").replace("{from}", &utc_day(report.from_ms)).replace("{to}", &utc_day(report.to_ms - 1));
     let rules = if report.rules.is_empty() {
-        view! { <tr><td colspan="7" class="empty-note">"No proactive rules are set up, and no prompt was shown in this period."</td></tr> }
+        view! { <tr><td colspan="7" class="empty-note">{t("No proactive rules are set up, and no prompt was shown in this period.")}</td></tr> }
             .into_any()
     } else {
         report.rules.into_iter().map(|rule| view! { <RuleRow rule /> }).collect_view().into_any()
     };
     view! {
         <table id="report" class="report-table">
-            <caption>{format!("Prompts, {period}")}</caption>
+            <caption>{t("Prompts, {period}").replace("{period}", &period)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">"Rule"</th>
-                    <th scope="col">"Shown"</th>
-                    <th scope="col">"Accepted"</th>
-                    <th scope="col">"Dismissed"</th>
-                    <th scope="col">"Chats started"</th>
-                    <th scope="col">"Sessions with an order, when accepted"</th>
-                    <th scope="col">"Sessions with an order, when shown but not accepted"</th>
+                    <th scope="col">{t("Rule")}</th>
+                    <th scope="col">{t("Shown")}</th>
+                    <th scope="col">{t("Accepted")}</th>
+                    <th scope="col">{t("Dismissed")}</th>
+                    <th scope="col">{t("Chats started")}</th>
+                    <th scope="col">{t("Sessions with an order, when accepted")}</th>
+                    <th scope="col">{t("Sessions with an order, when shown but not accepted")}</th>
                 </tr>
             </thead>
             <tbody>{rules}</tbody>
         </table>
         <table id="report-shop" class="report-table">
-            <caption>{format!("Whole shop, {period}")}</caption>
+            <caption>{t("Whole shop, {period}").replace("{period}", &period)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">"Sessions"</th>
-                    <th scope="col">"Count"</th>
-                    <th scope="col">"With an order"</th>
+                    <th scope="col">{t("Sessions")}</th>
+                    <th scope="col">{t("Count")}</th>
+                    <th scope="col">{t("With an order")}</th>
                 </tr>
             </thead>
             <tbody>
-                <CohortRow row="all" label="All sessions" cohort=report.all_sessions />
-                <CohortRow row="no-prompt" label="With no prompt" cohort=report.no_prompt_sessions />
-                <CohortRow row="chat" label="With a chat" cohort=report.chat_sessions />
+                <CohortRow row="all" label=t("All sessions") cohort=report.all_sessions />
+                <CohortRow row="no-prompt" label=t("With no prompt") cohort=report.no_prompt_sessions />
+                <CohortRow row="chat" label=t("With a chat") cohort=report.chat_sessions />
             </tbody>
         </table>
     }
@@ -133,11 +134,11 @@ fn RuleRow(rule: RuleReport) -> impl IntoView {
         <tr data-rule=rule.rule_id.clone()>
             <th scope="row" dir="auto">{rule.rule_id.clone()}</th>
             <td data-col="shown">{rule.shown}</td>
-            <td data-col="accepted">{percent(rule.accepted, rule.shown)}</td>
-            <td data-col="dismissed">{percent(rule.dismissed, rule.shown)}</td>
+            <td data-col="accepted">{share(rule.accepted, rule.shown)}</td>
+            <td data-col="dismissed">{share(rule.dismissed, rule.shown)}</td>
             <td data-col="chats">{rule.chats}</td>
-            <td data-col="orders-accepted">{rule.accepted_sessions.orders()}</td>
-            <td data-col="orders-ignored">{rule.ignored_sessions.orders()}</td>
+            <td data-col="orders-accepted">{orders(rule.accepted_sessions)}</td>
+            <td data-col="orders-ignored">{orders(rule.ignored_sessions)}</td>
         </tr>
     }
 }
@@ -148,7 +149,12 @@ fn CohortRow(row: &'static str, label: &'static str, cohort: Cohort) -> impl Int
         <tr data-row=row>
             <th scope="row">{label}</th>
             <td data-col="sessions">{cohort.sessions}</td>
-            <td data-col="orders">{cohort.orders()}</td>
+            <td data-col="orders">{orders(cohort)}</td>
         </tr>
     }
+}
+
+/// "50.0 % (1 of 2)": the sessions of `cohort` that ended in an order.
+fn orders(cohort: Cohort) -> String {
+    share(cohort.converted, cohort.sessions)
 }

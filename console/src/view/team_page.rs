@@ -61,12 +61,14 @@ pub fn TeamPage(service: AgentService) -> impl IntoView {
                             let id = account.agent.id.clone();
                             let (role_id, capacity_id, toggle_id, password_id) = (id.clone(), id.clone(), id.clone(), id.clone());
                             let disabled = account.disabled;
-                            let shown_presence = presence(&id).unwrap_or_default();
+                            // Presence changes without the account changing: read live from the team frame.
+                            let presence_id = id.clone();
+                            let shown_presence = move || presence(&presence_id).unwrap_or_default();
                             view! {
                                 <tr class:disabled=disabled>
                                     <td dir="auto">{account.agent.name.clone()}</td>
                                     <td>{account.email.clone()}</td>
-                                    <td>{if disabled { t("disabled").to_owned() } else { shown_presence }}</td>
+                                    <td data-test="presence">{move || if disabled { t("disabled").to_owned() } else { shown_presence() }}</td>
                                     <td>
                                         <select on:change=move |ev| {
                                             let role = if event_target_value(&ev) == "admin" { Role::Admin } else { Role::Agent };
@@ -130,6 +132,7 @@ fn AddAccount(on_added: impl Fn() + Copy + Send + Sync + 'static, error: RwSigna
                     for field in [email, name, password] {
                         field.set(String::new());
                     }
+                    capacity.set(DEFAULT_CAPACITY.to_string());
                     on_added();
                 }
                 Err(message) => error.set(Some(message)),
