@@ -47,6 +47,12 @@ pub struct Config {
     pub session_hours: u64,
     /// Most WebSocket connections open at once; more are refused with 503.
     pub max_connections: usize,
+    /// Most WebSockets open at once from one IP address; more are refused with 429. Shoppers
+    /// behind one address (an office, a carrier's NAT) share it, so it is generous.
+    pub max_connections_per_ip: usize,
+    /// Frames per second all the WebSockets of one IP address may send together (twice that in
+    /// a burst); beyond it their frames are read more slowly, nothing is refused.
+    pub max_frames_per_second_per_ip: u32,
     /// How long an agent's console may be disconnected (a reload, a train tunnel) before the
     /// agent counts as offline and their open chats go back to the queue.
     pub agent_offline_after_seconds: u64,
@@ -140,6 +146,8 @@ impl Default for Config {
             secure_cookies: false,
             session_hours: 12,
             max_connections: 20_000,
+            max_connections_per_ip: 500,
+            max_frames_per_second_per_ip: 500,
             agent_offline_after_seconds: 60,
             demo_agent_password: None,
             smtp: None,
@@ -304,6 +312,12 @@ impl Config {
         }
         if self.max_connections == 0 {
             return Err(ConfigError::Invalid("max_connections must be at least 1".into()));
+        }
+        if self.max_connections_per_ip == 0 {
+            return Err(ConfigError::Invalid("max_connections_per_ip must be at least 1".into()));
+        }
+        if self.max_frames_per_second_per_ip == 0 {
+            return Err(ConfigError::Invalid("max_frames_per_second_per_ip must be at least 1".into()));
         }
         Ok(())
     }

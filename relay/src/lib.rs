@@ -16,6 +16,7 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod limits;
 pub mod mail;
 pub mod report;
 pub mod routing;

@@ -129,7 +129,24 @@ async fn print_report(
 async fn serve(config: Config) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
+    #[cfg(unix)]
+    tokio::spawn(survive_file_size_limit());
     server::run(config, shutdown).await
+}
+
+/// A write past the file-size limit (`ulimit -f`, a quota) raises SIGXFSZ, whose default action
+/// ends the process. Handling it turns such a write into an error (`EFBIG`), which storage reports
+/// to the client like a full disk, and the relay recovers when the limit is lifted.
+#[cfg(unix)]
+async fn survive_file_size_limit() {
+    const SIGXFSZ: i32 = 25; // the same number on every Linux architecture we build for
+    let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ)) else {
+        tracing::warn!("cannot handle SIGXFSZ; a file-size limit would stop the relay");
+        return;
+    };
+    while signal.recv().await.is_some() {
+        tracing::error!("a write went past the file-size limit; the database cannot grow");
+    }
 }
 
 async fn cancel_on_signal(shutdown: CancellationToken) {

@@ -1,6 +1,7 @@
 //! Start-up and shutdown: open storage, create the demo agent on a first run, listen, and on a
 //! stop signal tell every connected client to reconnect (close code 1012) before exiting.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,14 +44,27 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let deliverer = tokio::spawn(crate::mail::run_deliverer(state.clone()));
     let webhooks = tokio::spawn(crate::webhooks::run_deliverer(state.clone()));
     let sweeper = tokio::spawn(crate::routing::run_offline_sweeper(state.clone()));
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
+    let forgetter = tokio::spawn(forget_quiet_addresses(state.clone()));
+    // The peer's address is what the per-address limits count (see `crate::limits`).
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
     sessions.close();
     deliverer.abort();
     webhooks.abort();
     sweeper.abort();
+    forgetter.abort();
     if tokio::time::timeout(SESSION_DRAIN, sessions.wait()).await.is_err() {
         tracing::warn!("some WebSocket sessions did not close in time");
     }
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// Every minute, drops the frame-rate state of addresses that have been quiet.
+async fn forget_quiet_addresses(state: AppState) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        state.per_ip.forget_quiet();
+    }
 }

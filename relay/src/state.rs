@@ -13,6 +13,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::limits::PerIpLimits;
 use crate::routing::{PendingAnnouncements, RoutingTurns};
 use crate::storage::Storage;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub sessions: TaskTracker,
     /// One permit per open WebSocket, up to `max_connections`.
     pub connection_slots: Arc<Semaphore>,
+    /// WebSockets and frames per client address.
+    pub per_ip: Arc<PerIpLimits>,
     /// Wakes the mail deliverer when something was put in the outbox.
     pub outbox_ready: Arc<Notify>,
     /// Wakes the webhook deliverer when an event or activity was stored.
@@ -52,6 +55,7 @@ fn login_limiter() -> LoginLimiter {
 impl AppState {
     pub fn new(config: Config, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
         let connection_slots = Arc::new(Semaphore::new(config.max_connections));
+        let per_ip = Arc::new(PerIpLimits::new(config.max_connections_per_ip, config.max_frames_per_second_per_ip));
         Self {
             config: Arc::new(config),
             storage,
@@ -59,6 +63,7 @@ impl AppState {
             shutdown,
             sessions: TaskTracker::new(),
             connection_slots,
+            per_ip,
             outbox_ready: Arc::new(Notify::new()),
             webhooks_ready: Arc::new(Notify::new()),
             queue_announcements: Arc::new(PendingAnnouncements::default()),

@@ -9,6 +9,7 @@ pub mod agent;
 pub mod visitor;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +32,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
 use crate::hub::{Audience, Live};
+use crate::limits::IpSlot;
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -68,14 +70,20 @@ const HARD_FRAME_LIMIT: usize = 1024 * 1024;
 const FRAMES_PER_SECOND: u32 = 20;
 const FRAME_BURST: u32 = 40;
 
-/// Accepts an upgrade if there is room for one more connection (503 otherwise) and runs the
-/// session with the relay's socket limits. Small buffers keep an idle connection at a few KB
-/// instead of the ~260 KB tungstenite reserves by default (see ../shared/TOOLCHAIN.md).
-pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, handler: H) -> Response {
+/// Accepts an upgrade from `peer` if its address and the relay have room for one more connection
+/// (429 and 503 otherwise) and runs the session with the relay's socket limits. Small buffers
+/// keep an idle connection at a few KB instead of the ~260 KB tungstenite reserves by default
+/// (see ../shared/TOOLCHAIN.md).
+pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, peer: IpAddr, handler: H) -> Response {
+    let Some(ip_slot) = state.per_ip.open(peer) else {
+        tracing::warn!(%peer, "connection limit per address reached; refusing a WebSocket");
+        return (StatusCode::TOO_MANY_REQUESTS, "too many connections from this address").into_response();
+    };
     let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
         tracing::warn!("connection limit reached; refusing a WebSocket");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry shortly").into_response();
     };
+    let places = Places { _relay: permit, ip: ip_slot };
     let sessions = state.sessions.clone();
     upgrade
         .read_buffer_size(4 * 1024)
@@ -83,7 +91,13 @@ pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, 
         .max_write_buffer_size(256 * 1024)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| sessions.track_future(run_session(socket, state, handler, permit)))
+        .on_upgrade(move |socket| sessions.track_future(run_session(socket, state, handler, places)))
+}
+
+/// A session's places under the relay's and its address's connection limits, held while it runs.
+struct Places {
+    _relay: OwnedSemaphorePermit,
+    ip: IpSlot,
 }
 
 /// Why handling a frame did not succeed, and therefore what the client is told.
@@ -202,12 +216,14 @@ pub struct Connection {
     /// For agents: the shop whose team list (presence and load) this connection receives.
     team: Option<(ShopId, watch::Receiver<u64>)>,
     limiter: DefaultDirectRateLimiter,
+    /// The client's address, whose frames are also limited together (see [`crate::limits`]).
+    peer: IpAddr,
     /// Set once a close frame was sent.
     closing: bool,
 }
 
 impl Connection {
-    fn new(state: AppState, sink: SplitSink<WebSocket, Message>, visitor: bool) -> Self {
+    fn new(state: AppState, sink: SplitSink<WebSocket, Message>, visitor: bool, peer: IpAddr) -> Self {
         let per_second = NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(FRAME_BURST).unwrap_or(NonZeroU32::MIN);
         Self {
@@ -221,6 +237,7 @@ impl Connection {
             session: None,
             team: None,
             limiter: RateLimiter::direct(Quota::per_second(per_second).allow_burst(burst)),
+            peer,
             closing: false,
         }
     }
@@ -380,12 +397,12 @@ impl Connection {
     }
 }
 
-/// Runs a session until the client leaves, misbehaves fatally, or the relay shuts down. The
-/// permit is the session's place under the connection limit.
-async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler: H, _permit: OwnedSemaphorePermit) {
+/// Runs a session until the client leaves, misbehaves fatally, or the relay shuts down, holding
+/// its places under the connection limits until then.
+async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler: H, places: Places) {
     let shutdown = state.shutdown.clone();
     let (sink, mut stream) = socket.split();
-    let mut conn = Connection::new(state, sink, H::VISITOR);
+    let mut conn = Connection::new(state, sink, H::VISITOR, places.ip.ip());
     if let Err(error) = handler.on_start(&mut conn).await {
         conn.report(error).await;
         conn.release_all();
@@ -525,6 +542,7 @@ async fn on_incoming<H: Handler>(
         Message::Binary(bytes) if bytes.len() > MAX_FRAME_BYTES => Err(too_large()),
         Message::Text(text) => {
             conn.limiter.until_ready().await;
+            conn.state.per_ip.until_frame_allowed(conn.peer).await;
             handler.on_text(conn, text.as_str()).await
         }
         Message::Binary(_) => {

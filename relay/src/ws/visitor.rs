@@ -2,8 +2,10 @@
 //! into their one open conversation, which their first message starts (and, after an agent ended
 //! it, their next message starts anew).
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use checkout_chat_protocol::limits::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
@@ -24,7 +26,12 @@ use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
 use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, VisitorRecord};
 
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(describe_device);
     let session = VisitorSession {
@@ -37,7 +44,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
         conversation: None,
         here: None,
     };
-    accept(state, upgrade, session)
+    accept(state, upgrade, peer.ip(), session)
 }
 
 struct VisitorSession {

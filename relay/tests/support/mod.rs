@@ -138,6 +138,16 @@ impl Relay {
         }
     }
 
+    /// Kills the relay at once (SIGKILL), as a crash or a power cut would, and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the relay the way a process manager does (SIGTERM) and waits for it to exit.
     pub fn stop(mut self) {
         let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"));
@@ -175,7 +185,7 @@ pub fn add_agent(database: &Path, config: &Path, shop: &str, email: &str, passwo
     assert!(child.wait().expect("wait for relay agent add").success(), "relay agent add failed");
 }
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A WebSocket client, as the widget or the console would be. By default it passes over passing
 /// notices (queue position, presence, typing), which most tests do not look at.
@@ -192,6 +202,13 @@ fn is_notice(frame: &ServerFrame) -> bool {
             | ServerFrame::Typing { .. }
             | ServerFrame::Team { .. }
     )
+}
+
+/// A frame, or the end of the connection.
+#[derive(Debug)]
+pub enum Next {
+    Frame(ServerFrame),
+    Gone,
 }
 
 /// How a connection ended, as the client saw it.
@@ -307,6 +324,29 @@ impl Client {
         self.send_json(serde_json::json!({"type": "set_status", "status": status})).await;
         self.send_json(serde_json::json!({"type": "ping"})).await;
         while !matches!(self.recv().await, ServerFrame::Pong) {}
+    }
+
+    /// The next protocol frame, or `Next::Gone` when the connection ends (a killed relay);
+    /// panics if nothing comes within 10 s.
+    pub async fn next_or_gone(&mut self) -> Next {
+        loop {
+            match tokio::time::timeout(WAIT, self.socket.next()).await {
+                Err(_) => panic!("no frame within {WAIT:?}"),
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    let frame = ServerFrame::parse(text.as_str()).expect("relay sends valid frames");
+                    if !(self.skip_notices && is_notice(&frame)) {
+                        return Next::Frame(frame);
+                    }
+                }
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(Some(Ok(_) | Err(_)) | None) => return Next::Gone,
+            }
+        }
+    }
+
+    /// Sends a frame; false if the connection is gone.
+    pub async fn try_send_json(&mut self, value: serde_json::Value) -> bool {
+        self.socket.send(Message::Text(value.to_string().into())).await.is_ok()
     }
 
     pub async fn close(mut self) {
