@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use checkout_chat_protocol::{ErrorCode, Event, EventBody, ServerFrame};
 use serde_json::json;
-use support::{Client, Next, Relay};
+use support::{Client, Relay};
 
 /// Shoppers, each talking with one of the agent's console tabs.
 const PAIRS: usize = 5;
@@ -79,8 +79,8 @@ impl Talker {
             }
             loop {
                 match client.next_or_gone().await {
-                    Next::Gone => return false,
-                    Next::Frame(ServerFrame::Ack { client_id: id, seq, .. }) if id.as_str() == client_id => {
+                    None => return false,
+                    Some(ServerFrame::Ack { client_id: id, seq, .. }) if id.as_str() == client_id => {
                         if let Some(earlier) = self.acked.insert(client_id.clone(), seq) {
                             assert_eq!(earlier, seq, "{client_id} was acknowledged twice with different numbers");
                         }
@@ -88,7 +88,7 @@ impl Talker {
                         self.next += 1;
                         break;
                     }
-                    Next::Frame(frame) => self.observe(frame),
+                    Some(frame) => self.observe(frame),
                 }
             }
         }
@@ -253,9 +253,9 @@ async fn a_relay_killed_mid_exchange_keeps_every_acknowledged_message_once_and_c
         let last = events.len() as u64;
         while shown.iter().copied().max().unwrap_or(0) < last {
             match socket.next_or_gone().await {
-                Next::Frame(ServerFrame::Event { event }) => shown.push(event.seq),
-                Next::Frame(_) => {}
-                Next::Gone => panic!("the shopper's socket ended"),
+                Some(ServerFrame::Event { event }) => shown.push(event.seq),
+                Some(_) => {}
+                None => panic!("the shopper's socket ended"),
             }
         }
         assert_eq!(

@@ -204,13 +204,6 @@ fn is_notice(frame: &ServerFrame) -> bool {
     )
 }
 
-/// A frame, or the end of the connection.
-#[derive(Debug)]
-pub enum Next {
-    Frame(ServerFrame),
-    Gone,
-}
-
 /// How a connection ended, as the client saw it.
 #[derive(Debug)]
 pub enum Ending {
@@ -326,20 +319,20 @@ impl Client {
         while !matches!(self.recv().await, ServerFrame::Pong) {}
     }
 
-    /// The next protocol frame, or `Next::Gone` when the connection ends (a killed relay);
-    /// panics if nothing comes within 10 s.
-    pub async fn next_or_gone(&mut self) -> Next {
+    /// The next protocol frame, or `None` when the connection ends (a killed relay); panics if
+    /// nothing comes within 10 s.
+    pub async fn next_or_gone(&mut self) -> Option<ServerFrame> {
         loop {
             match tokio::time::timeout(WAIT, self.socket.next()).await {
                 Err(_) => panic!("no frame within {WAIT:?}"),
                 Ok(Some(Ok(Message::Text(text)))) => {
                     let frame = ServerFrame::parse(text.as_str()).expect("relay sends valid frames");
                     if !(self.skip_notices && is_notice(&frame)) {
-                        return Next::Frame(frame);
+                        return Some(frame);
                     }
                 }
                 Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
-                Ok(Some(Ok(_) | Err(_)) | None) => return Next::Gone,
+                Ok(Some(Ok(_) | Err(_)) | None) => return None,
             }
         }
     }
