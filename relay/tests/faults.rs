@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use checkout_chat_protocol::{ErrorCode, Event, EventBody, ServerFrame};
 use serde_json::json;
@@ -370,4 +371,75 @@ async fn a_database_locked_by_another_program_gives_clear_errors_then_recovers()
     answer_to(&mut shopper, "m2", "while locked").await.expect("stored once the lock is gone");
     let texts = stored_texts(&relay, &token, &conversation).await;
     assert_eq!(texts, ["m0", "m1", "while locked"]);
+}
+
+/// The relay's resident memory, from /proc.
+fn resident_kib(relay: &Relay) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", relay.pid())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS in /proc status");
+    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("a number of kB")
+}
+
+/// An agent's socket with a tiny receive window that is never read: a console frozen in a
+/// background tab, or a machine that stopped reading its network.
+async fn frozen_console(relay: &Relay, cookie: &str) -> support::Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(relay.addr).await.unwrap();
+    let mut request = format!("ws://{}/v1/agent", relay.addr).into_client_request().unwrap();
+    request.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let (socket, _) = tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .expect("the agent socket opens");
+    socket
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_agent_that_stops_reading_costs_bounded_memory_and_is_disconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.unwrap();
+    // Room for every chat, so all of them go to the frozen console, the only agent online.
+    relay.change_agent(&cookie, support::DEMO_EMAIL, json!({"capacity": 50})).await;
+    let mut frozen = Client::from_socket(frozen_console(&relay, &cookie).await);
+
+    // 20 shoppers start chatting, and the console opens every chat (it still sends; it only
+    // stopped reading).
+    let mut shoppers = Vec::new();
+    for _ in 0..20 {
+        let (client, _, conversation) = chatting_shopper(&relay, 1).await;
+        frozen.send_json(json!({"type": "open", "conversation_id": conversation, "last_seq": 0})).await;
+        shoppers.push(client);
+    }
+    let before = resident_kib(&relay);
+
+    // Each writes 100 long messages: about 8 MB for the frozen console, more than the kernel's
+    // socket buffers hold. Nobody waits for it: every message is acknowledged.
+    let mut writing = Vec::new();
+    for (s, mut client) in shoppers.into_iter().enumerate() {
+        writing.push(tokio::spawn(async move {
+            for k in 1..=100 {
+                let text = format!("{s}-{k} {}", "long message ".repeat(300));
+                client.acked(json!({"type": "send", "client_id": format!("m{k}"), "text": text})).await;
+            }
+        }));
+    }
+    for shopper in writing {
+        shopper.await.unwrap();
+    }
+    let after = resident_kib(&relay);
+    // What the relay keeps for one connection is bounded (a 256 KiB write buffer, fixed-size
+    // channels, then a resync from the database); 16 MiB of growth leaves room for the allocator
+    // and SQLite's page cache.
+    assert!(after < before + 16 * 1024, "the relay grew from {before} KiB to {after} KiB");
+
+    // After the send timeout (10 s) the relay gives up on it: reading now finds the end of the
+    // connection after whatever was already on its way.
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    let mut frames = 0;
+    while frozen.next_or_gone().await.is_some() {
+        frames += 1;
+        assert!(frames < 100_000, "the connection was not ended");
+    }
 }
