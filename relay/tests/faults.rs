@@ -443,3 +443,20 @@ async fn an_agent_that_stops_reading_costs_bounded_memory_and_is_disconnected() 
         assert!(frames < 100_000, "the connection was not ended");
     }
 }
+
+#[test]
+fn a_database_that_cannot_be_opened_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the database file should be.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["--listen", "127.0.0.1:0", "--static-dir", "none"])
+        .arg("--database")
+        .arg(dir.path())
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the relay started without a database");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("cannot open database"), "{error}");
+    assert!(!error.contains("panicked"), "{error}");
+}
