@@ -1,5 +1,5 @@
 //! Abuse limits, with the real binary: connections and frames per client address, a flood from
-//! one shopper beside another shopper's chat, and the shop's allowed origins. Loopback has more
+//! one shopper beside another shopper's chat, and the shop's allowed origins (socket and files). Loopback has more
 //! than one address (127.0.0.2 is as local as 127.0.0.1), which lets a test be two machines.
 
 mod support;
@@ -158,4 +158,12 @@ allowed_origins = ["https://shop.example"]
     let mut allowed = visitor_from(relay.addr, ONE, Some("https://shop.example")).await.unwrap();
     allowed.send_json(hello).await;
     assert!(matches!(allowed.recv().await, ServerFrame::Welcome { .. }), "the shop's own page is let in");
+
+    // The widget's files (the chat app is fetched with CORS) are shared with the shop's page only.
+    let http = reqwest::Client::new();
+    for (origin, shared) in [("https://shop.example", true), ("https://evil.example", false)] {
+        let response = http.get(relay.http("/widget.js")).header("origin", origin).send().await.unwrap();
+        let allowed = response.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(allowed.as_deref() == Some(origin), shared, "{origin}: {allowed:?}");
+    }
 }

@@ -1,14 +1,16 @@
 //! The built front end, served from `static_dir`: `shop/` (the demo shop and the widget, Trunk's
 //! build of the top-level `index.html`) at the root, `console/` under `/console`.
 //!
-//! The widget's files are loaded by shop pages on other origins, so they carry a permissive CORS
-//! header (they are public, and no credentials are involved). Everything is revalidated on each
+//! The widget's files are loaded by shop pages on other origins, so they carry a CORS header: for
+//! any origin while some shop allows any, otherwise only for the shops' allowed origins (a page
+//! elsewhere then cannot load the chat app, which is fetched with CORS). No credentials are
+//! involved. Everything is revalidated on each
 //! load (`no-cache`) because the bundle file names do not change between builds.
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -26,11 +28,22 @@ pub fn routes(config: &Config) -> Router<AppState> {
     }
     // The console is a single-page app: unknown paths under /console get its index page.
     let console = ServeDir::new(&console_dir).fallback(ServeFile::new(console_dir.join("index.html")));
-    let public = CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD]);
+    let public = CorsLayer::new().allow_origin(widget_origins(config)).allow_methods([Method::GET, Method::HEAD]);
     Router::new()
         .nest_service("/console", console)
         .fallback_service(ServeDir::new(shop_dir))
         .layer(public)
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+}
+
+/// The origins whose pages may load the widget's files: any, unless every shop names its own.
+fn widget_origins(config: &Config) -> AllowOrigin {
+    if config.shops.iter().any(|shop| shop.allowed_origins.is_empty()) {
+        return AllowOrigin::any();
+    }
+    // Checked as origins when the config was read, so every one is a valid header value.
+    let origins =
+        config.shops.iter().flat_map(|shop| &shop.allowed_origins).filter_map(|o| HeaderValue::from_str(o).ok());
+    AllowOrigin::list(origins)
 }
