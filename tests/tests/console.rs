@@ -2,7 +2,8 @@
 //! shoppers at once, keeps a half-written reply while answering the other with a canned response
 //! (added in the console, expanded by typing `/shortcut`), and each shopper gets their own answer.
 //! An admin adds a colleague on the team page and hands a chat over to them with a note; the tab
-//! title counts the chats that wait for an answer; in Dutch, the report page is Dutch too.
+//! title counts the chats that wait for an answer, and a console in a background tab chimes and
+//! notifies; in Dutch, the report page is Dutch too.
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
@@ -136,6 +137,26 @@ async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &
     wait_for_text(admin, false, ".team-list td", COLLEAGUE_EMAIL).await?;
     wait_for_text(admin, false, "[data-test=presence]", "offline · 0/3").await?;
 
+    // The admin turns the sound on and leaves the console in a background tab. The browser's
+    // notifications are stood in for (headless Chromium has no permission to grant) and its
+    // audio is watched: both record what the console asks of them.
+    find(admin, ".sound-toggle input").await?.click().await?;
+    js::<bool>(
+        admin,
+        "window.__notified = []; window.__chimes = 0;
+         window.Notification = class {
+             constructor(title, options) { window.__notified.push({ title, body: options && options.body }); }
+             static get permission() { return 'granted'; }
+             static requestPermission() { return Promise.resolve('granted'); }
+         };
+         const tone = AudioContext.prototype.createOscillator;
+         AudioContext.prototype.createOscillator = function () { window.__chimes += 1; return tone.call(this); };
+         Object.defineProperty(document, 'hidden', { get: () => true });
+         return true;",
+        serde_json::Value::Null,
+    )
+    .await?;
+
     // A shopper writes while only the admin is online: the admin gets the chat, and the tab
     // title counts it until it is answered.
     shopper.goto(&relay.url("/")).await?;
@@ -146,6 +167,16 @@ async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &
     let counted = format!("(1) {BASE_TITLE}");
     eventually("the tab title counts the chat", || async { Ok((title(admin).await? == counted).then_some(())) })
         .await?;
+    // The hidden console chimed and showed a notification naming the shopper's words.
+    let (notified, chimes): (Vec<serde_json::Value>, u32) = eventually("a notification", || async {
+        let seen: (Vec<serde_json::Value>, u32) =
+            js(admin, "return [window.__notified, window.__chimes];", serde_json::Value::Null).await?;
+        Ok((!seen.0.is_empty()).then_some(seen))
+    })
+    .await?;
+    let body = notified[0]["body"].as_str().unwrap_or_default();
+    ensure!(body.ends_with(ASKS), "the notification tells what the shopper asked: {notified:?}");
+    ensure!(chimes >= 1, "the sound was on, so the console chimed");
 
     // The colleague logs in; the team page shows them online with their load and capacity.
     console_login_as(colleague, relay, COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD).await?;
