@@ -529,8 +529,14 @@ impl Results {
     }
 
     fn blame_lines(&self, md: &mut String) {
+        let _ = writeln!(
+            md,
+            "\nLong animation frames (> 50 ms) over all runs: with the widget {}; without it {}.",
+            frame_scripts(&self.with_widget),
+            frame_scripts(&self.without_widget)
+        );
         if self.widget_scripts_in_long_frames.is_empty() {
-            let _ = writeln!(md, "\nNo long animation frame ran a script of the widget.");
+            let _ = writeln!(md, "None of them ran a script of the widget.");
             return;
         }
         let _ = writeln!(md, "\nWidget scripts in long animation frames (> 50 ms), over the runs with the widget:\n");
@@ -542,6 +548,21 @@ impl Results {
             );
         }
     }
+}
+
+/// How many long animation frames `runs` had, and which files' scripts ran in them how often
+/// (the observed pages' only inline script is the probe).
+fn frame_scripts(runs: &[Run]) -> String {
+    let frames: Vec<&LongFrame> = runs.iter().flat_map(|run| &run.long_frames).collect();
+    let mut files: BTreeMap<String, usize> = BTreeMap::new();
+    for script in frames.iter().flat_map(|frame| &frame.scripts) {
+        let file = script.source.rsplit('/').next().unwrap_or(&script.source);
+        let file = if file.starts_with("observed-") { "host_probe.js (inline)" } else { file };
+        *files.entry(file.to_owned()).or_default() += 1;
+    }
+    let files: Vec<String> = files.iter().map(|(file, count)| format!("`{file}` in {count}")).collect();
+    let scripts = if files.is_empty() { "no script".to_owned() } else { files.join(", ") };
+    format!("{} frames, scripts: {scripts}", frames.len())
 }
 
 /// The widget's scripts that ran in long animation frames, grouped by file and entry point.
