@@ -16,6 +16,9 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
+pub mod host_page;
+pub mod weight;
+
 pub const DEMO_EMAIL: &str = "anna@demo.example";
 pub const DEMO_PASSWORD: &str = "browser-test-password";
 /// Longest any single expectation may take to come true.
@@ -55,22 +58,31 @@ pub struct Relay {
     process: Option<ProcessGroup>,
     pub addr: SocketAddr,
     data: tempfile::TempDir,
+    /// The front end it serves: `dist/`, or a copy of it with extra pages.
+    static_dir: PathBuf,
 }
 
 impl Relay {
     /// Starts the relay on a free port with a fresh database.
     pub fn start() -> Result<Relay> {
-        let data = tempfile::tempdir()?;
-        let (process, addr) = launch("127.0.0.1:0", data.path())?;
-        Ok(Relay { process: Some(process), addr, data })
+        Relay::start_serving(&workspace_root().join("dist"))
     }
 
     /// The same with a configuration file of `toml` (the shops and their rules, say).
     pub fn start_with_config(toml: &str) -> Result<Relay> {
         let data = tempfile::tempdir()?;
         std::fs::write(data.path().join(CONFIG_FILE), toml)?;
-        let (process, addr) = launch("127.0.0.1:0", data.path())?;
-        Ok(Relay { process: Some(process), addr, data })
+        let static_dir = workspace_root().join("dist");
+        let (process, addr) = launch("127.0.0.1:0", data.path(), &static_dir)?;
+        Ok(Relay { process: Some(process), addr, data, static_dir })
+    }
+
+    /// Starts the relay serving the front end from `static_dir` (laid out as `dist/` is).
+    pub fn start_serving(static_dir: &Path) -> Result<Relay> {
+        let data = tempfile::tempdir()?;
+        let static_dir = static_dir.to_path_buf();
+        let (process, addr) = launch("127.0.0.1:0", data.path(), &static_dir)?;
+        Ok(Relay { process: Some(process), addr, data, static_dir })
     }
 
     /// `relay report --json` on this relay's database and configuration.
@@ -94,7 +106,7 @@ impl Relay {
     /// Starts the relay again on the same port and database.
     pub fn restart(&mut self) -> Result<()> {
         self.kill();
-        let (process, addr) = launch(&self.addr.to_string(), self.data.path())?;
+        let (process, addr) = launch(&self.addr.to_string(), self.data.path(), &self.static_dir)?;
         anyhow::ensure!(addr == self.addr, "the relay came back on {addr}, not {}", self.addr);
         self.process = Some(process);
         Ok(())
@@ -108,10 +120,8 @@ impl Relay {
 /// The configuration file a test may put in the relay's data directory.
 const CONFIG_FILE: &str = "relay.toml";
 
-fn launch(listen: &str, data: &Path) -> Result<(ProcessGroup, SocketAddr)> {
-    let root = workspace_root();
-    let binary = root.join("target/release/relay");
-    let dist = root.join("dist");
+fn launch(listen: &str, data: &Path, dist: &Path) -> Result<(ProcessGroup, SocketAddr)> {
+    let binary = workspace_root().join("target/release/relay");
     if !binary.is_file() || !dist.join("shop/widget/checkout-chat-widget_bg.wasm").is_file() {
         bail!("the release build is missing; run ./scripts/test.sh (or ./scripts/build.sh) first");
     }
@@ -124,7 +134,7 @@ fn launch(listen: &str, data: &Path) -> Result<(ProcessGroup, SocketAddr)> {
         .arg("--database")
         .arg(data.join("e2e.db"))
         .arg("--static-dir")
-        .arg(&dist)
+        .arg(dist)
         .env("CHECKOUT_CHAT_DEMO_AGENT_PASSWORD", DEMO_PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -178,6 +188,11 @@ impl Chrome {
         self.session_with(serde_json::json!({})).await
     }
 
+    /// A desktop window as [`Chrome::session`] gives, started with extra Chromium `flags`.
+    pub async fn session_with_flags(&mut self, flags: &[&str]) -> Result<Client> {
+        self.session_with(serde_json::json!({ "args": flags })).await
+    }
+
     /// A phone-sized window (390×844 CSS pixels, touch, device pixel ratio 2).
     pub async fn phone_session(&mut self) -> Result<Client> {
         let metrics =
@@ -196,7 +211,13 @@ impl Chrome {
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         });
-        if let (Some(options), serde_json::Value::Object(extra)) = (options.as_object_mut(), extra) {
+        if let (Some(options), serde_json::Value::Object(mut extra)) = (options.as_object_mut(), extra) {
+            // Extra flags are added to the ones every session needs, not put in their place.
+            if let (Some(serde_json::Value::Array(args)), Some(serde_json::Value::Array(more))) =
+                (options.get_mut("args"), extra.remove("args"))
+            {
+                args.extend(more);
+            }
             options.extend(extra);
         }
         let capabilities = serde_json::json!({ "browserName": "chrome", "goog:chromeOptions": options });

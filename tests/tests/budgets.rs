@@ -1,94 +1,52 @@
 //! The widget's weight, enforced, measured on the release build as the relay serves it: the
 //! loader every shop page downloads (≤ 2 KB gzipped), the watcher it loads on every page when the
 //! page is idle (activity and proactive prompts, ≤ 18 KB), and the chat app loaded when the
-//! shopper chats (WebAssembly plus its JavaScript, ≤ 120 KB).
+//! shopper chats (WebAssembly plus its JavaScript, ≤ 120 KB). The files and limits are defined
+//! once, in the support crate's `weight` module, which the benchmark reports against too.
 
-use std::io::Write;
-use std::path::Path;
+use anyhow::{Result, ensure};
+use checkout_chat_e2e::weight::{APP_BUDGET, Gzipped, LOADER_BUDGET, WATCHER_BUDGET, Weight, total};
 
-use anyhow::{Context, Result, ensure};
-use checkout_chat_e2e::workspace_root;
-use flate2::Compression;
-use flate2::write::GzEncoder;
-
-const LOADER_BUDGET: usize = 2 * 1024;
-const APP_BUDGET: usize = 120 * 1024;
-const WATCHER_BUDGET: usize = 18 * 1024;
-
-/// The watcher's files; everything else under widget/ is the chat app's.
-fn is_watcher(path: &Path) -> bool {
-    path.file_name().is_some_and(|name| name.to_string_lossy().contains("watcher"))
-}
-
-fn gzipped(path: &Path) -> Result<usize> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {} (run ./scripts/build.sh)", path.display()))?;
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(&bytes)?;
-    Ok(encoder.finish()?.len())
-}
-
-/// Every file under `dir` whose name ends with one of `endings`.
-fn files(dir: &Path, endings: &[&str], found: &mut Vec<std::path::PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            files(&path, endings, found)?;
-        } else if endings.iter().any(|e| path.to_string_lossy().ends_with(e)) {
-            found.push(path);
-        }
+fn print(files: &[Gzipped]) {
+    for file in files {
+        println!("{}: {} B gzipped", file.file, file.bytes);
     }
-    Ok(())
 }
 
 #[test]
 fn the_loader_stays_within_2_kb_gzipped() -> Result<()> {
-    let size = gzipped(&workspace_root().join("dist/shop/widget.js"))?;
+    let size = total(&Weight::of_release_build()?.loader);
     println!("loader: {size} B gzipped (budget {LOADER_BUDGET})");
+    ensure!(size > 0, "no loader in dist/shop");
     ensure!(size <= LOADER_BUDGET, "widget.js is {size} B gzipped, over its {LOADER_BUDGET} B budget");
     Ok(())
 }
 
 #[test]
 fn the_app_stays_within_120_kb_gzipped() -> Result<()> {
-    let dir = workspace_root().join("dist/shop/widget");
-    let mut code = Vec::new();
-    files(&dir, &[".wasm", ".js"], &mut code)?;
-    code.retain(|path| !is_watcher(path));
-    ensure!(code.iter().any(|p| p.extension().is_some_and(|e| e == "wasm")), "no .wasm in {}", dir.display());
-    let mut total = 0;
-    for path in &code {
-        let size = gzipped(path)?;
-        println!("{}: {size} B gzipped", path.strip_prefix(&dir).unwrap_or(path).display());
-        total += size;
-    }
+    let weight = Weight::of_release_build()?;
+    ensure!(weight.app.iter().any(|f| f.file.ends_with(".wasm")), "no .wasm of the app in dist/shop/widget");
+    print(&weight.app);
     // Translations are data fetched for one language at a time; reported, not counted.
-    let mut tables = Vec::new();
-    files(&dir, &[".json"], &mut tables)?;
-    for path in &tables {
-        println!("{} (translation, fetched when needed): {} B gzipped", path.display(), gzipped(path)?);
+    for table in &weight.translations {
+        println!("{} (translation, fetched when needed): {} B gzipped", table.file, table.bytes);
     }
-    println!("app: {total} B gzipped (budget {APP_BUDGET})");
+    let size = total(&weight.app);
+    println!("app: {size} B gzipped (budget {APP_BUDGET})");
     ensure!(
-        total <= APP_BUDGET,
-        "the app's WebAssembly and JavaScript are {total} B gzipped, over the {APP_BUDGET} B budget"
+        size <= APP_BUDGET,
+        "the app's WebAssembly and JavaScript are {size} B gzipped, over the {APP_BUDGET} B budget"
     );
     Ok(())
 }
 
 #[test]
 fn the_watcher_stays_within_18_kb_gzipped() -> Result<()> {
-    let dir = workspace_root().join("dist/shop/widget");
-    let mut code = Vec::new();
-    files(&dir, &[".wasm", ".js"], &mut code)?;
-    code.retain(|path| is_watcher(path));
-    ensure!(code.len() == 3, "expected watcher.js, its glue and its wasm in {}, found {code:?}", dir.display());
-    let mut total = 0;
-    for path in &code {
-        let size = gzipped(path)?;
-        println!("{}: {size} B gzipped", path.strip_prefix(&dir).unwrap_or(path).display());
-        total += size;
-    }
-    println!("watcher: {total} B gzipped (budget {WATCHER_BUDGET})");
-    ensure!(total <= WATCHER_BUDGET, "the watcher is {total} B gzipped, over its {WATCHER_BUDGET} B budget");
+    let watcher = Weight::of_release_build()?.watcher;
+    ensure!(watcher.len() == 3, "expected watcher.js, its glue and its wasm in dist/shop/widget, found {watcher:?}");
+    print(&watcher);
+    let size = total(&watcher);
+    println!("watcher: {size} B gzipped (budget {WATCHER_BUDGET})");
+    ensure!(size <= WATCHER_BUDGET, "the watcher is {size} B gzipped, over its {WATCHER_BUDGET} B budget");
     Ok(())
 }
