@@ -3,6 +3,8 @@
 //! pings, resend of unacknowledged messages), [`wire`] reads and writes the visitor's frames
 //! without serde (for the widget's size budget), [`util`] makes client ids and readable times.
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod socket;
 pub mod util;
 pub mod wire;

@@ -5,6 +5,9 @@
 //! widget about 30 KB of its 120 KB gzipped budget. The protocol's serde types stay the one
 //! definition; `tests/wire.rs` checks in a real browser that this codec reads exactly what serde
 //! writes and writes exactly what serde reads. The console, which has no such budget, uses serde.
+//!
+//! The reader works on any [`JsonValue`]: the browser's in the widget, serde_json's in the native
+//! fuzz targets and proptests (`fuzzing` feature), so what is fuzzed is this very decoder.
 
 use checkout_chat_protocol::{
     AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, ServerFrame, VisitorFrame, VisitorToken,
@@ -15,48 +18,78 @@ use wasm_bindgen::JsValue;
 /// Reads a frame meant for a visitor; `None` for anything else (unknown or malformed frames are
 /// skipped by the caller, so a newer relay does not break an older widget).
 pub fn decode_for_visitor(text: &str) -> Option<ServerFrame> {
-    let frame = JSON::parse(text).ok()?;
-    let conversation = || id::<ConversationId>(&frame, "conversation_id");
-    Some(match string(&frame, "type")?.as_str() {
+    decode_value(&JSON::parse(text).ok()?)
+}
+
+/// What the reader needs of a parsed JSON value.
+pub(crate) trait JsonValue: Sized {
+    /// The member `name` of an object; `None` when it is absent or null, or this is no object.
+    fn member(&self, name: &str) -> Option<Self>;
+    fn string(&self) -> Option<String>;
+    fn float(&self) -> Option<f64>;
+    fn boolean(&self) -> Option<bool>;
+}
+
+impl JsonValue for JsValue {
+    fn member(&self, name: &str) -> Option<JsValue> {
+        Reflect::get(self, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    fn string(&self) -> Option<String> {
+        self.as_string()
+    }
+
+    fn float(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+}
+
+pub(crate) fn decode_value<V: JsonValue>(frame: &V) -> Option<ServerFrame> {
+    let conversation = || id::<ConversationId>(frame, "conversation_id");
+    Some(match string(frame, "type")?.as_str() {
         "welcome" => ServerFrame::Welcome {
-            token: VisitorToken::new(string(&frame, "token")?).ok()?,
-            visitor_id: id(&frame, "visitor_id")?,
-            shop_name: string(&frame, "shop_name")?,
-            agents_online: number(&frame, "agents_online").unwrap_or(0),
+            token: VisitorToken::new(string(frame, "token")?).ok()?,
+            visitor_id: id(frame, "visitor_id")?,
+            shop_name: string(frame, "shop_name")?,
+            agents_online: number(frame, "agents_online").unwrap_or(0),
             conversation_id: conversation(),
-            rules: string(&frame, "rules"),
+            rules: string(frame, "rules"),
         },
-        "activity_ack" => ServerFrame::ActivityAck { batch_id: id(&frame, "batch_id")? },
-        "event" => ServerFrame::Event { event: event(&field(&frame, "event")?)? },
-        "synced" => ServerFrame::Synced { conversation_id: conversation()?, last_seq: number(&frame, "last_seq")? },
+        "activity_ack" => ServerFrame::ActivityAck { batch_id: id(frame, "batch_id")? },
+        "event" => ServerFrame::Event { event: event(&frame.member("event")?)? },
+        "synced" => ServerFrame::Synced { conversation_id: conversation()?, last_seq: number(frame, "last_seq")? },
         "ack" => ServerFrame::Ack {
-            client_id: id(&frame, "client_id")?,
+            client_id: id(frame, "client_id")?,
             conversation_id: conversation()?,
-            seq: number(&frame, "seq")?,
+            seq: number(frame, "seq")?,
         },
         "error" => ServerFrame::Error {
-            code: ErrorCode::from_name(&string(&frame, "code")?)?,
-            message: string(&frame, "message").unwrap_or_default(),
-            client_id: id(&frame, "client_id"),
+            code: ErrorCode::from_name(&string(frame, "code")?)?,
+            message: string(frame, "message").unwrap_or_default(),
+            client_id: id(frame, "client_id"),
         },
         "typing" => ServerFrame::Typing {
             conversation_id: conversation()?,
-            author: author(&field(&frame, "author")?)?,
-            typing: field(&frame, "typing")?.as_bool()?,
+            author: author(&frame.member("author")?)?,
+            typing: frame.member("typing")?.boolean()?,
         },
-        "presence" => ServerFrame::Presence { agents_online: number(&frame, "agents_online")? },
+        "presence" => ServerFrame::Presence { agents_online: number(frame, "agents_online")? },
         "queue" => ServerFrame::Queue {
             conversation_id: conversation()?,
-            position: number(&frame, "position")?,
-            estimated_wait_seconds: number(&frame, "estimated_wait_seconds"),
+            position: number(frame, "position")?,
+            estimated_wait_seconds: number(frame, "estimated_wait_seconds"),
         },
         "pong" => ServerFrame::Pong,
         _ => return None,
     })
 }
 
-fn event(value: &JsValue) -> Option<Event> {
-    let body = field(value, "body")?;
+fn event<V: JsonValue>(value: &V) -> Option<Event> {
+    let body = value.member("body")?;
     let body = match string(&body, "kind")?.as_str() {
         "message" => EventBody::Message { text: string(&body, "text")? },
         "joined" => EventBody::Joined,
@@ -71,13 +104,13 @@ fn event(value: &JsValue) -> Option<Event> {
         conversation_id: id(value, "conversation_id")?,
         seq: number(value, "seq")?,
         at_ms: number(value, "at_ms")?,
-        author: author(&field(value, "author")?)?,
+        author: author(&value.member("author")?)?,
         client_id: id(value, "client_id"),
         body,
     })
 }
 
-fn author(value: &JsValue) -> Option<Author> {
+fn author<V: JsonValue>(value: &V) -> Option<Author> {
     Some(match string(value, "role")?.as_str() {
         "visitor" => Author::Visitor,
         "agent" => Author::Agent(AgentProfile { id: id(value, "id")?, name: string(value, "name")? }),
@@ -86,21 +119,17 @@ fn author(value: &JsValue) -> Option<Author> {
     })
 }
 
-fn field(value: &JsValue, name: &str) -> Option<JsValue> {
-    Reflect::get(value, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+fn string(value: &impl JsonValue, name: &str) -> Option<String> {
+    value.member(name)?.string()
 }
 
-fn string(value: &JsValue, name: &str) -> Option<String> {
-    field(value, name)?.as_string()
-}
-
-fn id<T: TryFrom<String>>(value: &JsValue, name: &str) -> Option<T> {
+fn id<T: TryFrom<String>>(value: &impl JsonValue, name: &str) -> Option<T> {
     T::try_from(string(value, name)?).ok()
 }
 
 /// A whole number that fits `T` (JSON numbers arrive as f64; anything else is refused).
-fn number<T: TryFrom<i64>>(value: &JsValue, name: &str) -> Option<T> {
-    let float = field(value, name)?.as_f64()?;
+fn number<T: TryFrom<i64>>(value: &impl JsonValue, name: &str) -> Option<T> {
+    let float = value.member(name)?.float()?;
     let safe = 9_007_199_254_740_991.0; // 2^53 - 1: beyond it an f64 is not an exact integer
     if float.fract() != 0.0 || float.abs() > safe {
         return None;

@@ -6,6 +6,8 @@ pub mod activity;
 pub mod api;
 pub mod event;
 pub mod frames;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ids;
 pub mod limits;
 pub mod report;

@@ -63,10 +63,27 @@ pub fn preview(text: &str, max_chars: usize) -> String {
 
 /// The text with every payment card number (13 to 19 digits, optionally grouped by single spaces
 /// or dashes, passing the Luhn check) masked to its last four digits, or `None` when there is
-/// none. Other numbers (order numbers, phone numbers) are left alone.
+/// none. Other numbers (order numbers, phone numbers) are left alone. Card numbers that share a
+/// digit group are masked as one stretch, down to its last four digits: masking them one by one
+/// would leave the end of the first showing beside the rest of the next.
 pub fn mask_card_numbers(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut masked: Option<Vec<u8>> = None;
+    let mut bytes = text.as_bytes().to_vec();
+    let mut masked = false;
+    // A stretch's last four digits, cut from a longer group, can begin a new card number with the
+    // groups after it; so masking goes on until nothing is found, which leaves no card number in
+    // the result (masking it again changes nothing). Each round masks at least nine digits.
+    while mask_stretches(&mut bytes) {
+        masked = true;
+    }
+    if !masked {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// One round over the text: masks every stretch of card numbers; whether it found any.
+fn mask_stretches(bytes: &mut [u8]) -> bool {
+    let mut found = false;
     let mut start = 0;
     while start < bytes.len() {
         if !bytes[start].is_ascii_digit() {
@@ -75,13 +92,13 @@ pub fn mask_card_numbers(text: &str) -> Option<String> {
         }
         let groups = digit_groups(bytes, start);
         let end = groups.last().map_or(start + 1, |g| g.1);
-        for (first, last) in card_spans(bytes, &groups) {
-            let out = masked.get_or_insert_with(|| bytes.to_vec());
-            mask_span(out, groups[first].0, groups[last].1);
+        for (first, last) in card_stretches(bytes, &groups) {
+            mask_span(bytes, groups[first].0, groups[last].1);
+            found = true;
         }
         start = end;
     }
-    masked.and_then(|bytes| String::from_utf8(bytes).ok())
+    found
 }
 
 /// Digit groups starting at `start`, separated by exactly one space or dash: (start, end) byte
@@ -105,15 +122,16 @@ fn digit_groups(bytes: &[u8], start: usize) -> Vec<(usize, usize)> {
     }
 }
 
-/// Runs of consecutive groups that form a card number, leftmost and longest first. A card has
-/// at most 19 digits, so from each group only the runs up to 19 digits are tried: linear in the
-/// length of the text whatever its shape (a message of "1 1 1 …" must not cost seconds).
-fn card_spans(bytes: &[u8], groups: &[(usize, usize)]) -> Vec<(usize, usize)> {
+/// Runs of consecutive groups to mask: every card number among the groups, those that share a
+/// group joined into one stretch. A card has at most 19 digits, so from each group only the runs
+/// up to 19 digits are tried: linear in the length of the text whatever its shape (a message of
+/// "1 1 1 …" must not cost seconds).
+fn card_stretches(bytes: &[u8], groups: &[(usize, usize)]) -> Vec<(usize, usize)> {
     const MAX_DIGITS: usize = 19;
-    let mut spans = Vec::new();
-    let mut first = 0;
-    while first < groups.len() {
-        let mut digits: Vec<u8> = Vec::with_capacity(MAX_DIGITS);
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let mut digits: Vec<u8> = Vec::with_capacity(MAX_DIGITS);
+    for first in 0..groups.len() {
+        digits.clear();
         let mut longest = None;
         for (last, &(start, end)) in groups.iter().enumerate().skip(first) {
             if digits.len() + (end - start) > MAX_DIGITS {
@@ -124,15 +142,13 @@ fn card_spans(bytes: &[u8], groups: &[(usize, usize)]) -> Vec<(usize, usize)> {
                 longest = Some(last);
             }
         }
-        match longest {
-            Some(last) => {
-                spans.push((first, last));
-                first = last + 1;
-            }
-            None => first += 1,
+        let Some(last) = longest else { continue };
+        match stretches.last_mut() {
+            Some(stretch) if first <= stretch.1 => stretch.1 = stretch.1.max(last),
+            _ => stretches.push((first, last)),
         }
     }
-    spans
+    stretches
 }
 
 fn passes_luhn(digits: &[u8]) -> bool {
@@ -291,6 +307,22 @@ mod tests {
     }
 
     #[test]
+    fn a_card_overlapping_another_digit_run_shows_only_its_last_four_digits() {
+        // "14 4111 1111 1111" passes Luhn as well; masking it alone left "1111 1111", eight digits
+        // of the real card, in view.
+        assert_eq!(mask_card_numbers("order 14 4111 1111 1111 1111").as_deref(), Some("order ** **** **** **** 1111"));
+    }
+
+    #[test]
+    fn masked_text_holds_no_card_number_so_masking_twice_changes_nothing() {
+        // The card keeps "7340" of its last group, and "7340 4242 4242 1" passes Luhn: it is
+        // masked in turn.
+        let once = mask_card_numbers("4111 1111 1111 917340 4242 4242 1");
+        assert_eq!(once.as_deref(), Some("**** **** **** ****** **** *242 1"));
+        assert_eq!(mask_card_numbers(once.as_deref().unwrap_or_default()), None);
+    }
+
+    #[test]
     fn masking_cost_grows_linearly_with_the_text() {
         // Thousands of one-digit groups: each group is tried against at most 19 digits.
         for text in ["1 ".repeat(2000), "1-".repeat(2000), "4242 ".repeat(800)] {
@@ -300,9 +332,11 @@ mod tests {
             // seconds here.
             assert!(started.elapsed() < std::time::Duration::from_millis(500), "{:?}", started.elapsed());
         }
+        // Every window of four groups here is a card number, each sharing groups with the next:
+        // one stretch, so no window shows more than four digits.
         assert_eq!(
             mask_card_numbers("4242 4242 4242 4242 4242 4242 4242 4242").as_deref(),
-            Some("**** **** **** 4242 **** **** **** 4242")
+            Some("**** **** **** **** **** **** **** 4242")
         );
     }
 

@@ -12,6 +12,8 @@ pub mod caps;
 #[cfg(feature = "serde")]
 mod de;
 pub mod eval;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod model;
 mod text;
 pub mod validate;

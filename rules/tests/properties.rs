@@ -1,5 +1,9 @@
 //! Properties over generated rules, texts and shopper sessions.
 
+use arbitrary::Unstructured;
+use checkout_chat_rules::fuzzing::{
+    self, check_history_decoding, check_toml_rules, check_wire_decoding, check_wire_round_trip,
+};
 use checkout_chat_rules::{
     Amount, Cap, Cart, Condition, Context, History, Localized, Rule, Screen, VisitorKind, choose, choose_named, wire,
 };
@@ -52,18 +56,27 @@ fn rule() -> impl Strategy<Value = Rule> {
         .prop_map(|(id, when, message, replies, cap)| Rule { id, when, message, replies, cap })
 }
 
+// The wire and history properties are the fuzz targets' own checks (`fuzz/`, docs/testing.md),
+// from `checkout_chat_rules::fuzzing`, so the short run here and the long one there cannot drift.
 proptest! {
     #[test]
     fn wire_round_trips_any_rules(rules in prop::collection::vec(rule(), 0..4)) {
-        prop_assert_eq!(wire::decode(&wire::encode(&rules)), Ok(rules));
+        check_wire_round_trip(&rules);
     }
 
     #[test]
-    fn wire_decoding_never_panics(text in prop_oneof![
+    fn wire_round_trips_rules_from_the_fuzz_generator(seed in prop::collection::vec(any::<u8>(), 0..1024)) {
+        if let Ok(rules) = fuzzing::rules(&mut Unstructured::new(&seed)) {
+            check_wire_round_trip(&rules);
+        }
+    }
+
+    #[test]
+    fn wire_decoding_never_panics_and_what_it_reads_is_stable(text in prop_oneof![
         any::<String>(),
         "cr1;[a-z0-9;|\\\\AOpsetiGgLlNnxva-]{0,120}",
     ]) {
-        let _ = wire::decode(&text);
+        check_wire_decoding(&text);
     }
 
     #[test]
@@ -73,8 +86,8 @@ proptest! {
         while !encoded.is_char_boundary(at) {
             at -= 1;
         }
-        let _ = wire::decode(&encoded[..at]);
-        let _ = wire::decode(&format!("{}{junk}{}", &encoded[..at], &encoded[at..]));
+        check_wire_decoding(&encoded[..at]);
+        check_wire_decoding(&format!("{}{junk}{}", &encoded[..at], &encoded[at..]));
     }
 
     #[test]
@@ -82,9 +95,8 @@ proptest! {
         any::<String>(),
         "h1\\|[a-z0-9;|\\\\d-]{0,120}",
     ]) {
-        let history = History::decode(&text);
         // Whatever was read is stable from then on.
-        prop_assert_eq!(History::decode(&history.encode()), history);
+        check_history_decoding(&text);
     }
 
     #[test]
@@ -95,6 +107,67 @@ proptest! {
         }
         prop_assert_eq!(History::decode(&history.encode()), history);
     }
+
+    #[test]
+    fn toml_rules_read_validate_and_reach_the_widget_without_panicking(toml in toml_rules()) {
+        check_toml_rules(&toml);
+    }
+}
+
+/// A shop's `[[rules]]` in TOML: mostly what validation accepts, each part sometimes wrong (out
+/// of range, an unknown key, a wrong type), nested up to past the limit.
+fn toml_rules() -> impl Strategy<Value = String> {
+    let regex = |pattern: &str| {
+        proptest::string::string_regex(pattern).unwrap_or_else(|e| panic!("{pattern} is not a regex: {e}")).boxed()
+    };
+    // Usually the first, sometimes the second.
+    let mostly = |good: BoxedStrategy<String>, bad: BoxedStrategy<String>| prop_oneof![12 => good, 1 => bad].boxed();
+    // An inline table of the entries present; each key at most once, as TOML wants.
+    let table = |entries: [Option<String>; 3]| {
+        format!("{{ {} }}", entries.into_iter().flatten().collect::<Vec<_>>().join(", "))
+    };
+    let number = mostly(regex("0|1|30|49\\.95|500|86400"), regex("-1|86401|4294967296|1e12|1e13|nan|inf|\"7\""));
+    let amount = (
+        prop::option::weighted(0.95, number.clone().prop_map(|n| format!("amount = {n}"))),
+        prop::option::weighted(0.5, mostly(regex("currency = \"(EUR|SEK)\""), regex("currency = \"eur\""))),
+        prop::option::weighted(0.03, Just("x = 1".to_owned())),
+    )
+        .prop_map(move |(amount, currency, unknown)| table([amount, currency, unknown]));
+    let leaf = prop_oneof![
+        mostly(regex("(step|event) = \"(payment|coupon_failed)\""), regex("(step|event) = \"( |)\"")),
+        mostly(regex("path = \"(/checkout/\\*\\*|/\\*a\\*a\\*b|/|/[a-z?*/]{0,8})\""), regex("path = \"x\"")),
+        (regex("seconds_on_step|idle_seconds|items_at_least|items_at_most"), number.clone())
+            .prop_map(|(key, n)| format!("{key} = {n}")),
+        (regex("cart_total_at_(least|most)"), prop_oneof![number, amount]).prop_map(|(key, n)| format!("{key} = {n}")),
+        mostly(regex("(exit_intent|agents_online) = (true|false)"), regex("exit_intent = 1")),
+        mostly(regex("visitor = \"(new|returning)\""), regex("visitor = \"other\"|stepp = 1|all = 1|any = \\[\\]")),
+    ]
+    .prop_map(move |entry| table([Some(entry), None, None]));
+    let condition = leaf.prop_recursive(7, 24, 3, move |inner| {
+        (prop::bool::ANY, prop::collection::vec(inner, 1..4))
+            .prop_map(|(all, list)| format!("{{ {} = [ {} ] }}", if all { "all" } else { "any" }, list.join(", ")))
+    });
+    let texts = (
+        prop::option::weighted(0.97, mostly(regex("en = \"(Hi|Hi there)\""), regex("en = \"  \""))),
+        prop::option::weighted(0.5, Just("nl = \"Hoi\"".to_owned())),
+        prop::option::weighted(0.03, regex("(EN|n|fa-IR) = \"x\"")),
+    )
+        .prop_map(move |(en, nl, odd)| table([en, nl, odd]))
+        .boxed();
+    let rule = (
+        mostly(regex("payment-help|big-cart|coupon"), regex("Bad Id|")),
+        mostly(regex("page|session|visitor|7d|3650d"), regex("0d|3651d|4294967296d|week")),
+        texts.clone(),
+        prop::collection::vec(texts, 0..5),
+        condition,
+    )
+        .prop_map(|(id, cap, message, replies, when)| {
+            format!(
+                "[[rules]]\nid = \"{id}\"\ncap = \"{cap}\"\nmessage = {message}\nreplies = [ {} ]\nwhen = {when}\n",
+                replies.join(", ")
+            )
+        });
+    prop::collection::vec(rule, 1..4).prop_map(|rules| rules.concat())
 }
 
 /// One step of a simulated shopper.

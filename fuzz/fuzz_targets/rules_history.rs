@@ -1,0 +1,12 @@
+//! The prompt history the widget reads back from localStorage.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // The relay and the widget only ever get valid UTF-8 text.
+    if let Ok(text) = std::str::from_utf8(data) {
+        checkout_chat_rules::fuzzing::check_history_decoding(text);
+    }
+});
