@@ -403,38 +403,41 @@ async fn run_session<H: Handler>(socket: WebSocket, state: AppState, mut handler
     let shutdown = state.shutdown.clone();
     let (sink, mut stream) = socket.split();
     let mut conn = Connection::new(state, sink, H::VISITOR, places.ip.ip());
-    if let Err(error) = handler.on_start(&mut conn).await {
-        conn.report(error).await;
+    if let Err(error) = Box::pin(handler.on_start(&mut conn)).await {
+        Box::pin(conn.report(error)).await;
         conn.release_all();
-        return linger(&mut stream, conn.closing).await;
+        return Box::pin(linger(&mut stream, conn.closing)).await;
     }
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
+    // The work a frame or a live event causes is boxed: its future (a hello, a send, a replay
+    // from storage) then lives on the heap only while it runs, instead of inline in this
+    // session's future, which every idle connection keeps (~7 KB per connection otherwise).
     loop {
         let keep_going = tokio::select! {
             () = shutdown.cancelled() => {
-                conn.close(close_code::RESTART, "relay restarting; reconnect").await;
+                Box::pin(conn.close(close_code::RESTART, "relay restarting; reconnect")).await;
                 false
             }
             incoming = stream.next() => {
                 last_heard = Instant::now();
-                on_incoming(&mut conn, &mut handler, incoming).await
+                Box::pin(on_incoming(&mut conn, &mut handler, incoming)).await
             }
-            Some((id, item)) = conn.live_events.next() => on_live_event(&mut conn, id, item).await,
-            Some(item) = next_inbox_update(&mut conn.inbox) => on_inbox_update(&mut conn, item).await,
+            Some((id, item)) = conn.live_events.next() => Box::pin(on_live_event(&mut conn, id, item)).await,
+            Some(item) = next_inbox_update(&mut conn.inbox) => Box::pin(on_inbox_update(&mut conn, item)).await,
             Some(online) = presence_change(&mut conn.presence) => {
-                conn.send(&ServerFrame::Presence { agents_online: online }).await.is_ok()
+                Box::pin(conn.send(&ServerFrame::Presence { agents_online: online })).await.is_ok()
             }
-            () = session_revoked(&mut conn.session) => conn.report(handler.on_session_revoked()).await,
-            Some(shop) = team_change(&mut conn.team) => on_team_change(&mut conn, &shop).await,
-            _ = heartbeat.tick() => on_heartbeat(&mut conn, &mut handler, last_heard).await,
+            () = session_revoked(&mut conn.session) => Box::pin(conn.report(handler.on_session_revoked())).await,
+            Some(shop) = team_change(&mut conn.team) => Box::pin(on_team_change(&mut conn, &shop)).await,
+            _ = heartbeat.tick() => Box::pin(on_heartbeat(&mut conn, &mut handler, last_heard)).await,
         };
         if !keep_going {
             break;
         }
     }
     conn.release_all();
-    linger(&mut stream, conn.closing).await;
+    Box::pin(linger(&mut stream, conn.closing)).await;
 }
 
 /// After a close frame was sent, waits (bounded) for the client's close reply; see `CLOSE_LINGER`.

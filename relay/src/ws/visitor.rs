@@ -3,6 +3,7 @@
 //! it, their next message starts anew).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
@@ -19,7 +20,7 @@ use super::{Connection, Handler, WsError, accept, close_code};
 use crate::activity;
 use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
-use crate::config::ShopConfig;
+use crate::config::{Config, ShopConfig};
 use crate::hub::Audience;
 use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
@@ -47,13 +48,37 @@ pub async fn upgrade(
     accept(state, upgrade, peer.ip(), session)
 }
 
+/// The visitor's shop, read from the relay's configuration (which never changes while it runs)
+/// rather than copied into every connection: a shop's rules and texts are kilobytes, and an idle
+/// shopper's connection should cost a few.
+struct ShopRef {
+    config: Arc<Config>,
+    index: usize,
+}
+
+impl ShopRef {
+    fn find(config: &Arc<Config>, shop: &ShopId) -> Option<ShopRef> {
+        let index = config.shops.iter().position(|candidate| &candidate.id == shop)?;
+        Some(ShopRef { config: Arc::clone(config), index })
+    }
+}
+
+impl std::ops::Deref for ShopRef {
+    type Target = ShopConfig;
+
+    fn deref(&self) -> &ShopConfig {
+        // `index` was found in this same immutable list.
+        &self.config.shops[self.index]
+    }
+}
+
 struct VisitorSession {
     /// The page's origin, checked against the shop's allowed origins at `hello`.
     origin: Option<String>,
     /// The shopper's device and browser in a few words, for agents.
     device: Option<String>,
     /// Set by a successful `hello`.
-    identity: Option<(ShopConfig, VisitorRecord)>,
+    identity: Option<(ShopRef, VisitorRecord)>,
     /// The browser session the widget said it is in (none from an older widget).
     session: Option<ClientId>,
     /// The widget's watcher: only activity, no conversation.
@@ -173,10 +198,7 @@ fn invalid(message: &str) -> WsError {
 impl VisitorSession {
     async fn hello(&mut self, conn: &mut Connection, hello: VisitorHello) -> Result<(), WsError> {
         let state = conn.state.clone();
-        let shop = state
-            .config
-            .shop(&hello.shop)
-            .cloned()
+        let shop = ShopRef::find(&state.config, &hello.shop)
             .ok_or_else(|| WsError::fatal(ErrorCode::UnknownShop, close_code::POLICY, "unknown shop"))?;
         if !shop.allows_origin(self.origin.as_deref()) {
             return Err(WsError::fatal(
