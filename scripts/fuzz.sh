@@ -9,7 +9,8 @@
 #   scripts/fuzz.sh 60 rules_toml   one target for 60 s
 #
 # New corpus entries go to fuzz/corpus/<target> and crashes to fuzz/artifacts/<target> (neither is
-# committed); the seeds in fuzz/seeds/<target> start each run.
+# committed); the seeds in fuzz/seeds/<target> start each run. A target that fails does not stop
+# the others; the script fails at the end, naming them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -29,6 +30,7 @@ dictionary() {
   esac
 }
 
+failed=()
 for target in "${targets[@]}"; do
   printf '\033[1;34m==>\033[0m %s for %s s\n' "$target" "$seconds" >&2
   corpus="$PWD/fuzz/corpus/$target"
@@ -43,5 +45,11 @@ for target in "${targets[@]}"; do
   if [ -d "$seeds" ]; then
     dirs+=("$seeds")
   fi
-  cargo +nightly fuzz run "$target" "${dirs[@]}" -- "${args[@]}"
+  if ! cargo +nightly fuzz run "$target" "${dirs[@]}" -- "${args[@]}"; then
+    failed+=("$target")
+  fi
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\033[1;31mfailed:\033[0m %s (inputs in fuzz/artifacts/)\n' "${failed[*]}" >&2
+  exit 1
+fi

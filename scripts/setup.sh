@@ -3,12 +3,15 @@
 # says, skipping whatever is already there at the right version. Safe to run any number of times.
 #
 #   scripts/setup.sh            wasm target, trunk, wasm-bindgen-cli, wasm-opt
-#   scripts/setup.sh --browser  the same, plus Chromium and ChromeDriver for the browser tests
+#   scripts/setup.sh --browser  the same, plus what only the tests need: Chromium and ChromeDriver
+#                               for the browser tests, cargo-deny for the dependency checks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+# 0.20.x builds with rustc 1.88 and later.
+CARGO_DENY_VERSION=0.20.2
 # wasm-bindgen-cli must equal the wasm-bindgen library in Cargo.lock, or the build fails.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 
@@ -47,6 +50,15 @@ ensure_node_tools() {
   fi
 }
 
+ensure_cargo_deny() {
+  if ! have_version cargo-deny "cargo-deny $CARGO_DENY_VERSION"; then
+    step "installing cargo-deny $CARGO_DENY_VERSION (about 4 minutes on 2 cores)"
+    # Its release profile asks for fat LTO and one codegen unit, which only makes the build slow.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+  fi
+}
+
 ensure_browser() {
   if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
     return
@@ -64,4 +76,5 @@ ensure_wasm_bindgen
 ensure_node_tools
 if [ "${1:-}" = "--browser" ]; then
   ensure_browser
+  ensure_cargo_deny
 fi

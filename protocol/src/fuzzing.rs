@@ -496,12 +496,9 @@ fn json_value(u: &mut Unstructured, integers: Integers, depth: u32) -> Result<se
         2 => Value::from(integers.signed(u)?),
         3 => Value::from(integers.unsigned(u)?),
         4 | 5 => {
-            // At most 15 significant digits and a power of ten up to 22: serde_json, without its
-            // `float_roundtrip` feature, reads only such numbers back bit for bit (see
-            // docs/testing.md); longer ones may come back one bit off.
-            let mantissa = u.int_in_range(-999_999_999_999_999i64..=999_999_999_999_999)?;
-            let power = u.int_in_range(0..=22)?;
-            Value::from(mantissa as f64 / 10f64.powi(power))
+            // Finite only: JSON has no NaN or infinity (serde_json writes them as null).
+            let float: f64 = u.arbitrary()?;
+            if float.is_finite() { Value::from(float) } else { Value::from(integers.signed(u)?) }
         }
         6 => Value::Array(list(u, 3, |u| json_value(u, integers, depth - 1))?),
         _ => Value::Object(list(u, 3, |u| Ok((text(u)?, json_value(u, integers, depth - 1)?)))?.into_iter().collect()),
