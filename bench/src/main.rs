@@ -26,6 +26,9 @@ struct Cli {
     /// Measure our relay only.
     #[arg(long)]
     skip_reference: bool,
+    /// Measure the reference only (for looking into it; the comparison needs both).
+    #[arg(long, conflicts_with = "skip_reference")]
+    skip_ours: bool,
     /// Our relay's release binary.
     #[arg(long, default_value = "target/release/relay")]
     relay: PathBuf,
@@ -71,7 +74,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         cli.scenarios.clone()
     };
-    let kinds: &[Kind] = if cli.skip_reference { &[Kind::Ours] } else { &[Kind::Ours, Kind::Reference] };
+    let kinds: &[Kind] = match (cli.skip_reference, cli.skip_ours) {
+        (true, _) => &[Kind::Ours],
+        (_, true) => &[Kind::Reference],
+        _ => &[Kind::Ours, Kind::Reference],
+    };
     let load_before = load_average();
     let disk_sync = match checkout_chat_bench::disk::sync_latency(&std::env::temp_dir(), 200) {
         Ok(sync) => Some(sync),
