@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +44,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let deliverer = tokio::spawn(crate::mail::run_deliverer(state.clone()));
     let webhooks = tokio::spawn(crate::webhooks::run_deliverer(state.clone()));
     let sweeper = tokio::spawn(crate::routing::run_offline_sweeper(state.clone()));
+    // Chat frames are small and often written two at a time (an ack, then the event; an inbox
+    // update, then the event): with Nagle's algorithm the second waits for the client's delayed
+    // ACK, up to 40 ms. Node's `ws` turns it off too.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
     sessions.close();
     deliverer.abort();
