@@ -40,6 +40,9 @@ struct Cli {
     /// Print the results without writing any file.
     #[arg(long)]
     no_write: bool,
+    /// Run nothing: redraw bench/plots/*.svg from bench/results/latest.json.
+    #[arg(long)]
+    replot: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,6 +69,14 @@ fn raise_descriptor_limit() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.replot {
+        let text = std::fs::read_to_string("bench/results/latest.json").context("reading bench/results/latest.json")?;
+        let results: RunResults = serde_json::from_str(&text)?;
+        for file in checkout_chat_bench::plots::draw_all(Path::new("bench/plots"), &results)? {
+            eprintln!("wrote bench/plots/{file}");
+        }
+        return Ok(());
+    }
     let tools = Tools { relay: cli.relay.clone(), node: cli.node.clone(), reference: cli.reference.clone() };
     check_tools(&tools, cli.skip_reference)?;
     let plans = if cli.quick { Plans::quick() } else { Plans::full() };
