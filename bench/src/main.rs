@@ -225,7 +225,19 @@ fn command_line() -> String {
 
 fn commit() -> String {
     let head = shell(&["git", "rev-parse", "--short", "HEAD"]);
-    let dirty = !shell(&["git", "status", "--porcelain", "--untracked-files=no"]).is_empty();
+    // The files a run writes do not count: a run after a run is still of the same code.
+    let changes = shell(&[
+        "git",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        ":!BENCHMARKS.md",
+        ":!bench/plots",
+        ":!bench/results",
+    ]);
+    let dirty = !changes.is_empty();
     if dirty { format!("{head} (with uncommitted changes)") } else { head }
 }
 
