@@ -345,13 +345,17 @@ function refuse(ack, code, message, clientId) {
   if (typeof ack === "function") ack({ error: { code, message, client_id: clientId } });
 }
 
-// A resend is answered with what was stored (once it is durable), storing nothing.
-async function ackDuplicate(conversation, clientId, ack) {
-  const earlier = conversation.byClientId.get(clientId);
-  if (!earlier) return false;
+// A resend is answered with what was stored (once it is durable), storing nothing. The lookup
+// and the append that follows it must not be separated by an `await`: two frames with the same
+// client_id can arrive in one read (a resend while the original is in flight), and their
+// handlers then run one after the other up to their first `await`.
+function earlierEvent(conversation, clientId) {
+  return conversation.byClientId.get(clientId);
+}
+
+async function ackEarlier(conversation, earlier, ack) {
   await earlier.durable;
-  ack({ client_id: clientId, conversation_id: conversation.id, seq: earlier.seq });
-  return true;
+  ack({ client_id: earlier.client_id, conversation_id: conversation.id, seq: earlier.seq });
 }
 
 function onVisitor(socket) {
@@ -411,7 +415,8 @@ function onVisitor(socket) {
         socket.join(room.conversation(conversation.id));
         replay(socket, conversation, 0);
       }
-      if (await ackDuplicate(conversation, frame.client_id, ack)) return;
+      const earlier = earlierEvent(conversation, frame.client_id);
+      if (earlier) return await ackEarlier(conversation, earlier, ack);
       const [event] = await appendEvents(
         conversation,
         [{ author: { role: "visitor" }, client_id: frame.client_id, body: { kind: "message", text: frame.text } }],
@@ -483,7 +488,8 @@ function onAgent(socket, agent) {
     if (!validId(frame.client_id)) return refuse(ack, "bad_frame", "client_id");
     if (!validText(frame.text)) return refuse(ack, "invalid_text", "empty or too long", frame.client_id);
     try {
-      if (await ackDuplicate(conversation, frame.client_id, ack)) return;
+      const earlier = earlierEvent(conversation, frame.client_id);
+      if (earlier) return await ackEarlier(conversation, earlier, ack);
       const author = { role: "agent", id: agent.id, name: agent.name };
       const events = [];
       if (!conversation.agent || conversation.agent.id !== agent.id) events.push({ author, body: { kind: "joined" } });

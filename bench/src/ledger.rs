@@ -27,6 +27,8 @@ struct Sent {
     stored: Option<(String, u64)>,
     /// Acks naming another place than the first ack did: the relay stored a resend twice.
     conflicting_acks: u32,
+    /// The place the last conflicting ack named, for the report.
+    conflict: Option<(String, u64)>,
 }
 
 /// Every message the generator sent, shared by all clients of a run.
@@ -49,6 +51,7 @@ impl Ledger {
             first_sent: at,
             stored: None,
             conflicting_acks: 0,
+            conflict: None,
         });
     }
 
@@ -66,6 +69,7 @@ impl Ledger {
             Some((c, s)) if c == conversation && *s == seq => None,
             Some(_) => {
                 entry.conflicting_acks += 1;
+                entry.conflict = Some((conversation.to_owned(), seq));
                 None
             }
         }
@@ -189,6 +193,12 @@ pub fn verify(ledger: &Ledger, views: &[View]) -> Verdict {
     let sent = ledger.sent_map();
     for (client_id, message) in sent.iter() {
         verdict.stored_twice += u64::from(message.conflicting_acks);
+        if let (Some(first), Some(second)) = (&message.stored, &message.conflict) {
+            verdict.note(format!(
+                "{client_id} was acknowledged as {} #{} and as {} #{}",
+                first.0, first.1, second.0, second.1
+            ));
+        }
         let Some((conversation, seq)) = &message.stored else {
             verdict.unacked += 1;
             verdict.note(format!("{client_id} was never acknowledged"));

@@ -26,6 +26,9 @@ struct Cli {
     /// Measure our relay only.
     #[arg(long)]
     skip_reference: bool,
+    /// Measure the reference only (for looking into it; the comparison needs both).
+    #[arg(long, conflicts_with = "skip_reference")]
+    skip_ours: bool,
     /// Our relay's release binary.
     #[arg(long, default_value = "target/release/relay")]
     relay: PathBuf,
@@ -37,6 +40,9 @@ struct Cli {
     /// Print the results without writing any file.
     #[arg(long)]
     no_write: bool,
+    /// Run nothing: redraw bench/plots/*.svg from bench/results/latest.json.
+    #[arg(long)]
+    replot: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,6 +69,14 @@ fn raise_descriptor_limit() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.replot {
+        let text = std::fs::read_to_string("bench/results/latest.json").context("reading bench/results/latest.json")?;
+        let results: RunResults = serde_json::from_str(&text)?;
+        for file in checkout_chat_bench::plots::draw_all(Path::new("bench/plots"), &results)? {
+            eprintln!("wrote bench/plots/{file}");
+        }
+        return Ok(());
+    }
     let tools = Tools { relay: cli.relay.clone(), node: cli.node.clone(), reference: cli.reference.clone() };
     check_tools(&tools, cli.skip_reference)?;
     let plans = if cli.quick { Plans::quick() } else { Plans::full() };
@@ -71,7 +85,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         cli.scenarios.clone()
     };
-    let kinds: &[Kind] = if cli.skip_reference { &[Kind::Ours] } else { &[Kind::Ours, Kind::Reference] };
+    let kinds: &[Kind] = match (cli.skip_reference, cli.skip_ours) {
+        (true, _) => &[Kind::Ours],
+        (_, true) => &[Kind::Reference],
+        _ => &[Kind::Ours, Kind::Reference],
+    };
     let load_before = load_average();
     let disk_sync = match checkout_chat_bench::disk::sync_latency(&std::env::temp_dir(), 200) {
         Ok(sync) => Some(sync),
@@ -207,7 +225,19 @@ fn command_line() -> String {
 
 fn commit() -> String {
     let head = shell(&["git", "rev-parse", "--short", "HEAD"]);
-    let dirty = !shell(&["git", "status", "--porcelain", "--untracked-files=no"]).is_empty();
+    // The files a run writes do not count: a run after a run is still of the same code.
+    let changes = shell(&[
+        "git",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        ":!BENCHMARKS.md",
+        ":!bench/plots",
+        ":!bench/results",
+    ]);
+    let dirty = !changes.is_empty();
     if dirty { format!("{head} (with uncommitted changes)") } else { head }
 }
 

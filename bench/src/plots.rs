@@ -13,6 +13,9 @@ const REFERENCE: RGBColor = RGBColor(214, 39, 40);
 /// The second series of each relay (agent → shopper).
 const OURS_LIGHT: RGBColor = RGBColor(120, 175, 225);
 const REFERENCE_LIGHT: RGBColor = RGBColor(240, 140, 130);
+/// The third series of each relay (p99).
+const OURS_DARK: RGBColor = RGBColor(10, 50, 110);
+const REFERENCE_DARK: RGBColor = RGBColor(120, 10, 10);
 const SIZE: (u32, u32) = (900, 540);
 
 #[derive(Debug, thiserror::Error)]
@@ -49,13 +52,15 @@ type Series = (String, RGBColor, bool, Vec<(f64, f64)>);
 
 fn broadcast_latency(path: &Path, ours: &IdleResults, reference: Option<&IdleResults>) -> Result<(), String> {
     let mut series: Vec<Series> = Vec::new();
-    for (results, label, color, dashed) in
-        [(Some(ours), "ours", OURS, false), (reference, "socket.io", REFERENCE, true)]
-    {
+    let relays = [
+        (Some(ours), "ours", [OURS_LIGHT, OURS, OURS_DARK], false),
+        (reference, "socket.io", [REFERENCE_LIGHT, REFERENCE, REFERENCE_DARK], true),
+    ];
+    for (results, label, shades, dashed) in relays {
         let Some(results) = results else { continue };
         type Pick = fn(&crate::stats::Percentiles) -> f64;
         let picks: [(&str, Pick); 3] = [("p50", |p| p.p50_ms), ("p95", |p| p.p95_ms), ("p99", |p| p.p99_ms)];
-        for (which, pick) in picks {
+        for ((which, pick), color) in picks.into_iter().zip(shades) {
             let points = results.steps.iter().map(|s| (s.connections as f64, pick(&s.broadcast).max(0.01))).collect();
             series.push((format!("{label} {which}"), color, dashed, points));
         }

@@ -97,7 +97,13 @@ pub struct RelaySetup {
 impl RelaySetup {
     /// A fresh directory, a free port and `agents` accounts of `capacity` conversations each.
     pub fn prepare(kind: Kind, tools: &Tools, agents: usize, capacity: u32) -> Result<Self, RelayError> {
-        let dir = tempfile::Builder::new().prefix("checkout-chat-bench-").tempdir()?;
+        // CHECKOUT_CHAT_BENCH_KEEP_DATA=1 keeps each relay's directory (database, log, output)
+        // for a look afterwards.
+        let keep = std::env::var_os("CHECKOUT_CHAT_BENCH_KEEP_DATA").is_some();
+        let dir = tempfile::Builder::new().prefix("checkout-chat-bench-").disable_cleanup(keep).tempdir()?;
+        if keep {
+            eprintln!("  keeping the {}'s data in {}", kind.label(), dir.path().display());
+        }
         let mut setup = RelaySetup {
             kind,
             tools: tools.clone(),

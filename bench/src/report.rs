@@ -168,6 +168,24 @@ fn idle_rows(rows: &mut Vec<Row>, ours: Option<&IdleResults>, reference: Option<
             spell(&step),
             theirs.as_ref().map(spell),
         ));
+        type Step = crate::scenario::idle::IdleStep;
+        let per_frame = |s: &Step| format!("{:.1} µs", s.cpu_us_per_broadcast_frame);
+        rows.push(
+            row("Relay CPU per presence frame delivered (same step)", per_frame(&step), theirs.as_ref().map(per_frame))
+                .ratio(
+                    ratio(Some(step.cpu_us_per_broadcast_frame), theirs.as_ref().map(|s| s.cpu_us_per_broadcast_frame)),
+                    "×",
+                ),
+        );
+        let per_connect = |s: &Step| format!("{:.0} µs", s.cpu_us_per_connect);
+        rows.push(
+            row(
+                "Relay CPU per new idle connection (connect + hello)",
+                per_connect(&step),
+                theirs.as_ref().map(per_connect),
+            )
+            .ratio(ratio(Some(step.cpu_us_per_connect), theirs.as_ref().map(|s| s.cpu_us_per_connect)), "×"),
+        );
     }
     let held = |r: &IdleResults| {
         let limit_hit = r.held_under_limit < largest(r) || r.stopped_because.contains("passed");

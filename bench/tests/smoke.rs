@@ -28,7 +28,7 @@ fn relay_binary() -> Option<PathBuf> {
 }
 
 #[test]
-fn twenty_clients_through_a_relay_crash_get_every_message_exactly_once() {
+fn eighteen_clients_through_a_relay_crash_get_every_message_exactly_once() {
     let Some(relay) = relay_binary() else {
         eprintln!(
             "SKIPPED: no relay binary under {}; `cargo test --workspace` (or `cargo build -p checkout-chat-relay`) \

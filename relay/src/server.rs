@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -45,6 +46,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let webhooks = tokio::spawn(crate::webhooks::run_deliverer(state.clone()));
     let sweeper = tokio::spawn(crate::routing::run_offline_sweeper(state.clone()));
     let forgetter = tokio::spawn(forget_quiet_addresses(state.clone()));
+    // Chat frames are small and often written two at a time (an ack, then the event; an inbox
+    // update, then the event): with Nagle's algorithm the second waits for the client's delayed
+    // ACK, up to 40 ms. Node's `ws` turns it off too.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
+        }
+    });
     // The peer's address is what the per-address limits count (see `crate::limits`).
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await?;

@@ -429,7 +429,7 @@ async fn an_agent_that_stops_reading_costs_bounded_memory_and_is_disconnected() 
         shopper.await.unwrap();
     }
     let after = resident_kib(&relay);
-    // What the relay keeps for one connection is bounded (a 256 KiB write buffer, fixed-size
+    // What the relay keeps for one connection is bounded (one frame being written, fixed-size
     // channels, then a resync from the database); 16 MiB of growth leaves room for the allocator
     // and SQLite's page cache.
     assert!(after < before + 16 * 1024, "the relay grew from {before} KiB to {after} KiB");

@@ -48,6 +48,9 @@ pub struct IdleStep {
     pub connects_per_second: f64,
     /// Relay CPU per new connection during the ramp, in microseconds.
     pub cpu_us_per_connect: f64,
+    /// Relay CPU per presence frame delivered during the broadcasts, in microseconds.
+    #[serde(default)]
+    pub cpu_us_per_broadcast_frame: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +112,8 @@ pub async fn run(setup: &RelaySetup, plan: &IdlePlan) -> Result<IdleResults, Sce
         let sample = relay.sample()?;
         let (broadcast, heard_share) =
             time_broadcasts(&broadcaster, &probe, plan.broadcasts_per_step, connected).await?;
+        let after_broadcasts = relay.sample()?;
+        let frames = (heard_share * (plan.broadcasts_per_step * connected) as f64).max(1.0);
         let figures = IdleStep {
             connections: connected,
             relay_rss_bytes: sample.rss_bytes,
@@ -117,6 +122,7 @@ pub async fn run(setup: &RelaySetup, plan: &IdlePlan) -> Result<IdleResults, Sce
             heard_share,
             connects_per_second: ok as f64 / ramp.as_secs_f64().max(1e-3),
             cpu_us_per_connect: after_ramp.cpu_since(&before).as_secs_f64() * 1e6 / ok.max(1) as f64,
+            cpu_us_per_broadcast_frame: after_broadcasts.cpu_since(&sample).as_secs_f64() * 1e6 / frames,
         };
         eprintln!(
             "  {} idle: {connected} connected, RSS {:.1} MB, broadcast p95 {:.1} ms (heard by {:.1}%)",

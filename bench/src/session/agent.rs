@@ -105,11 +105,18 @@ impl Agent {
 
     async fn drive(&mut self, run: &Run, mut wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
         self.open_now.clear();
+        // Like the console: nothing is sent on a connection before its welcome (answers that came
+        // due while the relay was away wait for it, then go after the resent ones).
+        let mut welcomed = false;
         loop {
             if run.phase() != Phase::Chatting {
                 self.plans.clear();
             }
-            let due = [self.plans.peek().map(|Reverse((at, _, _))| *at), self.resend_at].into_iter().flatten().min();
+            let due = if welcomed {
+                [self.plans.peek().map(|Reverse((at, _, _))| *at), self.resend_at].into_iter().flatten().min()
+            } else {
+                None
+            };
             let step = tokio::select! {
                 changed = phases.changed() => match changed {
                     Ok(()) => Step::Phase(*phases.borrow_and_update()),
@@ -121,7 +128,10 @@ impl Agent {
             let result = match step {
                 Step::Phase(Phase::Done) => return Ending::Done,
                 Step::Phase(_) => Ok(()),
-                Step::Incoming(Ok(Incoming::Msg(msg))) => self.on_message(run, &mut wire, msg).await,
+                Step::Incoming(Ok(Incoming::Msg(msg))) => {
+                    welcomed |= matches!(msg, ServerMsg::AgentWelcome { .. });
+                    self.on_message(run, &mut wire, msg).await
+                }
                 Step::Incoming(Ok(Incoming::Ping)) => wire.pong().await,
                 Step::Incoming(Ok(Incoming::Nothing)) => Ok(()),
                 Step::Incoming(Ok(Incoming::Ended)) => return Ending::Lost,

@@ -70,6 +70,13 @@ const HARD_FRAME_LIMIT: usize = 1024 * 1024;
 const FRAMES_PER_SECOND: u32 = 20;
 const FRAME_BURST: u32 = 40;
 
+/// The largest frame the relay can write. Every send is awaited until flushed, so the write
+/// buffer never holds more than the frame being written: this caps one frame, not a backlog. The
+/// agent's welcome lists every open conversation of the shop (~450 bytes each) and a shopper's
+/// activity history can be large; a frame over the cap cannot be sent at all (the connection
+/// just drops), which with 256 KiB locked every console out of a shop with ~550 open chats.
+const MAX_OUTGOING_FRAME: usize = 64 * 1024 * 1024;
+
 /// Accepts an upgrade from `peer` if its address and the relay have room for one more connection
 /// (429 and 503 otherwise) and runs the session with the relay's socket limits. Small buffers
 /// keep an idle connection at a few KB instead of the ~260 KB tungstenite reserves by default
@@ -88,7 +95,7 @@ pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, 
     upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .max_write_buffer_size(256 * 1024)
+        .max_write_buffer_size(MAX_OUTGOING_FRAME)
         .max_message_size(HARD_FRAME_LIMIT)
         .max_frame_size(HARD_FRAME_LIMIT)
         .on_upgrade(move |socket| sessions.track_future(run_session(socket, state, handler, places)))
