@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::watcher::BroadcastProbe;
-use super::{ClientReport, Ending, Phase, Run, Step, retry_pause, sleep_until};
+use super::{ChatClient, ClientReport, Ending, Phase, Run, Step, keep_connected, sleep_until};
 use crate::conn::{ConnError, Credential, Side, Target, Wire};
 use crate::ledger::{Party, View};
 use crate::script::{agent_line, between};
@@ -27,28 +27,7 @@ const RESEND_AFTER_UNAVAILABLE: Duration = Duration::from_secs(2);
 /// Plays agent `index` until the scenario is done. `ready` fires at the first welcome.
 pub async fn run(run: &Run, index: usize, credential: Credential, ready: oneshot::Sender<()>) -> ClientReport {
     let mut agent = Agent::new(index, ready);
-    let mut phases = run.phases();
-    loop {
-        if run.phase() == Phase::Done {
-            break;
-        }
-        let generation = run.relay_generation();
-        match run.target.open(Side::Agent, &credential).await {
-            Ok(wire) => match agent.drive(run, wire, &mut phases).await {
-                Ending::Done => break,
-                Ending::Lost => {
-                    agent.report.disconnects += 1;
-                    agent.reconnecting = true;
-                    run.wait_for_relay(generation).await;
-                }
-            },
-            Err(error) => {
-                agent.report.connect_failures += 1;
-                agent.report.last_error = Some(error.to_string());
-                tokio::time::sleep(retry_pause()).await;
-            }
-        }
-    }
+    keep_connected(run, Side::Agent, &credential, &mut agent).await;
     agent.into_report()
 }
 
@@ -79,6 +58,20 @@ struct Agent {
     report: ClientReport,
 }
 
+impl ChatClient for Agent {
+    async fn drive(&mut self, run: &Run, wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
+        self.talk(run, wire, phases).await
+    }
+
+    fn report(&mut self) -> &mut ClientReport {
+        &mut self.report
+    }
+
+    fn lost_connection(&mut self) {
+        self.reconnecting = true;
+    }
+}
+
 impl Agent {
     fn new(index: usize, ready: oneshot::Sender<()>) -> Self {
         Agent {
@@ -103,7 +96,7 @@ impl Agent {
         self.report
     }
 
-    async fn drive(&mut self, run: &Run, mut wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
+    async fn talk(&mut self, run: &Run, mut wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
         self.open_now.clear();
         // Like the console: nothing is sent on a connection before its welcome (answers that came
         // due while the relay was away wait for it, then go after the resent ones).

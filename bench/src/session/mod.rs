@@ -155,6 +155,45 @@ pub struct ClientReport {
     pub last_error: Option<String>,
 }
 
+/// A shopper or an agent: driven over one connection at a time until the scenario is done.
+trait ChatClient {
+    /// Talks over `wire` until the scenario is done or the connection drops.
+    async fn drive(&mut self, run: &Run, wire: crate::conn::Wire, phases: &mut watch::Receiver<Phase>) -> Ending;
+    fn report(&mut self) -> &mut ClientReport;
+    /// The connection dropped: the next one resumes (resends, replays) instead of starting over.
+    fn lost_connection(&mut self);
+}
+
+/// Connects `client` as `side`, drives it, and reconnects after every drop (at once when a
+/// restarted relay is back) until the scenario is done.
+async fn keep_connected(
+    run: &Run,
+    side: crate::conn::Side,
+    credential: &crate::conn::Credential,
+    client: &mut impl ChatClient,
+) {
+    let mut phases = run.phases();
+    while run.phase() != Phase::Done {
+        let generation = run.relay_generation();
+        match run.target.open(side, credential).await {
+            Ok(wire) => match client.drive(run, wire, &mut phases).await {
+                Ending::Done => break,
+                Ending::Lost => {
+                    client.report().disconnects += 1;
+                    client.lost_connection();
+                    run.wait_for_relay(generation).await;
+                }
+            },
+            Err(error) => {
+                let report = client.report();
+                report.connect_failures += 1;
+                report.last_error = Some(error.to_string());
+                tokio::time::sleep(retry_pause()).await;
+            }
+        }
+    }
+}
+
 /// How one connection of a client ended.
 enum Ending {
     /// The scenario is over.

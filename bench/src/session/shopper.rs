@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
-use super::{ClientReport, Ending, Phase, Run, Step, retry_pause, sleep_until};
+use super::{ChatClient, ClientReport, Ending, Phase, Run, Step, keep_connected, sleep_until};
 use crate::conn::{ConnError, Credential, Side, Wire};
 use crate::ledger::{Party, View};
 use crate::script::{between, cart_activity, shopper_line};
@@ -20,28 +20,7 @@ const RESEND_AFTER_UNAVAILABLE: Duration = Duration::from_secs(2);
 /// Plays shopper `index` until the scenario is done. `ready` fires at the first welcome.
 pub async fn run(run: &Run, index: usize, ready: oneshot::Sender<()>) -> ClientReport {
     let mut shopper = Shopper::new(index, ready);
-    let mut phases = run.phases();
-    loop {
-        if run.phase() == Phase::Done {
-            break;
-        }
-        let generation = run.relay_generation();
-        match run.target.open(Side::Visitor, &Credential::None).await {
-            Ok(wire) => match shopper.drive(run, wire, &mut phases).await {
-                Ending::Done => break,
-                Ending::Lost => {
-                    shopper.report.disconnects += 1;
-                    shopper.reconnecting = true;
-                    run.wait_for_relay(generation).await;
-                }
-            },
-            Err(error) => {
-                shopper.report.connect_failures += 1;
-                shopper.report.last_error = Some(error.to_string());
-                tokio::time::sleep(retry_pause()).await;
-            }
-        }
-    }
+    keep_connected(run, Side::Visitor, &Credential::None, &mut shopper).await;
     shopper.into_report()
 }
 
@@ -66,6 +45,20 @@ struct Shopper {
     reconnecting: bool,
     ready: Option<oneshot::Sender<()>>,
     report: ClientReport,
+}
+
+impl ChatClient for Shopper {
+    async fn drive(&mut self, run: &Run, wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
+        self.talk(run, wire, phases).await
+    }
+
+    fn report(&mut self) -> &mut ClientReport {
+        &mut self.report
+    }
+
+    fn lost_connection(&mut self) {
+        self.reconnecting = true;
+    }
 }
 
 impl Shopper {
@@ -95,7 +88,7 @@ impl Shopper {
         self.report
     }
 
-    async fn drive(&mut self, run: &Run, mut wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
+    async fn talk(&mut self, run: &Run, mut wire: Wire, phases: &mut watch::Receiver<Phase>) -> Ending {
         let conversation = self.view.as_ref().map(|v| v.conversation.clone());
         let hello = ClientMsg::Hello {
             token: self.token.as_deref(),
