@@ -171,6 +171,18 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c
      v.cart_total, v.cart_currency, v.checkout_step, v.last_order_id, v.locale, v.device FROM conversations c \
      JOIN visitors v ON v.id = c.visitor_id LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
+/// Every row `sql` gives for `params`, each read with `read`.
+fn all_rows<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    read: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StorageResult<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, read)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
     let visitor: VisitorId = parse_id(row.get(1)?)?;
     let agent_id: Option<String> = row.get(7)?;
@@ -549,9 +561,7 @@ impl Storage for SqliteStorage {
             let sql = format!(
                 "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status != 'closed' AND c.last_seq > 0 ORDER BY c.created_at"
             );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let rows = statement.query_map([shop.as_str()], summary_from_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            all_rows(conn, &sql, [shop.as_str()], summary_from_row)
         })
         .await
     }
@@ -646,27 +656,29 @@ impl Storage for SqliteStorage {
     async fn agent_loads(&self, shop: &ShopId) -> StorageResult<Vec<(AgentId, u32)>> {
         let shop = shop.clone();
         self.call(move |conn| {
-            let mut statement = conn.prepare_cached(
+            all_rows(
+                conn,
                 "SELECT assigned_agent_id, COUNT(*) FROM conversations WHERE shop_id = ?1 AND status = 'active' \
                  AND assigned_agent_id IS NOT NULL GROUP BY assigned_agent_id",
-            )?;
-            let rows = statement.query_map([shop.as_str()], |row| Ok((parse_id(row.get(0)?)?, row.get(1)?)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                [shop.as_str()],
+                |row| Ok((parse_id(row.get(0)?)?, row.get(1)?)),
+            )
         })
         .await
     }
 
     async fn assignments(&self) -> StorageResult<Vec<(ShopId, AgentProfile, ConversationId)>> {
         self.call(move |conn| {
-            let mut statement = conn.prepare_cached(
+            all_rows(
+                conn,
                 "SELECT c.shop_id, a.id, a.name, c.id FROM conversations c JOIN agents a ON a.id = c.assigned_agent_id \
                  WHERE c.status = 'active'",
-            )?;
-            let rows = statement.query_map([], |row| {
-                let agent = AgentProfile { id: parse_id(row.get(1)?)?, name: row.get(2)? };
-                Ok((parse_id(row.get(0)?)?, agent, parse_id(row.get(3)?)?))
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                [],
+                |row| {
+                    let agent = AgentProfile { id: parse_id(row.get(1)?)?, name: row.get(2)? };
+                    Ok((parse_id(row.get(0)?)?, agent, parse_id(row.get(3)?)?))
+                },
+            )
         })
         .await
     }
@@ -678,9 +690,7 @@ impl Storage for SqliteStorage {
             let sql = format!(
                 "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status = 'closed' ORDER BY c.updated_at DESC LIMIT ?2"
             );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let rows = statement.query_map(params![shop.as_str(), limit], summary_from_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            all_rows(conn, &sql, params![shop.as_str(), limit], summary_from_row)
         })
         .await
     }
@@ -698,12 +708,12 @@ impl Storage for SqliteStorage {
                 "{SUMMARY_SELECT} WHERE c.visitor_id = ?1 AND c.shop_id = ?2 AND c.id != ?3 AND c.last_seq > 0 \
                  ORDER BY c.created_at DESC LIMIT ?4"
             );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let rows = statement.query_map(
+            all_rows(
+                conn,
+                &sql,
                 params![record.visitor_id.as_str(), record.shop_id.as_str(), id.as_str(), limit],
                 summary_from_row,
-            )?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            )
         })
         .await
     }
@@ -777,10 +787,8 @@ impl Storage for SqliteStorage {
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             );
-            let mut statement = conn.prepare_cached(&sql)?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-            let rows = statement.query_map(params![id.as_str(), after, limit], event_from_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            all_rows(conn, &sql, params![id.as_str(), after, limit], event_from_row)
         })
         .await
     }
@@ -830,16 +838,14 @@ impl Storage for SqliteStorage {
     async fn waiting_conversations(&self, shop: &ShopId) -> StorageResult<Vec<Waiting>> {
         let shop = shop.clone();
         self.call(move |conn| {
-            let mut statement = conn.prepare_cached(
-                // In line once the shopper has written (not on a prompt alone), or again after
+            all_rows(
+                conn, // In line once the shopper has written (not on a prompt alone), or again after
                 // their agent went offline.
                 "SELECT id, created_at FROM conversations WHERE shop_id = ?1 AND status = 'waiting' AND last_seq > 0 \
                  AND left_message = 0 AND (unanswered > 0 OR first_agent_at IS NOT NULL) ORDER BY created_at",
-            )?;
-            let rows = statement.query_map([shop.as_str()], |row| {
-                Ok(Waiting { conversation_id: parse_id(row.get(0)?)?, since_ms: row.get(1)? })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                [shop.as_str()],
+                |row| Ok(Waiting { conversation_id: parse_id(row.get(0)?)?, since_ms: row.get(1)? }),
+            )
         })
         .await
     }
