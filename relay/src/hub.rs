@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::extract::ws::Utf8Bytes;
 use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::{
     AgentId, AgentProfile, AgentStatus, ConversationId, ConversationSummary, Event, ServerFrame, ShopId,
@@ -24,13 +25,29 @@ const SHOP_BUFFER: usize = 64;
 /// Ended sessions buffered; a socket that misses some re-checks its session on the next heartbeat.
 const REVOCATION_BUFFER: usize = 64;
 
+/// A frame encoded once for all the connections it goes to: an inbox update reaches every
+/// console of the shop, and encoding it per console was a large share of the relay's CPU.
+#[derive(Debug, Clone)]
+pub struct SharedFrame(Utf8Bytes);
+
+impl SharedFrame {
+    pub fn new(frame: &ServerFrame) -> Self {
+        SharedFrame(Utf8Bytes::from(frame.to_json()))
+    }
+
+    /// The encoded frame (a reference-counted copy, not a new string).
+    pub fn text(&self) -> Utf8Bytes {
+        self.0.clone()
+    }
+}
+
 /// What goes to the followers of a conversation.
 #[derive(Debug)]
 pub enum Live {
-    /// A stored event (numbered, replayable).
-    Event(Event),
+    /// A stored event (numbered, replayable), with its `event` frame.
+    Event { event: Event, frame: SharedFrame },
     /// A passing notice (typing, queue position): never stored, sent only to who is connected.
-    Notice { frame: ServerFrame, audience: Audience },
+    Notice { frame: SharedFrame, audience: Audience },
 }
 
 /// Who of a conversation's followers a notice is for.
@@ -45,7 +62,8 @@ pub enum Audience {
 
 pub struct Hub {
     conversations: Topics<ConversationId, Arc<Live>>,
-    shops: Topics<ShopId, Arc<ConversationSummary>>,
+    /// Inbox updates (`conversation_updated` frames) per shop.
+    shops: Topics<ShopId, SharedFrame>,
     /// Agent sessions ended in this process (logout), so their sockets close at once.
     revoked_sessions: broadcast::Sender<TokenHash>,
     /// Agents connected, per shop.
@@ -311,15 +329,16 @@ impl Hub {
 
     pub fn publish_event(&self, event: Event) {
         let id = event.conversation_id.clone();
-        self.conversations.publish(&id, Arc::new(Live::Event(event)));
+        let frame = SharedFrame::new(&ServerFrame::Event { event: event.clone() });
+        self.conversations.publish(&id, Arc::new(Live::Event { event, frame }));
     }
 
     /// A notice for whoever follows the conversation now; nobody else ever sees it.
     pub fn publish_notice(&self, conversation: &ConversationId, frame: ServerFrame, audience: Audience) {
-        self.conversations.publish(conversation, Arc::new(Live::Notice { frame, audience }));
+        self.conversations.publish(conversation, Arc::new(Live::Notice { frame: SharedFrame::new(&frame), audience }));
     }
 
-    pub fn follow_shop(&self, shop: &ShopId) -> broadcast::Receiver<Arc<ConversationSummary>> {
+    pub fn follow_shop(&self, shop: &ShopId) -> broadcast::Receiver<SharedFrame> {
         self.shops.subscribe(shop, SHOP_BUFFER)
     }
 
@@ -328,7 +347,7 @@ impl Hub {
     }
 
     pub fn publish_summary(&self, shop: &ShopId, summary: ConversationSummary) {
-        self.shops.publish(shop, Arc::new(summary));
+        self.shops.publish(shop, SharedFrame::new(&ServerFrame::ConversationUpdated { conversation: summary }));
     }
 
     /// Number of conversations with at least one live channel (for tests and metrics).
@@ -432,7 +451,7 @@ mod tests {
         let mut follower = hub.follow_conversation(&a);
         hub.publish_event(event("b", 1));
         hub.publish_event(event("a", 1));
-        let Live::Event(received) = &*follower.recv().await.unwrap() else { panic!("expected an event") };
+        let Live::Event { event: received, .. } = &*follower.recv().await.unwrap() else { panic!("expected an event") };
         assert_eq!(received.conversation_id, a);
         assert!(follower.try_recv().is_err());
     }

@@ -6,6 +6,7 @@
 //! The per-kind logic lives in [`visitor`] and [`agent`].
 
 pub mod agent;
+mod followed;
 pub mod visitor;
 
 use std::collections::HashMap;
@@ -18,20 +19,18 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
-use checkout_chat_protocol::{
-    ClientId, ConversationId, ConversationSummary, ErrorCode, Event, Seq, ServerFrame, ShopId,
-};
+use checkout_chat_protocol::{ClientId, ConversationId, ErrorCode, Event, Seq, ServerFrame, ShopId};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
-use tokio_stream::StreamMap;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use self::followed::Followed;
 use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
-use crate::hub::{Audience, Live};
+use crate::hub::{Audience, Live, SharedFrame};
 use crate::limits::IpSlot;
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
@@ -77,6 +76,12 @@ const FRAME_BURST: u32 = 40;
 /// just drops), which with 256 KiB locked every console out of a shop with ~550 open chats.
 const MAX_OUTGOING_FRAME: usize = 64 * 1024 * 1024;
 
+/// Bytes read from a socket at a time, and what every connection keeps allocated for reading.
+/// Nearly every client frame (a message, typing, a ping) fits in 1 KiB; the rare larger one (an
+/// activity batch, a hello with a long page address) takes a few more reads. 4 KiB here cost
+/// 3 KB more per idle connection, a quarter of its memory (see BENCHMARKS.md).
+const READ_CHUNK: usize = 1024;
+
 /// Accepts an upgrade from `peer` if its address and the relay have room for one more connection
 /// (429 and 503 otherwise) and runs the session with the relay's socket limits. Small buffers
 /// keep an idle connection at a few KB instead of the ~260 KB tungstenite reserves by default
@@ -93,7 +98,7 @@ pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, 
     let places = Places { _relay: permit, ip: ip_slot };
     let sessions = state.sessions.clone();
     upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(READ_CHUNK)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_OUTGOING_FRAME)
         .max_message_size(HARD_FRAME_LIMIT)
@@ -212,12 +217,12 @@ pub struct Connection {
     sink: SplitSink<WebSocket, Message>,
     /// For each followed conversation, the highest sequence number sent on this connection.
     sent_up_to: HashMap<ConversationId, Seq>,
-    live_events: StreamMap<ConversationId, BroadcastStream<Arc<Live>>>,
+    live_events: Followed,
     /// For visitors: the number of the shop's agents online.
     presence: Option<watch::Receiver<u32>>,
     visitor: bool,
     /// For agents: the shop whose inbox updates this connection receives.
-    inbox: Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
+    inbox: Option<(ShopId, BroadcastStream<SharedFrame>)>,
     /// For agents: their session, and the channel that says when a session is ended.
     session: Option<(TokenHash, broadcast::Receiver<TokenHash>)>,
     /// For agents: the shop whose team list (presence and load) this connection receives.
@@ -237,7 +242,7 @@ impl Connection {
             state,
             sink,
             sent_up_to: HashMap::new(),
-            live_events: StreamMap::new(),
+            live_events: Followed::default(),
             presence: None,
             visitor,
             inbox: None,
@@ -277,9 +282,9 @@ impl Connection {
     /// events. Subscribing before reading storage means nothing falls in between. Following a
     /// conversation again never re-sends what this connection already sent.
     pub async fn follow(&mut self, id: &ConversationId, last_seen: Seq) -> Result<(), WsError> {
-        if !self.live_events.contains_key(id) {
+        if !self.live_events.contains(id) {
             let receiver = self.state.hub.follow_conversation(id);
-            self.live_events.insert(id.clone(), BroadcastStream::new(receiver));
+            self.live_events.insert(id.clone(), receiver);
         }
         let position = self.sent_up_to.entry(id.clone()).or_insert(last_seen);
         *position = (*position).max(last_seen);
@@ -290,7 +295,7 @@ impl Connection {
 
     pub fn unfollow(&mut self, id: &ConversationId) {
         self.sent_up_to.remove(id);
-        if self.live_events.remove(id).is_some() {
+        if self.live_events.remove(id) {
             self.state.hub.release_conversation(id);
         }
     }
@@ -348,15 +353,26 @@ impl Connection {
         }
     }
 
-    /// Sends one event (the one place every event goes through, live or replayed). An internal
-    /// note is passed over for a shopper: their position moves past it, nothing is sent.
+    /// Sends one event read from storage.
     async fn send_event(&mut self, event: Event) -> Result<(), WsError> {
-        let id = event.conversation_id.clone();
-        let seq = event.seq;
-        if !(self.visitor && event.body.is_internal()) {
-            self.send(&ServerFrame::Event { event }).await?;
+        let (id, seq) = (event.conversation_id.clone(), event.seq);
+        let frame = self.shows(&event).then(|| Utf8Bytes::from(ServerFrame::Event { event }.to_json()));
+        self.pass_event(&id, seq, frame).await
+    }
+
+    /// An internal note is passed over for a shopper: their position moves past it, nothing is sent.
+    fn shows(&self, event: &Event) -> bool {
+        !(self.visitor && event.body.is_internal())
+    }
+
+    /// Sends an event's `frame` (unless it is hidden from this client) and moves this
+    /// connection's position in its conversation to `seq`: the one place every event goes
+    /// through, live or replayed.
+    async fn pass_event(&mut self, id: &ConversationId, seq: Seq, frame: Option<Utf8Bytes>) -> Result<(), WsError> {
+        if let Some(frame) = frame {
+            self.send_message(Message::Text(frame)).await?;
         }
-        if let Some(position) = self.sent_up_to.get_mut(&id) {
+        if let Some(position) = self.sent_up_to.get_mut(id) {
             *position = seq;
         }
         Ok(())
@@ -365,12 +381,13 @@ impl Connection {
     /// Delivers a live event exactly once and in order: an old one is skipped, and a gap (an
     /// event whose predecessor this connection has not sent) is filled from storage, where the
     /// predecessor is already durable.
-    async fn deliver(&mut self, event: &Event) -> Result<(), WsError> {
+    async fn deliver(&mut self, event: &Event, frame: &SharedFrame) -> Result<(), WsError> {
         let Some(sent) = self.sent_up_to.get(&event.conversation_id).copied() else { return Ok(()) };
         if event.seq <= sent {
             Ok(())
         } else if event.seq == sent + 1 {
-            self.send_event(event.clone()).await
+            let frame = self.shows(event).then(|| frame.text());
+            self.pass_event(&event.conversation_id, event.seq, frame).await
         } else {
             self.catch_up(&event.conversation_id).await
         }
@@ -467,8 +484,8 @@ async fn linger(stream: &mut SplitStream<WebSocket>, closing: bool) {
 }
 
 async fn next_inbox_update(
-    inbox: &mut Option<(ShopId, BroadcastStream<Arc<ConversationSummary>>)>,
-) -> Option<Result<Arc<ConversationSummary>, BroadcastStreamRecvError>> {
+    inbox: &mut Option<(ShopId, BroadcastStream<SharedFrame>)>,
+) -> Option<Result<SharedFrame, BroadcastStreamRecvError>> {
     match inbox {
         Some((_, stream)) => stream.next().await,
         None => std::future::pending().await,
@@ -589,14 +606,14 @@ async fn on_live_event(
     item: Result<Arc<Live>, BroadcastStreamRecvError>,
 ) -> bool {
     let result = match item.as_deref() {
-        Ok(Live::Event(event)) => conn.deliver(event).await,
+        Ok(Live::Event { event, frame }) => conn.deliver(event, frame).await,
         Ok(Live::Notice { frame, audience }) => {
             let for_me = match audience {
                 Audience::Everyone => true,
                 Audience::Visitors => conn.visitor,
                 Audience::Agents => !conn.visitor,
             };
-            if for_me { conn.send(frame).await } else { Ok(()) }
+            if for_me { conn.send_message(Message::Text(frame.text())).await } else { Ok(()) }
         }
         // This connection fell behind the broadcast: storage has everything it missed.
         Err(BroadcastStreamRecvError::Lagged(_)) => match conn.catch_up(&id).await {
@@ -615,12 +632,9 @@ async fn on_live_event(
     }
 }
 
-async fn on_inbox_update(
-    conn: &mut Connection,
-    item: Result<Arc<ConversationSummary>, BroadcastStreamRecvError>,
-) -> bool {
+async fn on_inbox_update(conn: &mut Connection, item: Result<SharedFrame, BroadcastStreamRecvError>) -> bool {
     let result = match item {
-        Ok(summary) => conn.send(&ServerFrame::ConversationUpdated { conversation: (*summary).clone() }).await,
+        Ok(update) => conn.send_message(Message::Text(update.text())).await,
         // Missed some inbox updates: send the whole inbox again.
         Err(BroadcastStreamRecvError::Lagged(_)) => conn.resend_inbox().await,
     };
