@@ -115,10 +115,14 @@ impl Handler for AgentSession {
                 self.send(conn, &conversation_id, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
             }
             AgentFrame::Typing { conversation_id, typing } => {
-                let conversation = self.own_conversation(conn, &conversation_id).await?;
+                // A conversation this socket follows was checked to be the shop's when it was
+                // opened; typing comes with every message, so it is not read again from storage.
+                if !conn.follows(&conversation_id) {
+                    self.own_conversation(conn, &conversation_id).await?;
+                }
                 let author = Author::Agent(self.agent.profile());
-                let frame = ServerFrame::Typing { conversation_id: conversation.id.clone(), author, typing };
-                conn.state.hub.publish_notice(&conversation.id, frame, Audience::Everyone);
+                let frame = ServerFrame::Typing { conversation_id: conversation_id.clone(), author, typing };
+                conn.state.hub.publish_notice(&conversation_id, frame, Audience::Everyone);
                 Ok(())
             }
             AgentFrame::Note { conversation_id, client_id, text } => {

@@ -293,6 +293,10 @@ impl Connection {
         self.send(&ServerFrame::Synced { conversation_id: id.clone(), last_seq }).await
     }
 
+    pub fn follows(&self, id: &ConversationId) -> bool {
+        self.live_events.contains(id)
+    }
+
     pub fn unfollow(&mut self, id: &ConversationId) {
         self.sent_up_to.remove(id);
         if self.live_events.remove(id) {
