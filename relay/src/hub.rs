@@ -20,8 +20,10 @@ use crate::storage::{AgentRecord, TokenHash};
 /// Events buffered per conversation for followers that are momentarily slower than the writer.
 /// A follower further behind resynchronises from storage.
 const CONVERSATION_BUFFER: usize = 32;
-/// Inbox updates buffered per shop.
-const SHOP_BUFFER: usize = 64;
+/// Inbox updates buffered per shop. A console further behind gets the whole inbox again from
+/// storage, which is heavy in a busy shop (hundreds of rows) and comes exactly when the relay is
+/// busiest (a burst of reconnects), so the buffer is generous: about 0.5 MB per shop.
+const SHOP_BUFFER: usize = 1024;
 /// Ended sessions buffered; a socket that misses some re-checks its session on the next heartbeat.
 const REVOCATION_BUFFER: usize = 64;
 
@@ -73,6 +75,9 @@ pub struct Hub {
     started: Instant,
     /// Shoppers' connections per conversation, so the queue counts only who is still there.
     visitors_here: Mutex<HashMap<ConversationId, usize>>,
+    /// The last team list built per shop, with the team version it reflects: every console of
+    /// the shop is sent the same list when the team changes, built from storage only once.
+    team_lists: Mutex<HashMap<ShopId, (u64, SharedFrame)>>,
 }
 
 /// A shop's agents as presence knows them, with two signals: how many are available (for the
@@ -148,6 +153,7 @@ impl Default for Hub {
             presence: Mutex::new(HashMap::new()),
             started: Instant::now(),
             visitors_here: Mutex::new(HashMap::new()),
+            team_lists: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -294,6 +300,26 @@ impl Hub {
     /// Bumped whenever the shop's team list may have changed.
     pub fn team_changes(&self, shop: &ShopId) -> watch::Receiver<u64> {
         lock(&self.presence).entry(shop.clone()).or_insert_with(ShopPresence::new).team.subscribe()
+    }
+
+    /// The shop's team version now: bumped by every change a team list shows.
+    pub fn team_version(&self, shop: &ShopId) -> u64 {
+        lock(&self.presence).get(shop).map_or(0, |p| *p.team.borrow())
+    }
+
+    /// The team list built for `version`, if it is the last one built.
+    pub fn team_list(&self, shop: &ShopId, version: u64) -> Option<SharedFrame> {
+        let lists = lock(&self.team_lists);
+        lists.get(shop).filter(|(built_for, _)| *built_for == version).map(|(_, frame)| frame.clone())
+    }
+
+    /// Keeps a team list built after the team reached `version` (read before building it).
+    pub fn keep_team_list(&self, shop: &ShopId, version: u64, frame: SharedFrame) {
+        let mut lists = lock(&self.team_lists);
+        let newer = lists.get(shop).is_some_and(|(built_for, _)| *built_for > version);
+        if !newer {
+            lists.insert(shop.clone(), (version, frame));
+        }
     }
 
     /// The number of `shop`'s agents available for new chats, kept current.
@@ -531,6 +557,27 @@ mod tests {
         assert!(hub.is_visitor_here(&a));
         drop(other_tab);
         assert!(!hub.is_visitor_here(&a));
+    }
+
+    #[test]
+    fn a_team_list_is_reused_only_until_the_team_changes() {
+        let hub = Arc::new(Hub::default());
+        let shop = ShopId::new("demo").unwrap();
+        let anna = record("anna", Role::Agent);
+        let _console = hub.agent_online(&shop, &anna);
+        let version = hub.team_version(&shop);
+        let list = SharedFrame::new(&ServerFrame::Pong);
+        hub.keep_team_list(&shop, version, list.clone());
+        assert_eq!(hub.team_list(&shop, version).map(|f| f.text()), Some(list.text()));
+        assert!(hub.set_agent_status(&shop, &anna.id, AgentStatus::Away));
+        let changed = hub.team_version(&shop);
+        assert!(changed > version);
+        assert!(hub.team_list(&shop, changed).is_none(), "built before the change: not reused");
+        // A slow builder that read the old version does not replace a newer list.
+        let newer = SharedFrame::new(&ServerFrame::Presence { agents_online: 0 });
+        hub.keep_team_list(&shop, changed, newer.clone());
+        hub.keep_team_list(&shop, version, list);
+        assert_eq!(hub.team_list(&shop, changed).map(|f| f.text()), Some(newer.text()));
     }
 
     #[test]

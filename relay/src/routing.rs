@@ -17,7 +17,7 @@ use checkout_chat_protocol::{AgentId, AgentProfile, AgentStatus, ConversationId,
 
 use crate::chat;
 use crate::clock::now_ms;
-use crate::hub::{Audience, VisitorGuard};
+use crate::hub::{Audience, SharedFrame, VisitorGuard};
 use crate::state::AppState;
 use crate::storage::StorageError;
 
@@ -155,7 +155,20 @@ async fn requeue_absent(state: &AppState, limit: Duration) -> Result<(), Storage
 }
 
 /// The shop's team as the consoles show it: every enabled account, with presence and load.
-pub async fn team_frame(state: &AppState, shop: &ShopId) -> Result<ServerFrame, StorageError> {
+/// Built once per change of the team and shared by the shop's consoles.
+pub async fn team_frame(state: &AppState, shop: &ShopId) -> Result<SharedFrame, StorageError> {
+    // Read before building: a change while building bumps the version, and the next console
+    // builds the list again instead of reusing one that may predate the change.
+    let version = state.hub.team_version(shop);
+    if let Some(frame) = state.hub.team_list(shop, version) {
+        return Ok(frame);
+    }
+    let frame = SharedFrame::new(&build_team_frame(state, shop).await?);
+    state.hub.keep_team_list(shop, version, frame.clone());
+    Ok(frame)
+}
+
+async fn build_team_frame(state: &AppState, shop: &ShopId) -> Result<ServerFrame, StorageError> {
     let loads: HashMap<AgentId, u32> = state.storage.agent_loads(shop).await?.into_iter().collect();
     let accounts = state.storage.agents(Some(shop)).await?;
     let agents = accounts

@@ -81,7 +81,7 @@ impl Handler for AgentSession {
         let welcome = ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: shop.clone(), conversations };
         conn.send(&welcome).await.map_err(WsError::ending)?;
         let team = routing::team_frame(&conn.state, &shop).await?;
-        conn.send(&team).await.map_err(WsError::ending)
+        conn.send_shared(&team).await.map_err(WsError::ending)
     }
 
     async fn on_heartbeat(&mut self, conn: &mut Connection) -> Result<(), WsError> {

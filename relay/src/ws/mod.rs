@@ -264,6 +264,11 @@ impl Connection {
         self.send_message(Message::Text(Utf8Bytes::from(frame.to_json()))).await
     }
 
+    /// Sends a frame encoded once for many connections.
+    pub async fn send_shared(&mut self, frame: &SharedFrame) -> Result<(), WsError> {
+        self.send_message(Message::Text(frame.text())).await
+    }
+
     async fn send_message(&mut self, message: Message) -> Result<(), WsError> {
         match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(message)).await {
             Ok(Ok(())) => Ok(()),
@@ -519,7 +524,7 @@ async fn team_change(team: &mut Option<(ShopId, watch::Receiver<u64>)>) -> Optio
 
 async fn on_team_change(conn: &mut Connection, shop: &ShopId) -> bool {
     let result = match crate::routing::team_frame(&conn.state, shop).await {
-        Ok(frame) => conn.send(&frame).await,
+        Ok(frame) => conn.send_shared(&frame).await,
         Err(error) => Err(error.into()),
     };
     match result {
@@ -617,7 +622,7 @@ async fn on_live_event(
                 Audience::Visitors => conn.visitor,
                 Audience::Agents => !conn.visitor,
             };
-            if for_me { conn.send_message(Message::Text(frame.text())).await } else { Ok(()) }
+            if for_me { conn.send_shared(frame).await } else { Ok(()) }
         }
         // This connection fell behind the broadcast: storage has everything it missed.
         Err(BroadcastStreamRecvError::Lagged(_)) => match conn.catch_up(&id).await {
@@ -638,7 +643,7 @@ async fn on_live_event(
 
 async fn on_inbox_update(conn: &mut Connection, item: Result<SharedFrame, BroadcastStreamRecvError>) -> bool {
     let result = match item {
-        Ok(update) => conn.send_message(Message::Text(update.text())).await,
+        Ok(update) => conn.send_shared(&update).await,
         // Missed some inbox updates: send the whole inbox again.
         Err(BroadcastStreamRecvError::Lagged(_)) => conn.resend_inbox().await,
     };
