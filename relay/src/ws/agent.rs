@@ -267,18 +267,17 @@ impl AgentSession {
     ) -> Result<(), WsError> {
         let conversation = self.own_conversation(conn, conversation_id).await?;
         let text = MessageText::new(text).map_err(ChatError::from)?;
-        // A resend is answered before anything else, so it cannot make the agent (re)join.
-        let stored = match conn.state.storage.event_by_client_id(conversation_id, client_id).await? {
-            Some(stored) => stored,
-            None => {
-                let profile = self.agent.profile();
-                if conversation.assigned_agent_id.as_ref() != Some(&profile.id) {
-                    chat::join(&conn.state, &conversation, &profile).await?;
-                }
-                let author = Author::Agent(profile);
-                chat::post_message(&conn.state, &conversation, author, client_id.clone(), text).await?.event
+        let profile = self.agent.profile();
+        if conversation.assigned_agent_id.as_ref() != Some(&profile.id) {
+            // A resend is answered before anything else, so it cannot make the agent (re)join.
+            if let Some(stored) = conn.state.storage.event_by_client_id(conversation_id, client_id).await? {
+                return conn.ack(client_id, &stored).await;
             }
-        };
+            chat::join(&conn.state, &conversation, &profile).await?;
+        }
+        // Storing recognises a resend by its client id (and forwards nothing then).
+        let author = Author::Agent(profile);
+        let stored = chat::post_message(&conn.state, &conversation, author, client_id.clone(), text).await?.event;
         conn.ack(client_id, &stored).await
     }
 }
