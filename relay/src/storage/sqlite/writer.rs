@@ -42,6 +42,13 @@ impl Writer {
         Ok(Self { jobs })
     }
 
+    /// A handle whose thread is already gone, as after a crash of the writer.
+    #[cfg(test)]
+    pub(super) fn stopped() -> Self {
+        let (jobs, _) = mpsc::channel();
+        Self { jobs }
+    }
+
     /// Queues `work` for the next batch and waits until that batch is committed. `work` runs inside
     /// the batch's transaction: it sees every write queued before it, and what it writes is undone
     /// if it returns an error.
