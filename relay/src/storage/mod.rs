@@ -1,7 +1,8 @@
 //! Storage: the one place that knows how conversations, visitors and agents are kept.
 //!
 //! Handlers see only the [`Storage`] trait, so a PostgreSQL implementation can be added beside
-//! [`sqlite::SqliteStorage`] without touching them. Every method is one transaction.
+//! [`sqlite::SqliteStorage`] without touching them. Every method is atomic (all of what it
+//! writes is stored, or none of it), and what it wrote is durable when it returns `Ok`.
 
 pub mod sqlite;
 
@@ -15,7 +16,7 @@ use checkout_chat_protocol::{
 /// A sha256 of a secret token; tokens themselves are never stored.
 pub type TokenHash = [u8; 32];
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
     #[error("database error: {0}")]
     Database(String),

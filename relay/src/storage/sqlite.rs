@@ -1,11 +1,23 @@
 //! The default storage: one SQLite file in WAL mode, migrated at start.
 //!
-//! SQLite allows one writer at a time, so a single connection behind a mutex is both the simplest
-//! and the fastest arrangement here; calls run on tokio's blocking pool so they never stall the
-//! async workers. `synchronous = FULL` makes a commit durable before we acknowledge it.
+//! Writes are group-committed. Every method that may write runs on one writer thread that owns the
+//! write connection (see `writer`): it runs the writes queued at the same moment in one transaction,
+//! each in its own savepoint, and commits them with one fsync. `synchronous = FULL` makes that
+//! commit durable, and no write returns before it: `Ok` means on disk.
+//!
+//! Methods that only read use their own connections (WAL lets readers run beside the writer) on
+//! tokio's blocking pool, so they neither wait behind a batch nor stall the async workers. A read
+//! started after a write returned sees that write: it was committed before it returned.
+//!
+//! Statements go through each connection's statement cache (`execute`, `one_row`, `optional_row`,
+//! `all_rows`): prepared once, reused for every event after.
+
+mod writer;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use checkout_chat_protocol::api::{CannedResponse, Role};
@@ -13,7 +25,7 @@ use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
     EventBody, IdentityStatus, Seq, ShopId, VisitorId, text::preview,
 };
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::{
@@ -23,6 +35,7 @@ use super::{
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
+use writer::Writer;
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/001_initial.sql")),
@@ -38,9 +51,25 @@ const MIGRATIONS: &[M<'static>] = &[
 /// Characters of a message kept in the inbox preview.
 const PREVIEW_CHARS: usize = 120;
 
+/// How long a statement waits for a lock another program holds (a backup, an admin's shell)
+/// before it fails and the client is told to retry.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements each connection keeps. rusqlite's default, 16, is fewer than the
+/// statements the relay runs all the time (an append alone uses about ten), so they would keep
+/// evicting one another and be prepared again.
+const STATEMENT_CACHE: usize = 64;
+
+/// Read connections: reads run on the blocking pool, at most this many at once (the machines we
+/// run on have two cores).
+const READERS: usize = 2;
+
 #[derive(Clone)]
 pub struct SqliteStorage {
-    conn: Arc<Mutex<Connection>>,
+    /// Where every method that may write sends its work (see [`SqliteStorage::write`]).
+    writer: Writer,
+    /// The connections reads use (see [`SqliteStorage::read`]).
+    readers: Arc<Readers>,
 }
 
 impl From<rusqlite::Error> for StorageError {
@@ -56,7 +85,8 @@ impl From<rusqlite_migration::Error> for StorageError {
 }
 
 impl SqliteStorage {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// Opens (creating if needed) the database file, brings its schema up to date, and starts the
+    /// writer thread.
     pub fn open(path: &Path) -> StorageResult<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
@@ -66,43 +96,116 @@ impl SqliteStorage {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        // Readers open after the migrations, so they never see an older schema.
+        let readers = (0..READERS).map(|_| open_reader(path).map(Mutex::new)).collect::<StorageResult<_>>()?;
+        let readers = Arc::new(Readers { connections: readers, next: AtomicUsize::new(0) });
+        Ok(Self { writer: Writer::spawn(conn)?, readers })
     }
 
-    /// Runs `work` on one conversation (read as it is now) inside one IMMEDIATE transaction,
-    /// committed when `work` succeeds: what it checks cannot change before it writes.
+    /// Runs `work` on the writer thread, inside the transaction of the next batch (group commit:
+    /// the writes queued together share one COMMIT, and so one fsync). Returns once that batch is
+    /// committed, so `Ok` means durable. `work` is atomic on its own: when it returns an error,
+    /// what it wrote is rolled back and the rest of the batch still commits.
+    ///
+    /// Everything that may write goes through here, even a write that turns out to change nothing.
+    async fn write<T, F>(&self, work: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
+    {
+        self.writer.write(work).await
+    }
+
+    /// Runs `work` with a read connection on the blocking pool. It does not queue behind the
+    /// writer's batches (WAL readers read the last commit while a batch runs), and it sees every
+    /// write that returned before it started. The connection refuses writes (`query_only`).
+    async fn read<T, F>(&self, work: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || work(&readers.take()))
+            .await
+            .map_err(|e| StorageError::Database(format!("storage read failed: {e}")))?
+    }
+
+    /// Runs `work` on one conversation (read as it is now) as one write: what it checks cannot
+    /// change before it writes.
     async fn in_conversation<T, F>(&self, id: &ConversationId, work: F) -> StorageResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>, ConversationRecord) -> StorageResult<T> + Send + 'static,
+        F: FnOnce(&Connection, ConversationRecord) -> StorageResult<T> + Send + 'static,
     {
         let id = id.clone();
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let record = find_conversation(&tx, &id)?.ok_or(StorageError::ConversationNotFound)?;
-            let result = work(&tx, record)?;
-            tx.commit()?;
-            Ok(result)
+        self.write(move |conn| {
+            let record = find_conversation(conn, &id)?.ok_or(StorageError::ConversationNotFound)?;
+            work(conn, record)
         })
         .await
     }
+}
 
-    /// Runs `work` with the connection on the blocking pool.
-    async fn call<T, F>(&self, work: F) -> StorageResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StorageError::Database("connection lock poisoned".into()))?;
-            work(&mut guard)
-        })
-        .await
-        .map_err(|e| StorageError::Database(format!("storage task failed: {e}")))?
+/// The read connections, each behind its own lock.
+struct Readers {
+    connections: Vec<Mutex<Connection>>,
+    /// Which connection a read waits for when all are busy (taken in turn).
+    next: AtomicUsize,
+}
+
+impl Readers {
+    /// A free connection, or (when all are busy) the next one in turn once it is free.
+    fn take(&self) -> MutexGuard<'_, Connection> {
+        for connection in &self.connections {
+            match connection.try_lock() {
+                Ok(guard) => return guard,
+                // A read that panicked leaves nothing a later read could trip on: its statements
+                // and its transaction, if any, were undone as it unwound.
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
+        self.connections[turn].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// A connection for reads only: `query_only` turns a write sent here by mistake into an error
+/// instead of a write outside the writer's batches.
+fn open_reader(path: &Path) -> StorageResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// Runs `sql` with `params` through the connection's statement cache; the number of rows changed.
+fn execute<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> StorageResult<usize> {
+    Ok(conn.prepare_cached(sql)?.execute(params)?)
+}
+
+/// The one row `sql` gives for `params`, read with `read` (an error if there is none).
+fn one_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> StorageResult<T> {
+    Ok(conn.prepare_cached(sql)?.query_row(params, read)?)
+}
+
+/// The first row `sql` gives for `params`, if any, read with `read`.
+fn optional_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    read: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> StorageResult<Option<T>> {
+    Ok(conn.prepare_cached(sql)?.query_row(params, read).optional()?)
 }
 
 fn parse_id<T: TryFrom<String>>(value: String) -> rusqlite::Result<T> {
@@ -158,12 +261,12 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationRecord> 
 
 fn find_conversation(conn: &Connection, id: &ConversationId) -> StorageResult<Option<ConversationRecord>> {
     let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id.as_str()], conversation_from_row).optional()?)
+    optional_row(conn, &sql, [id.as_str()], conversation_from_row)
 }
 
 fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>> {
     let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE visitor_id = ?1 AND status != 'closed'");
-    Ok(conn.query_row(&sql, [visitor.as_str()], conversation_from_row).optional()?)
+    optional_row(conn, &sql, [visitor.as_str()], conversation_from_row)
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
@@ -223,7 +326,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
 
 fn summary(conn: &Connection, id: &ConversationId) -> StorageResult<ConversationSummary> {
     let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?1");
-    conn.query_row(&sql, [id.as_str()], summary_from_row).optional()?.ok_or(StorageError::ConversationNotFound)
+    optional_row(conn, &sql, [id.as_str()], summary_from_row)?.ok_or(StorageError::ConversationNotFound)
 }
 
 const EVENT_COLUMNS: &str = "conversation_id, seq, client_id, author, body, created_at";
@@ -241,19 +344,16 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
 
 fn find_by_client_id(conn: &Connection, id: &ConversationId, client_id: &ClientId) -> StorageResult<Option<Event>> {
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND client_id = ?2");
-    Ok(conn.query_row(&sql, params![id.as_str(), client_id.as_str()], event_from_row).optional()?)
+    optional_row(conn, &sql, params![id.as_str(), client_id.as_str()], event_from_row)
 }
 
 /// Inserts `event` as the next event of `conversation` inside an open transaction, updating the
 /// conversation row with what the event changes.
-fn insert_event(
-    tx: &rusqlite::Transaction<'_>,
-    conversation: &ConversationRecord,
-    event: NewEvent,
-) -> StorageResult<Event> {
+fn insert_event(conn: &Connection, conversation: &ConversationRecord, event: NewEvent) -> StorageResult<Event> {
     let seq = conversation.last_seq + 1;
     let at_ms = now_ms();
-    tx.execute(
+    execute(
+        conn,
         &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         params![
             conversation.id.as_str(),
@@ -264,15 +364,17 @@ fn insert_event(
             at_ms
         ],
     )?;
-    tx.execute(
+    execute(
+        conn,
         "UPDATE conversations SET last_seq = ?2, updated_at = ?3 WHERE id = ?1",
         params![conversation.id.as_str(), seq, at_ms],
     )?;
-    tx.execute(
+    execute(
+        conn,
         "INSERT INTO event_feed (shop_id, conversation_id, seq) VALUES (?1, ?2, ?3)",
         params![conversation.shop_id.as_str(), conversation.id.as_str(), seq],
     )?;
-    apply_effects(tx, conversation, &event.author, &event.body, at_ms)?;
+    apply_effects(conn, conversation, &event.author, &event.body, at_ms)?;
     Ok(Event {
         conversation_id: conversation.id.clone(),
         seq,
@@ -285,7 +387,7 @@ fn insert_event(
 
 /// Updates what an event changes in the conversation row, and queues the work it causes.
 fn apply_effects(
-    tx: &rusqlite::Transaction<'_>,
+    conn: &Connection,
     conversation: &ConversationRecord,
     author: &Author,
     body: &EventBody,
@@ -296,44 +398,51 @@ fn apply_effects(
         EventBody::Message { text } => {
             // A shopper who left a message and then writes live is waiting live again.
             let live_again = *author == Author::Visitor;
-            tx.execute(
+            execute(
+                conn,
                 "UPDATE conversations SET last_message = ?2, left_message = left_message AND NOT ?3 WHERE id = ?1",
                 params![id, preview(text, PREVIEW_CHARS), live_again],
             )?;
-            count_unanswered(tx, id, author, at_ms)?;
+            count_unanswered(conn, id, author, at_ms)?;
         }
         EventBody::LeftMessage { email, text } => {
-            tx.execute(
+            execute(
+                conn,
                 "UPDATE conversations SET last_message = ?2, contact_email = ?3, left_message = 1 WHERE id = ?1",
                 params![id, preview(text, PREVIEW_CHARS), email],
             )?;
-            count_unanswered(tx, id, author, at_ms)?;
+            count_unanswered(conn, id, author, at_ms)?;
         }
         EventBody::TranscriptRequested { email } => {
             // One transcript email per conversation: the widget cannot be made to send a
             // stranger's inbox one email after another. The address can be corrected until the
             // chat ends (the email goes then).
-            if transcript_email_queued(tx, id)? {
+            if transcript_email_queued(conn, id)? {
                 return Err(StorageError::TranscriptAlreadySent);
             }
-            tx.execute(
+            execute(
+                conn,
                 "UPDATE conversations SET contact_email = ?2, transcript_email = ?2 WHERE id = ?1",
                 params![id, email],
             )?;
             if conversation.status == ConversationStatus::Closed {
-                queue_transcript_email(tx, id, email, at_ms)?;
+                queue_transcript_email(conn, id, email, at_ms)?;
             }
         }
         EventBody::Closed => {
-            tx.execute("UPDATE conversations SET status = 'closed', closed_at = ?2 WHERE id = ?1", params![id, at_ms])?;
+            execute(
+                conn,
+                "UPDATE conversations SET status = 'closed', closed_at = ?2 WHERE id = ?1",
+                params![id, at_ms],
+            )?;
             let requested: Option<String> =
-                tx.query_row("SELECT transcript_email FROM conversations WHERE id = ?1", [id], |row| row.get(0))?;
+                one_row(conn, "SELECT transcript_email FROM conversations WHERE id = ?1", [id], |row| row.get(0))?;
             if let Some(email) = requested {
-                queue_transcript_email(tx, id, &email, at_ms)?;
+                queue_transcript_email(conn, id, &email, at_ms)?;
             }
         }
         EventBody::Rated { score, .. } => {
-            tx.execute("UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
+            execute(conn, "UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
         }
         // A note changes nothing a shopper could see (not even the inbox's last message); the
         // assignment a handover makes is written by the storage call that makes it.
@@ -344,47 +453,46 @@ fn apply_effects(
 
 /// A shopper's message adds to what is unanswered (and starts the wait); an agent's reply
 /// answers it all.
-fn count_unanswered(
-    tx: &rusqlite::Transaction<'_>,
-    conversation: &str,
-    author: &Author,
-    at_ms: i64,
-) -> StorageResult<()> {
+fn count_unanswered(conn: &Connection, conversation: &str, author: &Author, at_ms: i64) -> StorageResult<()> {
     match author {
-        Author::Visitor => tx.execute(
+        Author::Visitor => execute(
+            conn,
             "UPDATE conversations SET unanswered = unanswered + 1, waiting_since = COALESCE(waiting_since, ?2) \
              WHERE id = ?1",
             params![conversation, at_ms],
         )?,
-        Author::Agent(_) => {
-            tx.execute("UPDATE conversations SET unanswered = 0, waiting_since = NULL WHERE id = ?1", [conversation])?
-        }
+        Author::Agent(_) => execute(
+            conn,
+            "UPDATE conversations SET unanswered = 0, waiting_since = NULL WHERE id = ?1",
+            [conversation],
+        )?,
         Author::System => 0,
     };
     Ok(())
 }
 
 /// Makes `agent` the conversation's agent inside an open transaction, with their `joined`.
-fn assign(tx: &rusqlite::Transaction<'_>, record: &ConversationRecord, agent: AgentProfile) -> StorageResult<Appended> {
-    tx.execute(
+fn assign(conn: &Connection, record: &ConversationRecord, agent: AgentProfile) -> StorageResult<Appended> {
+    execute(
+        conn,
         "UPDATE conversations SET assigned_agent_id = ?2, status = 'active', \
          first_agent_at = COALESCE(first_agent_at, ?3) WHERE id = ?1",
         params![record.id.as_str(), agent.id.as_str(), now_ms()],
     )?;
     let joined = NewEvent { author: Author::Agent(agent), client_id: None, body: EventBody::Joined };
-    let event = insert_event(tx, record, joined)?;
-    appended(tx, event)
+    let event = insert_event(conn, record, joined)?;
+    appended(conn, event)
 }
 
 /// A newly stored event with the conversation's inbox row after it.
-fn appended(tx: &rusqlite::Transaction<'_>, event: Event) -> StorageResult<Appended> {
-    let summary = summary(tx, &event.conversation_id)?;
+fn appended(conn: &Connection, event: Event) -> StorageResult<Appended> {
+    let summary = summary(conn, &event.conversation_id)?;
     Ok(Appended { event, duplicate: false, summary })
 }
 
 /// Keeps the visitor's latest cart, checkout step and order on their row, for the inbox.
 fn remember_shopping_state(
-    tx: &rusqlite::Transaction<'_>,
+    conn: &Connection,
     visitor: &VisitorId,
     body: &checkout_chat_protocol::ActivityBody,
 ) -> StorageResult<()> {
@@ -392,17 +500,19 @@ fn remember_shopping_state(
     let id = visitor.as_str();
     match body {
         ActivityBody::Cart { currency, total, .. } => {
-            tx.execute(
+            execute(
+                conn,
                 "UPDATE visitors SET cart_total = ?2, cart_currency = ?3 WHERE id = ?1",
                 params![id, total, currency],
             )?;
         }
         ActivityBody::CheckoutStep { step } => {
-            tx.execute("UPDATE visitors SET checkout_step = ?2 WHERE id = ?1", params![id, step])?;
+            execute(conn, "UPDATE visitors SET checkout_step = ?2 WHERE id = ?1", params![id, step])?;
         }
         // An order ends the checkout and empties the cart.
         ActivityBody::OrderCompleted { order_id, .. } => {
-            tx.execute(
+            execute(
+                conn,
                 "UPDATE visitors SET last_order_id = ?2, checkout_step = NULL, cart_total = NULL WHERE id = ?1",
                 params![id, order_id],
             )?;
@@ -412,21 +522,18 @@ fn remember_shopping_state(
     Ok(())
 }
 
-fn transcript_email_queued(tx: &rusqlite::Transaction<'_>, conversation: &str) -> StorageResult<bool> {
-    Ok(tx.query_row(
+fn transcript_email_queued(conn: &Connection, conversation: &str) -> StorageResult<bool> {
+    one_row(
+        conn,
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE conversation_id = ?1 AND kind = 'transcript_email')",
         [conversation],
         |row| row.get(0),
-    )?)
+    )
 }
 
-fn queue_transcript_email(
-    tx: &rusqlite::Transaction<'_>,
-    conversation: &str,
-    email: &str,
-    at_ms: i64,
-) -> StorageResult<()> {
-    tx.execute(
+fn queue_transcript_email(conn: &Connection, conversation: &str, email: &str, at_ms: i64) -> StorageResult<()> {
+    execute(
+        conn,
         "INSERT INTO outbox (kind, conversation_id, recipient, created_at, next_attempt_at) VALUES ('transcript_email', ?1, ?2, ?3, ?3)",
         params![conversation, email, at_ms],
     )?;
@@ -435,18 +542,15 @@ fn queue_transcript_email(
 
 /// Whether `body` may still be added to a conversation that has ended: a rating (once) and a
 /// request for the transcript.
-fn check_open_for(
-    tx: &rusqlite::Transaction<'_>,
-    conversation: &ConversationRecord,
-    body: &EventBody,
-) -> StorageResult<()> {
+fn check_open_for(conn: &Connection, conversation: &ConversationRecord, body: &EventBody) -> StorageResult<()> {
     if conversation.status != ConversationStatus::Closed {
         return Ok(());
     }
     match body {
         EventBody::TranscriptRequested { .. } => Ok(()),
         EventBody::Rated { .. } => {
-            let rated: bool = tx.query_row(
+            let rated: bool = one_row(
+                conn,
                 "SELECT rating IS NOT NULL FROM conversations WHERE id = ?1",
                 [conversation.id.as_str()],
                 |row| row.get(0),
@@ -477,8 +581,9 @@ impl Storage for SqliteStorage {
     async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord> {
         let record = VisitorRecord { id: VisitorId::new(random_id()).map_err(id_error)?, shop_id: shop.clone() };
         let row = record.clone();
-        self.call(move |conn| {
-            conn.execute(
+        self.write(move |conn| {
+            execute(
+                conn,
                 "INSERT INTO visitors (id, shop_id, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![row.id.as_str(), row.shop_id.as_str(), &token_hash[..], now_ms()],
             )?;
@@ -490,14 +595,13 @@ impl Storage for SqliteStorage {
 
     async fn visitor_by_token(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<Option<VisitorRecord>> {
         let shop = shop.clone();
-        self.call(move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT id, shop_id FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
-                    params![&token_hash[..], shop.as_str()],
-                    |row| Ok(VisitorRecord { id: parse_id(row.get(0)?)?, shop_id: parse_id(row.get(1)?)? }),
-                )
-                .optional()?)
+        self.read(move |conn| {
+            optional_row(
+                conn,
+                "SELECT id, shop_id FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
+                params![&token_hash[..], shop.as_str()],
+                |row| Ok(VisitorRecord { id: parse_id(row.get(0)?)?, shop_id: parse_id(row.get(1)?)? }),
+            )
         })
         .await
     }
@@ -509,13 +613,13 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<ConversationRecord> {
         let new_id = ConversationId::new(random_id()).map_err(id_error)?;
         let (shop, visitor) = (shop.clone(), visitor.clone());
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if let Some(open) = find_open_conversation(&tx, &visitor)? {
+        self.write(move |conn| {
+            if let Some(open) = find_open_conversation(conn, &visitor)? {
                 return Ok(open);
             }
             let now = now_ms();
-            tx.execute(
+            execute(
+                conn,
                 "INSERT INTO conversations (id, shop_id, visitor_id, status, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
                 params![
@@ -526,7 +630,6 @@ impl Storage for SqliteStorage {
                     now
                 ],
             )?;
-            tx.commit()?;
             Ok(ConversationRecord {
                 id: new_id,
                 shop_id: shop,
@@ -541,22 +644,22 @@ impl Storage for SqliteStorage {
 
     async fn conversation(&self, id: &ConversationId) -> StorageResult<Option<ConversationRecord>> {
         let id = id.clone();
-        self.call(move |conn| find_conversation(conn, &id)).await
+        self.read(move |conn| find_conversation(conn, &id)).await
     }
 
     async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>> {
         let visitor = visitor.clone();
-        self.call(move |conn| find_open_conversation(conn, &visitor)).await
+        self.read(move |conn| find_open_conversation(conn, &visitor)).await
     }
 
     async fn conversation_summary(&self, id: &ConversationId) -> StorageResult<ConversationSummary> {
         let id = id.clone();
-        self.call(move |conn| summary(conn, &id)).await
+        self.read(move |conn| summary(conn, &id)).await
     }
 
     async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>> {
         let shop = shop.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             // A conversation whose first message failed to store has nothing to show yet.
             let sql = format!(
                 "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status != 'closed' AND c.last_seq > 0 ORDER BY c.created_at"
@@ -567,16 +670,16 @@ impl Storage for SqliteStorage {
     }
 
     async fn append_event(&self, conversation: &ConversationId, event: NewEvent) -> StorageResult<Appended> {
-        self.in_conversation(conversation, move |tx, record| {
+        self.in_conversation(conversation, move |conn, record| {
             if let Some(client_id) = &event.client_id
-                && let Some(earlier) = find_by_client_id(tx, &record.id, client_id)?
+                && let Some(earlier) = find_by_client_id(conn, &record.id, client_id)?
             {
-                let summary = summary(tx, &record.id)?;
+                let summary = summary(conn, &record.id)?;
                 return Ok(Appended { event: earlier, duplicate: true, summary });
             }
-            check_open_for(tx, &record, &event.body)?;
-            let stored = insert_event(tx, &record, event)?;
-            appended(tx, stored)
+            check_open_for(conn, &record, &event.body)?;
+            let stored = insert_event(conn, &record, event)?;
+            appended(conn, stored)
         })
         .await
     }
@@ -587,14 +690,14 @@ impl Storage for SqliteStorage {
         agent: &AgentProfile,
     ) -> StorageResult<Option<Appended>> {
         let agent = agent.clone();
-        self.in_conversation(conversation, move |tx, record| {
+        self.in_conversation(conversation, move |conn, record| {
             if record.assigned_agent_id.as_ref() == Some(&agent.id) {
                 return Ok(None);
             }
             if record.status == ConversationStatus::Closed {
                 return Err(StorageError::ConversationClosed);
             }
-            assign(tx, &record, agent).map(Some)
+            assign(conn, &record, agent).map(Some)
         })
         .await
     }
@@ -605,11 +708,11 @@ impl Storage for SqliteStorage {
         agent: &AgentProfile,
     ) -> StorageResult<Option<Appended>> {
         let agent = agent.clone();
-        self.in_conversation(conversation, move |tx, record| {
+        self.in_conversation(conversation, move |conn, record| {
             if record.status != ConversationStatus::Waiting || record.assigned_agent_id.is_some() {
                 return Ok(None);
             }
-            assign(tx, &record, agent).map(Some)
+            assign(conn, &record, agent).map(Some)
         })
         .await
     }
@@ -622,40 +725,42 @@ impl Storage for SqliteStorage {
         note: Option<String>,
     ) -> StorageResult<Vec<Appended>> {
         let (from, to) = (from.clone(), to.clone());
-        self.in_conversation(conversation, move |tx, record| {
+        self.in_conversation(conversation, move |conn, record| {
             if record.status == ConversationStatus::Closed {
                 return Err(StorageError::ConversationClosed);
             }
             let body = EventBody::Handover { to: Some(to.clone()), note };
-            let handover = insert_event(tx, &record, NewEvent { author: Author::Agent(from), client_id: None, body })?;
-            let handover = appended(tx, handover)?;
+            let handover =
+                insert_event(conn, &record, NewEvent { author: Author::Agent(from), client_id: None, body })?;
+            let handover = appended(conn, handover)?;
             // Read again: the handover moved the conversation's last sequence number on.
-            let record = find_conversation(tx, &record.id)?.ok_or(StorageError::ConversationNotFound)?;
-            Ok(vec![handover, assign(tx, &record, to)?])
+            let record = find_conversation(conn, &record.id)?.ok_or(StorageError::ConversationNotFound)?;
+            Ok(vec![handover, assign(conn, &record, to)?])
         })
         .await
     }
 
     async fn requeue(&self, conversation: &ConversationId, agent: &AgentProfile) -> StorageResult<Option<Appended>> {
         let agent = agent.clone();
-        self.in_conversation(conversation, move |tx, record| {
+        self.in_conversation(conversation, move |conn, record| {
             if record.status != ConversationStatus::Active || record.assigned_agent_id.as_ref() != Some(&agent.id) {
                 return Ok(None);
             }
-            tx.execute(
+            execute(
+                conn,
                 "UPDATE conversations SET assigned_agent_id = NULL, status = 'waiting' WHERE id = ?1",
                 [record.id.as_str()],
             )?;
             let body = EventBody::Handover { to: None, note: None };
-            let event = insert_event(tx, &record, NewEvent { author: Author::Agent(agent), client_id: None, body })?;
-            appended(tx, event).map(Some)
+            let event = insert_event(conn, &record, NewEvent { author: Author::Agent(agent), client_id: None, body })?;
+            appended(conn, event).map(Some)
         })
         .await
     }
 
     async fn agent_loads(&self, shop: &ShopId) -> StorageResult<Vec<(AgentId, u32)>> {
         let shop = shop.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             all_rows(
                 conn,
                 "SELECT assigned_agent_id, COUNT(*) FROM conversations WHERE shop_id = ?1 AND status = 'active' \
@@ -668,7 +773,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn assignments(&self) -> StorageResult<Vec<(ShopId, AgentProfile, ConversationId)>> {
-        self.call(move |conn| {
+        self.read(move |conn| {
             all_rows(
                 conn,
                 "SELECT c.shop_id, a.id, a.name, c.id FROM conversations c JOIN agents a ON a.id = c.assigned_agent_id \
@@ -686,7 +791,7 @@ impl Storage for SqliteStorage {
     async fn closed_conversations(&self, shop: &ShopId, limit: usize) -> StorageResult<Vec<ConversationSummary>> {
         let shop = shop.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.call(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status = 'closed' ORDER BY c.updated_at DESC LIMIT ?2"
             );
@@ -702,14 +807,16 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<ConversationSummary>> {
         let id = conversation.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.call(move |conn| {
-            let record = find_conversation(conn, &id)?.ok_or(StorageError::ConversationNotFound)?;
+        self.read(move |conn| {
+            // One snapshot for both statements: a batch may commit between them.
+            let snapshot = conn.unchecked_transaction()?;
+            let record = find_conversation(&snapshot, &id)?.ok_or(StorageError::ConversationNotFound)?;
             let sql = format!(
                 "{SUMMARY_SELECT} WHERE c.visitor_id = ?1 AND c.shop_id = ?2 AND c.id != ?3 AND c.last_seq > 0 \
                  ORDER BY c.created_at DESC LIMIT ?4"
             );
             all_rows(
-                conn,
+                &snapshot,
                 &sql,
                 params![record.visitor_id.as_str(), record.shop_id.as_str(), id.as_str(), limit],
                 summary_from_row,
@@ -725,8 +832,9 @@ impl Storage for SqliteStorage {
         device: Option<String>,
     ) -> StorageResult<()> {
         let visitor = visitor.clone();
-        self.call(move |conn| {
-            conn.execute(
+        self.write(move |conn| {
+            execute(
+                conn,
                 "UPDATE visitors SET locale = COALESCE(?2, locale), device = COALESCE(?3, device) WHERE id = ?1",
                 params![visitor.as_str(), locale, device],
             )?;
@@ -737,7 +845,7 @@ impl Storage for SqliteStorage {
 
     async fn canned_responses(&self, shop: &ShopId) -> StorageResult<Vec<CannedResponse>> {
         let shop = shop.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             let mut statement = conn
                 .prepare_cached("SELECT shortcut, text FROM canned_responses WHERE shop_id = ?1 ORDER BY shortcut")?;
             let rows = statement
@@ -749,8 +857,9 @@ impl Storage for SqliteStorage {
 
     async fn put_canned_response(&self, shop: &ShopId, canned: CannedResponse) -> StorageResult<()> {
         let shop = shop.clone();
-        self.call(move |conn| {
-            conn.execute(
+        self.write(move |conn| {
+            execute(
+                conn,
                 "INSERT INTO canned_responses (shop_id, shortcut, text, updated_at) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (shop_id, shortcut) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
                 params![shop.as_str(), canned.shortcut, canned.text, now_ms()],
@@ -762,8 +871,9 @@ impl Storage for SqliteStorage {
 
     async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str) -> StorageResult<bool> {
         let (shop, shortcut) = (shop.clone(), shortcut.to_owned());
-        self.call(move |conn| {
-            let deleted = conn.execute(
+        self.write(move |conn| {
+            let deleted = execute(
+                conn,
                 "DELETE FROM canned_responses WHERE shop_id = ?1 AND shortcut = ?2",
                 params![shop.as_str(), shortcut],
             )?;
@@ -778,12 +888,12 @@ impl Storage for SqliteStorage {
         client_id: &ClientId,
     ) -> StorageResult<Option<Event>> {
         let (id, client_id) = (conversation.clone(), client_id.clone());
-        self.call(move |conn| find_by_client_id(conn, &id, &client_id)).await
+        self.read(move |conn| find_by_client_id(conn, &id, &client_id)).await
     }
 
     async fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> StorageResult<Vec<Event>> {
         let id = conversation.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             );
@@ -799,35 +909,33 @@ impl Storage for SqliteStorage {
         identity: IdentityUpdate,
     ) -> StorageResult<Option<String>> {
         let visitor = visitor.clone();
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let bound: Option<String> = tx
-                .query_row(
-                    "SELECT user_id FROM visitors WHERE id = ?1 AND identity = 'verified'",
-                    [visitor.as_str()],
-                    |row| row.get(0),
-                )
-                .optional()?;
+        self.write(move |conn| {
+            let bound: Option<String> = optional_row(
+                conn,
+                "SELECT user_id FROM visitors WHERE id = ?1 AND identity = 'verified'",
+                [visitor.as_str()],
+                |row| row.get(0),
+            )?;
             match (identity, bound) {
                 // A verified visitor stays bound to their user: another user is not recorded, and
                 // a claim without a valid signature changes nothing.
                 (IdentityUpdate::Verified { user_id, .. }, Some(bound)) if user_id != bound => Ok(Some(bound)),
                 (IdentityUpdate::Unverified, Some(bound)) => Ok(Some(bound)),
                 (IdentityUpdate::Verified { user_id, name, email }, _) => {
-                    tx.execute(
+                    execute(
+                        conn,
                         "UPDATE visitors SET identity = 'verified', user_id = ?2, name = ?3, email = ?4 WHERE id = ?1",
                         params![visitor.as_str(), user_id, name, email],
                     )?;
-                    tx.commit()?;
                     Ok(Some(user_id))
                 }
                 (IdentityUpdate::Unverified, None) => {
-                    tx.execute(
+                    execute(
+                        conn,
                         "UPDATE visitors SET identity = 'unverified', user_id = NULL, name = NULL, email = NULL \
                          WHERE id = ?1",
                         [visitor.as_str()],
                     )?;
-                    tx.commit()?;
                     Ok(None)
                 }
             }
@@ -837,7 +945,7 @@ impl Storage for SqliteStorage {
 
     async fn waiting_conversations(&self, shop: &ShopId) -> StorageResult<Vec<Waiting>> {
         let shop = shop.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             all_rows(
                 conn, // In line once the shopper has written (not on a prompt alone), or again after
                 // their agent went offline.
@@ -858,7 +966,7 @@ impl Storage for SqliteStorage {
         limit: usize,
     ) -> StorageResult<Vec<i64>> {
         let shop = shop.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT first_agent_at - created_at FROM conversations WHERE shop_id = ?1 AND first_agent_at IS NOT NULL \
                  AND created_at >= ?2 AND left_message = 0 AND first_agent_at - created_at <= ?3 \
@@ -872,7 +980,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn due_outbox(&self, now_ms: i64, limit: usize) -> StorageResult<Vec<OutboxItem>> {
-        self.call(move |conn| {
+        self.read(move |conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT id, kind, conversation_id, recipient, attempts FROM outbox \
                  WHERE delivered_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
@@ -903,8 +1011,9 @@ impl Storage for SqliteStorage {
     }
 
     async fn outbox_delivered(&self, id: i64, now_ms: i64) -> StorageResult<()> {
-        self.call(move |conn| {
-            conn.execute(
+        self.write(move |conn| {
+            execute(
+                conn,
                 "UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1 WHERE id = ?1",
                 params![id, now_ms],
             )?;
@@ -915,8 +1024,9 @@ impl Storage for SqliteStorage {
 
     async fn outbox_failed(&self, id: i64, retry_at_ms: Option<i64>, error: &str) -> StorageResult<()> {
         let error = error.to_owned();
-        self.call(move |conn| {
-            conn.execute(
+        self.write(move |conn| {
+            execute(
+                conn,
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = COALESCE(?2, next_attempt_at), \
                  gave_up_at = CASE WHEN ?2 IS NULL THEN ?4 END, last_error = ?3 WHERE id = ?1",
                 params![id, retry_at_ms, error, now_ms()],
@@ -938,8 +1048,9 @@ impl Storage for SqliteStorage {
             capacity: agent.capacity,
         };
         let row = record.clone();
-        self.call(move |conn| {
-            let inserted = conn.execute(
+        self.write(move |conn| {
+            let inserted = execute(
+                conn,
                 "INSERT INTO agents (id, shop_id, email, name, password_hash, role, capacity, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (email) DO NOTHING",
                 params![
@@ -964,18 +1075,18 @@ impl Storage for SqliteStorage {
 
     async fn agent_by_id(&self, id: &AgentId) -> StorageResult<Option<AgentRecord>> {
         let id = id.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE id = ?1");
-            Ok(conn.query_row(&sql, [id.as_str()], agent_from_row).optional()?)
+            optional_row(conn, &sql, [id.as_str()], agent_from_row)
         })
         .await
     }
 
     async fn set_agent_role(&self, id: &AgentId, role: Role) -> StorageResult<()> {
         let id = id.clone();
-        self.call(move |conn| {
+        self.write(move |conn| {
             let changed =
-                conn.execute("UPDATE agents SET role = ?2 WHERE id = ?1", params![id.as_str(), role.as_str()])?;
+                execute(conn, "UPDATE agents SET role = ?2 WHERE id = ?1", params![id.as_str(), role.as_str()])?;
             if changed == 0 { Err(StorageError::AgentNotFound) } else { Ok(()) }
         })
         .await
@@ -983,9 +1094,9 @@ impl Storage for SqliteStorage {
 
     async fn set_agent_capacity(&self, id: &AgentId, capacity: u32) -> StorageResult<()> {
         let id = id.clone();
-        self.call(move |conn| {
+        self.write(move |conn| {
             let changed =
-                conn.execute("UPDATE agents SET capacity = ?2 WHERE id = ?1", params![id.as_str(), capacity])?;
+                execute(conn, "UPDATE agents SET capacity = ?2 WHERE id = ?1", params![id.as_str(), capacity])?;
             if changed == 0 { Err(StorageError::AgentNotFound) } else { Ok(()) }
         })
         .await
@@ -993,36 +1104,35 @@ impl Storage for SqliteStorage {
 
     async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>> {
         let email = email.to_owned();
-        self.call(move |conn| {
+        self.read(move |conn| {
             let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE email = ?1");
-            Ok(conn.query_row(&sql, [email], agent_from_row).optional()?)
+            optional_row(conn, &sql, [email], agent_from_row)
         })
         .await
     }
 
     async fn agent_count(&self, shop: &ShopId) -> StorageResult<u64> {
         let shop = shop.clone();
-        self.call(move |conn| {
-            Ok(conn.query_row("SELECT COUNT(*) FROM agents WHERE shop_id = ?1", [shop.as_str()], |row| row.get(0))?)
+        self.read(move |conn| {
+            one_row(conn, "SELECT COUNT(*) FROM agents WHERE shop_id = ?1", [shop.as_str()], |row| row.get(0))
         })
         .await
     }
 
     async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()> {
         let email = email.to_owned();
-        self.call(move |conn| {
-            let tx = conn.transaction()?;
+        self.write(move |conn| {
             let changed =
-                tx.execute("UPDATE agents SET password_hash = ?2 WHERE email = ?1", params![email, password_hash])?;
+                execute(conn, "UPDATE agents SET password_hash = ?2 WHERE email = ?1", params![email, password_hash])?;
             if changed == 0 {
                 return Err(StorageError::AgentNotFound);
             }
             // A new password ends every session opened with the old one.
-            tx.execute(
+            execute(
+                conn,
                 "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
                 [&email],
             )?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1030,31 +1140,28 @@ impl Storage for SqliteStorage {
 
     async fn agents(&self, shop: Option<&ShopId>) -> StorageResult<Vec<AgentRecord>> {
         let shop = shop.map(|s| s.as_str().to_owned());
-        self.call(move |conn| {
+        self.read(move |conn| {
             let sql =
                 format!("SELECT {AGENT_COLUMNS} FROM agents WHERE ?1 IS NULL OR shop_id = ?1 ORDER BY shop_id, email");
-            let mut statement = conn.prepare(&sql)?;
-            let agents = statement.query_map([shop], agent_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(agents)
+            all_rows(conn, &sql, [shop], agent_from_row)
         })
         .await
     }
 
     async fn set_agent_disabled(&self, email: &str, disabled: bool) -> StorageResult<()> {
         let email = email.to_owned();
-        self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let changed = tx.execute("UPDATE agents SET disabled = ?2 WHERE email = ?1", params![email, disabled])?;
+        self.write(move |conn| {
+            let changed = execute(conn, "UPDATE agents SET disabled = ?2 WHERE email = ?1", params![email, disabled])?;
             if changed == 0 {
                 return Err(StorageError::AgentNotFound);
             }
             if disabled {
-                tx.execute(
+                execute(
+                    conn,
                     "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
                     [&email],
                 )?;
             }
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1062,10 +1169,11 @@ impl Storage for SqliteStorage {
 
     async fn create_session(&self, token_hash: TokenHash, agent: &AgentId, expires_at_ms: i64) -> StorageResult<()> {
         let agent = agent.clone();
-        self.call(move |conn| {
+        self.write(move |conn| {
             let now = now_ms();
-            conn.execute("DELETE FROM agent_sessions WHERE expires_at <= ?1", [now])?;
-            conn.execute(
+            execute(conn, "DELETE FROM agent_sessions WHERE expires_at <= ?1", [now])?;
+            execute(
+                conn,
                 "INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
                 params![&token_hash[..], agent.as_str(), now, expires_at_ms],
             )?;
@@ -1075,28 +1183,29 @@ impl Storage for SqliteStorage {
     }
 
     async fn session_agent(&self, token_hash: TokenHash, now_ms: i64) -> StorageResult<Option<AgentRecord>> {
-        self.call(move |conn| {
+        self.read(move |conn| {
             let columns = AGENT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
             let sql = format!(
                 "SELECT {columns} FROM agent_sessions s JOIN agents a ON a.id = s.agent_id \
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND a.disabled = 0"
             );
-            Ok(conn.query_row(&sql, params![&token_hash[..], now_ms], agent_from_row).optional()?)
+            optional_row(conn, &sql, params![&token_hash[..], now_ms], agent_from_row)
         })
         .await
     }
 
     async fn append_activity(&self, batch: ActivityBatch) -> StorageResult<bool> {
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let new = tx.execute(
+        self.write(move |conn| {
+            let new = execute(
+                conn,
                 "INSERT OR IGNORE INTO activity_batches (visitor_id, batch_id, received_ms) VALUES (?1, ?2, ?3)",
                 params![batch.visitor_id.as_str(), batch.batch_id.as_str(), batch.received_ms],
             )? == 1;
             if !new {
                 return Ok(false);
             }
-            tx.execute(
+            execute(
+                conn,
                 "INSERT OR IGNORE INTO activity_sessions (shop_id, visitor_id, session_id, started_ms) \
                  VALUES (?1, ?2, ?3, ?4)",
                 params![
@@ -1106,7 +1215,7 @@ impl Storage for SqliteStorage {
                     batch.received_ms
                 ],
             )?;
-            let mut insert = tx.prepare(
+            let mut insert = conn.prepare_cached(
                 "INSERT INTO activity (shop_id, visitor_id, session_id, conversation_id, kind, rule_id, at_ms, \
                  received_ms, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
@@ -1125,9 +1234,8 @@ impl Storage for SqliteStorage {
             }
             drop(insert);
             for activity in &batch.events {
-                remember_shopping_state(&tx, &batch.visitor_id, &activity.body)?;
+                remember_shopping_state(conn, &batch.visitor_id, &activity.body)?;
             }
-            tx.commit()?;
             Ok(true)
         })
         .await
@@ -1136,27 +1244,25 @@ impl Storage for SqliteStorage {
     async fn recent_activity(&self, visitor: &VisitorId, limit: usize) -> StorageResult<Vec<Activity>> {
         let visitor = visitor.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.call(move |conn| {
-            let mut statement = conn.prepare(
+        self.read(move |conn| {
+            all_rows(
+                conn,
                 "SELECT at_ms, body FROM (SELECT id, at_ms, body FROM activity WHERE visitor_id = ?1 \
                  ORDER BY id DESC LIMIT ?2) ORDER BY id",
-            )?;
-            let rows = statement
-                .query_map(params![visitor.as_str(), limit], |row| {
-                    Ok(Activity { at_ms: row.get(0)?, body: json_column(row, 1)? })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                params![visitor.as_str(), limit],
+                |row| Ok(Activity { at_ms: row.get(0)?, body: json_column(row, 1)? }),
+            )
         })
         .await
     }
 
     async fn report_facts(&self, shop: &ShopId, from_ms: i64, to_ms: i64) -> StorageResult<Vec<ActivityFact>> {
         let shop = shop.clone();
-        self.call(move |conn| {
+        self.read(move |conn| {
             // A session is the visitor's, so one widget cannot add to another visitor's session.
             // The period's sessions by index; their facts by index; in the order they happened.
-            let mut statement = conn.prepare(
+            all_rows(
+                conn,
                 "WITH sessions AS (SELECT visitor_id, session_id FROM activity_sessions \
                    WHERE shop_id = ?1 AND started_ms >= ?2 AND started_ms < ?3) \
                  SELECT s.visitor_id || ' ' || s.session_id, 'session', NULL, 0 FROM sessions s \
@@ -1164,13 +1270,9 @@ impl Storage for SqliteStorage {
                    JOIN activity a ON a.visitor_id = s.visitor_id AND a.session_id = s.session_id \
                    AND a.kind IN ('prompt_shown', 'prompt_accepted', 'prompt_dismissed', 'chat_started', 'order_completed') \
                  ORDER BY 4",
-            )?;
-            let rows = statement
-                .query_map(params![shop.as_str(), from_ms, to_ms], |row| {
-                    Ok(ActivityFact { session_id: row.get(0)?, kind: row.get(1)?, rule_id: row.get(2)? })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                params![shop.as_str(), from_ms, to_ms],
+                |row| Ok(ActivityFact { session_id: row.get(0)?, kind: row.get(1)?, rule_id: row.get(2)? }),
+            )
         })
         .await
     }
@@ -1178,29 +1280,25 @@ impl Storage for SqliteStorage {
     async fn feed_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<(i64, Event)>> {
         let shop = shop.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.call(move |conn| {
+        self.read(move |conn| {
             let columns = EVENT_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
             let sql = format!(
                 "SELECT f.id, {columns} FROM event_feed f JOIN events e \
                  ON e.conversation_id = f.conversation_id AND e.seq = f.seq \
                  WHERE f.shop_id = ?1 AND f.id > ?2 ORDER BY f.id LIMIT ?3"
             );
-            let mut statement = conn.prepare(&sql)?;
-            let rows = statement
-                .query_map(params![shop.as_str(), after, limit], |row| {
-                    let id: i64 = row.get(0)?;
-                    let event = Event {
-                        conversation_id: parse_id(row.get(1)?)?,
-                        seq: row.get(2)?,
-                        client_id: row.get::<_, Option<String>>(3)?.map(parse_id).transpose()?,
-                        author: json_column(row, 4)?,
-                        body: json_column(row, 5)?,
-                        at_ms: row.get(6)?,
-                    };
-                    Ok((id, event))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            all_rows(conn, &sql, params![shop.as_str(), after, limit], |row| {
+                let id: i64 = row.get(0)?;
+                let event = Event {
+                    conversation_id: parse_id(row.get(1)?)?,
+                    seq: row.get(2)?,
+                    client_id: row.get::<_, Option<String>>(3)?.map(parse_id).transpose()?,
+                    author: json_column(row, 4)?,
+                    body: json_column(row, 5)?,
+                    at_ms: row.get(6)?,
+                };
+                Ok((id, event))
+            })
         })
         .await
     }
@@ -1208,36 +1306,37 @@ impl Storage for SqliteStorage {
     async fn activity_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>> {
         let shop = shop.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.call(move |conn| {
-            let mut statement = conn.prepare(
+        self.read(move |conn| {
+            all_rows(
+                conn,
                 "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
                  WHERE shop_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            )?;
-            let rows = statement
-                .query_map(params![shop.as_str(), after, limit], |row| {
+                params![shop.as_str(), after, limit],
+                |row| {
                     Ok(ActivityRow {
                         id: row.get(0)?,
                         visitor_id: parse_id(row.get(1)?)?,
                         conversation_id: row.get::<_, Option<String>>(2)?.map(parse_id).transpose()?,
                         activity: Activity { at_ms: row.get(3)?, body: json_column(row, 4)? },
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+                },
+            )
         })
         .await
     }
 
     async fn webhook_cursor(&self, shop: &ShopId, url: &str) -> StorageResult<WebhookCursor> {
         let (shop, url) = (shop.clone(), url.to_owned());
-        self.call(move |conn| {
+        self.write(move |conn| {
             // A new webhook starts from now: it is told what happens from here on.
-            conn.execute(
+            execute(
+                conn,
                 "INSERT OR IGNORE INTO webhook_cursors (shop_id, url, feed_after, activity_after) VALUES (?1, ?2, \
                  (SELECT COALESCE(MAX(id), 0) FROM event_feed), (SELECT COALESCE(MAX(id), 0) FROM activity))",
                 params![shop.as_str(), url],
             )?;
-            Ok(conn.query_row(
+            one_row(
+                conn,
                 "SELECT feed_after, activity_after, attempts, next_attempt_ms FROM webhook_cursors \
                  WHERE shop_id = ?1 AND url = ?2",
                 params![shop.as_str(), url],
@@ -1249,7 +1348,7 @@ impl Storage for SqliteStorage {
                         next_attempt_ms: row.get(3)?,
                     })
                 },
-            )?)
+            )
         })
         .await
     }
@@ -1262,8 +1361,9 @@ impl Storage for SqliteStorage {
         error: Option<String>,
     ) -> StorageResult<()> {
         let (shop, url) = (shop.clone(), url.to_owned());
-        self.call(move |conn| {
-            conn.execute(
+        self.write(move |conn| {
+            execute(
+                conn,
                 "UPDATE webhook_cursors SET feed_after = ?3, activity_after = ?4, attempts = ?5, next_attempt_ms = ?6, \
                  last_error = ?7 WHERE shop_id = ?1 AND url = ?2",
                 params![
@@ -1282,8 +1382,8 @@ impl Storage for SqliteStorage {
     }
 
     async fn delete_session(&self, token_hash: TokenHash) -> StorageResult<()> {
-        self.call(move |conn| {
-            conn.execute("DELETE FROM agent_sessions WHERE token_hash = ?1", [&token_hash[..]])?;
+        self.write(move |conn| {
+            execute(conn, "DELETE FROM agent_sessions WHERE token_hash = ?1", [&token_hash[..]])?;
             Ok(())
         })
         .await
@@ -1296,7 +1396,255 @@ fn id_error(err: checkout_chat_protocol::IdError) -> StorageError {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::AtomicBool;
+    use std::task::{Context, Waker};
+
     use super::*;
+
+    /// A fresh database with `count` open conversations (one visitor each).
+    async fn with_conversations(count: u8) -> (tempfile::TempDir, SqliteStorage, Vec<ConversationId>) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("chat.db")).unwrap();
+        let shop = ShopId::new("demo").unwrap();
+        let mut conversations = Vec::new();
+        for k in 0..count {
+            let visitor = storage.create_visitor(&shop, [k; 32]).await.unwrap();
+            conversations.push(storage.open_or_create_conversation(&shop, &visitor.id).await.unwrap().id);
+        }
+        (dir, storage, conversations)
+    }
+
+    fn message(client_id: &str) -> NewEvent {
+        NewEvent {
+            author: Author::Visitor,
+            client_id: Some(ClientId::new(client_id).unwrap()),
+            body: EventBody::Message { text: client_id.to_owned() },
+        }
+    }
+
+    fn client_ids(events: &[Event]) -> Vec<String> {
+        events.iter().filter_map(|e| e.client_id.as_ref()).map(|c| c.as_str().to_owned()).collect()
+    }
+
+    /// Polls `future` once, so that a storage call queues its write, and leaves it pending.
+    fn start<F: Future>(future: &mut Pin<Box<F>>) {
+        let pending = future.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending();
+        assert!(pending, "the write waits for its batch");
+    }
+
+    /// Holds the writer thread inside a write until the returned sender is used (or dropped);
+    /// returns once the writer is held. Writes queued meanwhile form its next batch.
+    async fn hold_writer(storage: &SqliteStorage) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (holding, is_holding) = tokio::sync::oneshot::channel();
+        let storage = storage.clone();
+        let gate = tokio::spawn(async move {
+            storage
+                .write(move |_| {
+                    let _ = holding.send(());
+                    let _ = held.recv();
+                    Ok(())
+                })
+                .await
+                .unwrap();
+        });
+        is_holding.await.unwrap();
+        (release, gate)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_get_distinct_consecutive_seqs_and_are_all_readable() {
+        const CONVERSATIONS: u8 = 4;
+        const TASKS_EACH: usize = 10;
+        const APPENDS_EACH: usize = 25;
+        let (_dir, storage, conversations) = with_conversations(CONVERSATIONS).await;
+        let mut tasks = Vec::new();
+        for (c, id) in conversations.iter().enumerate() {
+            for t in 0..TASKS_EACH {
+                let (storage, id) = (storage.clone(), id.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut seqs = Vec::new();
+                    for k in 0..APPENDS_EACH {
+                        let appended = storage.append_event(&id, message(&format!("c{c}-t{t}-m{k}"))).await.unwrap();
+                        assert!(!appended.duplicate);
+                        assert_eq!(appended.summary.last_seq, appended.event.seq, "the summary after the append");
+                        seqs.push(appended.event.seq);
+                    }
+                    (c, seqs)
+                }));
+            }
+        }
+        let mut seqs = vec![Vec::new(); conversations.len()];
+        for task in tasks {
+            let (c, mine) = task.await.unwrap();
+            assert!(mine.is_sorted(), "one task's appends are numbered in the order it made them");
+            seqs[c].extend(mine);
+        }
+        let total = (TASKS_EACH * APPENDS_EACH) as u64;
+        for (c, id) in conversations.iter().enumerate() {
+            seqs[c].sort_unstable();
+            assert_eq!(seqs[c], (1..=total).collect::<Vec<_>>(), "conversation {c}: distinct and gapless");
+            let stored = storage.events_after(id, 0, 10_000).await.unwrap();
+            assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), seqs[c]);
+            let mut stored_ids = client_ids(&stored);
+            stored_ids.sort_unstable();
+            let mut expected: Vec<String> =
+                (0..TASKS_EACH).flat_map(|t| (0..APPENDS_EACH).map(move |k| format!("c{c}-t{t}-m{k}"))).collect();
+            expected.sort_unstable();
+            assert_eq!(stored_ids, expected, "conversation {c}: every append stored once");
+            assert_eq!(storage.conversation(id).await.unwrap().unwrap().last_seq, total);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_is_rolled_back_alone_and_the_rest_of_its_batch_commits() {
+        let (_dir, storage, conversations) = with_conversations(3).await;
+        let [open, ended, other] = <[ConversationId; 3]>::try_from(conversations).unwrap();
+        let closed = NewEvent { author: Author::System, client_id: None, body: EventBody::Closed };
+        storage.append_event(&ended, closed).await.unwrap();
+        let missing = ConversationId::new("no-such-conversation").unwrap();
+
+        // Queued while the writer is held, these five are its next batch, in this order.
+        let (release, gate) = hold_writer(&storage).await;
+        let mut first = Box::pin(storage.append_event(&open, message("first")));
+        let mut refused = Box::pin(storage.append_event(&ended, message("too-late")));
+        let mut nowhere = Box::pin(storage.append_event(&missing, message("lost")));
+        let mut last = Box::pin(storage.append_event(&other, message("last")));
+        // Inside the batch, after the others: `first` is written but not committed yet (readers
+        // do not see it), which shows the five share one transaction.
+        let readers = Arc::clone(&storage.readers);
+        let count_first = |conn: &Connection| -> StorageResult<i64> {
+            one_row(conn, "SELECT COUNT(*) FROM events WHERE client_id = 'first'", [], |row| row.get(0))
+        };
+        let mut probe = Box::pin(storage.write(move |conn| Ok((count_first(conn)?, count_first(&readers.take())?))));
+        start(&mut first);
+        start(&mut refused);
+        start(&mut nowhere);
+        start(&mut last);
+        start(&mut probe);
+        release.send(()).unwrap();
+        gate.await.unwrap();
+
+        assert_eq!(probe.await.unwrap(), (1, 0), "the batch's writes are visible to it alone until it commits");
+        assert_eq!(first.await.unwrap().event.seq, 1);
+        assert!(matches!(refused.await, Err(StorageError::ConversationClosed)));
+        assert!(matches!(nowhere.await, Err(StorageError::ConversationNotFound)));
+        assert_eq!(last.await.unwrap().event.seq, 1);
+
+        assert_eq!(client_ids(&storage.events_after(&open, 0, 10).await.unwrap()), ["first"]);
+        assert_eq!(client_ids(&storage.events_after(&other, 0, 10).await.unwrap()), ["last"]);
+        let ended_events = storage.events_after(&ended, 0, 10).await.unwrap();
+        assert_eq!(ended_events.len(), 1, "only the closing event: {ended_events:?}");
+        assert_eq!(storage.conversation(&ended).await.unwrap().unwrap().last_seq, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn when_a_batch_loses_its_transaction_what_ran_fails_and_the_rest_runs_in_the_next() {
+        let (_dir, storage, conversations) = with_conversations(2).await;
+        let [before, after] = <[ConversationId; 2]>::try_from(conversations).unwrap();
+
+        // A write that ends the transaction under the batch, as SQLite does itself after some
+        // I/O errors (a full disk).
+        let (release, gate) = hold_writer(&storage).await;
+        let mut ran_before = Box::pin(storage.append_event(&before, message("ran-before")));
+        let mut rogue = Box::pin(storage.write(|conn| Ok(conn.execute_batch("ROLLBACK")?)));
+        let mut queued_after = Box::pin(storage.append_event(&after, message("queued-after")));
+        start(&mut ran_before);
+        start(&mut rogue);
+        start(&mut queued_after);
+        release.send(()).unwrap();
+        gate.await.unwrap();
+
+        let lost = ran_before.await;
+        assert!(matches!(lost, Err(StorageError::Database(_))), "not acknowledged, it was never committed: {lost:?}");
+        assert!(rogue.await.is_err());
+        assert_eq!(queued_after.await.unwrap().event.seq, 1, "stored by the next batch");
+        assert!(storage.events_after(&before, 0, 10).await.unwrap().is_empty());
+        assert_eq!(client_ids(&storage.events_after(&after, 0, 10).await.unwrap()), ["queued-after"]);
+        // And the writer goes on.
+        assert_eq!(storage.append_event(&before, message("again")).await.unwrap().event.seq, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_issued_after_a_write_returned_sees_it() {
+        let (_dir, storage, conversations) = with_conversations(6).await;
+        let (mine, others) = conversations.split_first().unwrap();
+        // Other writers keep the writer busy, so that writes share batches.
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut background = Vec::new();
+        for (c, id) in others.iter().enumerate() {
+            let (storage, id, stop) = (storage.clone(), id.clone(), Arc::clone(&stop));
+            background.push(tokio::spawn(async move {
+                let mut k = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    storage.append_event(&id, message(&format!("o{c}-{k}"))).await.unwrap();
+                    k += 1;
+                }
+            }));
+        }
+        for k in 0..200 {
+            let client_id = format!("mine-{k}");
+            let appended = storage.append_event(mine, message(&client_id)).await.unwrap();
+            let conversation = storage.conversation(mine).await.unwrap().unwrap();
+            assert_eq!(conversation.last_seq, appended.event.seq, "append {k}");
+            let found = storage.event_by_client_id(mine, &ClientId::new(client_id).unwrap()).await.unwrap();
+            assert_eq!(found.map(|e| e.seq), Some(appended.event.seq), "append {k}");
+        }
+        stop.store(true, Ordering::Relaxed);
+        for task in background {
+            task.await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
+        let (_dir, storage, conversations) = with_conversations(1).await;
+        let panicked = storage.write(|_| -> StorageResult<()> { panic!("a bug in a write") }).await;
+        assert!(matches!(panicked, Err(StorageError::Database(_))), "{panicked:?}");
+        assert_eq!(storage.append_event(&conversations[0], message("after")).await.unwrap().event.seq, 1);
+    }
+
+    #[tokio::test]
+    async fn writes_fail_with_an_error_when_the_writer_has_stopped() {
+        let (_dir, storage, conversations) = with_conversations(1).await;
+        let storage = SqliteStorage { writer: Writer::stopped(), ..storage };
+        let refused = storage.append_event(&conversations[0], message("m")).await;
+        assert!(
+            matches!(&refused, Err(StorageError::Database(message)) if message == "storage writer stopped"),
+            "{refused:?}"
+        );
+        // Reads do not need the writer.
+        assert!(storage.conversation(&conversations[0]).await.unwrap().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a timing to read, not a check: cargo test -p checkout-chat-relay --lib -- --ignored --nocapture"]
+    async fn timing_of_2000_appends_from_50_tasks() {
+        let (_dir, storage, conversations) = with_conversations(50).await;
+        let started = std::time::Instant::now();
+        let tasks: Vec<_> = conversations
+            .into_iter()
+            .map(|id| {
+                let storage = storage.clone();
+                tokio::spawn(async move {
+                    for k in 0..40 {
+                        let event = NewEvent {
+                            author: Author::Visitor,
+                            client_id: None,
+                            body: EventBody::Message { text: format!("m{k}") },
+                        };
+                        storage.append_event(&id, event).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        println!("2000 appends from 50 tasks: {:?}", started.elapsed());
+    }
 
     #[test]
     fn migration_4_marks_earlier_left_messages_unless_continued_live() {
