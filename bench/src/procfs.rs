@@ -19,6 +19,9 @@ pub struct ProcSample {
     pub at: Instant,
     /// User plus system time of every thread, ever.
     pub cpu: Duration,
+    /// The system (kernel) part of `cpu`: system calls (sending on sockets, which on loopback
+    /// includes the receiving side's TCP work, syncing files), page faults, scheduling.
+    pub system_cpu: Duration,
     pub rss_bytes: u64,
 }
 
@@ -26,6 +29,11 @@ impl ProcSample {
     /// CPU spent between `earlier` and this sample.
     pub fn cpu_since(&self, earlier: &ProcSample) -> Duration {
         self.cpu.saturating_sub(earlier.cpu)
+    }
+
+    /// System (kernel) CPU spent between `earlier` and this sample.
+    pub fn system_cpu_since(&self, earlier: &ProcSample) -> Duration {
+        self.system_cpu.saturating_sub(earlier.system_cpu)
     }
 }
 
@@ -39,7 +47,8 @@ pub fn sample(pid: u32) -> Result<ProcSample, ProcError> {
     let rss_bytes = parse_rss_bytes(&read("status")?).ok_or(ProcError::Shape { pid, file: "status" })?;
     let ticks = clock_ticks_per_second()?;
     let cpu = Duration::from_secs_f64((user + system) as f64 / ticks as f64);
-    Ok(ProcSample { at, cpu, rss_bytes })
+    let system_cpu = Duration::from_secs_f64(system as f64 / ticks as f64);
+    Ok(ProcSample { at, cpu, system_cpu, rss_bytes })
 }
 
 fn clock_ticks_per_second() -> Result<u64, ProcError> {

@@ -243,6 +243,19 @@ fn chat_rows(rows: &mut Vec<Row>, ours: Option<&ChatResults>, reference: Option<
         cpu_row = cpu_row.target(format!("≥ 3× less: {advantage:.2}× {}", check(advantage >= TARGET_CPU_ADVANTAGE)));
     }
     rows.push(cpu_row);
+    let system = |r: &ChatResults| {
+        r.relay_system_cpu_us_per_message.map_or("–".into(), |us| match r.relay_cpu_us_per_message {
+            Some(all) if all > 0.0 => format!("{us:.0} µs ({:.0}%)", us / all * 100.0),
+            _ => format!("{us:.0} µs"),
+        })
+    };
+    rows.push(
+        row("… of which in the kernel (system time: sockets, syncs, scheduling)", system(ours), reference.map(system))
+            .ratio(
+                ratio(ours.relay_system_cpu_us_per_message, reference.and_then(|r| r.relay_system_cpu_us_per_message)),
+                "×",
+            ),
+    );
     let per_conversation = |r: &ChatResults| r.bytes_per_active_conversation.map_or("–".into(), kb);
     rows.push(
         row(

@@ -55,6 +55,10 @@ pub struct ChatResults {
     pub ack: Percentiles,
     pub relay_cpu_ms: f64,
     pub relay_cpu_us_per_message: Option<f64>,
+    /// The kernel's part of `relay_cpu_us_per_message` (absent in results from before it was
+    /// measured).
+    #[serde(default)]
+    pub relay_system_cpu_us_per_message: Option<f64>,
     pub generator_cpu_ms: f64,
     /// Relay memory with every shopper and agent connected, before anyone writes.
     pub connected_rss_bytes: u64,
@@ -304,6 +308,10 @@ fn results(
         ack: latencies.ack.summary(),
         relay_cpu_ms: relay_cpu.as_secs_f64() * 1000.0,
         relay_cpu_us_per_message: per_unit(relay_cpu.as_secs_f64() * 1e6, relayed),
+        relay_system_cpu_us_per_message: per_unit(
+            window_end.system_cpu_since(&window_start).as_secs_f64() * 1e6,
+            relayed,
+        ),
         generator_cpu_ms: generator_cpu.as_secs_f64() * 1000.0,
         connected_rss_bytes: connected.rss_bytes,
         active_rss_bytes: window_end.rss_bytes,
