@@ -373,6 +373,42 @@ async fn a_database_locked_by_another_program_gives_clear_errors_then_recovers()
     assert_eq!(texts, ["m0", "m1", "while locked"]);
 }
 
+/// Sets or clears the immutable attribute of `file`: no process may write to it, not even through
+/// a descriptor already open, and not even as root (the tests run as root, which file permissions
+/// would not stop). This is the database's disk turning read-only under the running relay.
+fn set_immutable(file: &Path, immutable: bool) {
+    let flag = if immutable { "+i" } else { "-i" };
+    let status = std::process::Command::new("chattr").arg(flag).arg(file).status().expect("chattr (e2fsprogs) runs");
+    assert!(status.success(), "chattr {flag} {} failed: the test needs an ext4 temporary directory", file.display());
+}
+
+#[tokio::test]
+async fn a_database_turned_read_only_gives_clear_errors_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("chat.db");
+    let relay = Relay::start(&database);
+    let (mut shopper, token, conversation) = chatting_shopper(&relay, 2).await;
+
+    let files = [database.clone(), dir.path().join("chat.db-wal")];
+    for file in &files {
+        set_immutable(file, true);
+    }
+    let refused = answer_to(&mut shopper, "m2", "while read-only").await;
+    for file in &files {
+        set_immutable(file, false); // before any assertion, so that the temporary directory can go
+    }
+    let Err((code, message)) = refused else { panic!("a write to a read-only database was acknowledged") };
+    assert_eq!(code, ErrorCode::Unavailable, "{message}");
+    assert!(message.contains("could not store"), "a clear message: {message}");
+    let health = reqwest::get(relay.http("/healthz")).await.unwrap();
+    assert!(health.status().is_success(), "still running");
+
+    answer_to(&mut shopper, "m2", "while read-only").await.expect("stored once it is writable again");
+    answer_to(&mut shopper, "m3", "and on").await.expect("the chat goes on");
+    let texts = stored_texts(&relay, &token, &conversation).await;
+    assert_eq!(texts, ["m0", "m1", "while read-only", "and on"]);
+}
+
 /// The relay's resident memory, from /proc.
 fn resident_kib(relay: &Relay) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", relay.pid())).unwrap();

@@ -74,7 +74,27 @@ pub struct SqliteStorage {
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> Self {
-        StorageError::Database(err.to_string())
+        match disk_trouble(&err) {
+            Some(cause) => StorageError::Database(format!("{err} ({cause})")),
+            None => StorageError::Database(err.to_string()),
+        }
+    }
+}
+
+/// What an operator should look at when SQLite could not write or sync: its own message ("disk
+/// I/O error") does not say which, and the same error has several usual causes.
+fn disk_trouble(err: &rusqlite::Error) -> Option<&'static str> {
+    use rusqlite::ffi;
+    let rusqlite::Error::SqliteFailure(failure, _) = err else { return None };
+    match failure.extended_code {
+        ffi::SQLITE_IOERR_WRITE => {
+            Some("writing to the database failed: is the disk full, read-only or over a size limit?")
+        }
+        ffi::SQLITE_IOERR_FSYNC | ffi::SQLITE_IOERR_DIR_FSYNC => Some("syncing the database to disk failed"),
+        ffi::SQLITE_IOERR_TRUNCATE => Some("the database file could not be resized: is it read-only?"),
+        ffi::SQLITE_FULL => Some("the disk is full"),
+        code if code & 0xff == ffi::SQLITE_READONLY => Some("the database is read-only"),
+        _ => None,
     }
 }
 
@@ -1396,6 +1416,26 @@ fn id_error(err: checkout_chat_protocol::IdError) -> StorageError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn disk_errors_name_their_usual_causes() {
+        let failure = |extended_code| {
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(extended_code), Some("disk I/O error".into()))
+        };
+        let StorageError::Database(message) = StorageError::from(failure(rusqlite::ffi::SQLITE_IOERR_WRITE)) else {
+            panic!("a database error")
+        };
+        assert!(message.starts_with("disk I/O error") && message.contains("full, read-only"), "{message}");
+        let StorageError::Database(message) = StorageError::from(failure(rusqlite::ffi::SQLITE_READONLY_DBMOVED))
+        else {
+            panic!("a database error")
+        };
+        assert!(message.contains("read-only"), "{message}");
+        assert_eq!(
+            StorageError::from(rusqlite::Error::QueryReturnedNoRows).to_string(),
+            "database error: Query returned no rows"
+        );
+    }
+
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::atomic::AtomicBool;
