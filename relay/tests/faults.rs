@@ -409,13 +409,6 @@ async fn a_database_turned_read_only_gives_clear_errors_then_recovers() {
     assert_eq!(texts, ["m0", "m1", "while read-only", "and on"]);
 }
 
-/// The relay's resident memory, from /proc.
-fn resident_kib(relay: &Relay) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", relay.pid())).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS in /proc status");
-    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("a number of kB")
-}
-
 /// An agent's socket with a tiny receive window that is never read: a console frozen in a
 /// background tab, or a machine that stopped reading its network.
 async fn frozen_console(relay: &Relay, cookie: &str) -> support::Socket {
@@ -448,7 +441,7 @@ async fn an_agent_that_stops_reading_costs_bounded_memory_and_is_disconnected() 
         frozen.send_json(json!({"type": "open", "conversation_id": conversation, "last_seq": 0})).await;
         shoppers.push(client);
     }
-    let before = resident_kib(&relay);
+    let before = relay.resident_kib();
 
     // Each writes 100 long messages: about 8 MB for the frozen console, more than the kernel's
     // socket buffers hold. Nobody waits for it: every message is acknowledged.
@@ -464,7 +457,7 @@ async fn an_agent_that_stops_reading_costs_bounded_memory_and_is_disconnected() 
     for shopper in writing {
         shopper.await.unwrap();
     }
-    let after = resident_kib(&relay);
+    let after = relay.resident_kib();
     // What the relay keeps for one connection is bounded (one frame being written, fixed-size
     // channels, then a resync from the database); 16 MiB of growth leaves room for the allocator
     // and SQLite's page cache.

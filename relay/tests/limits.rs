@@ -224,20 +224,13 @@ async fn a_burst_of_logins_leaves_no_memory_behind() {
     let relay = Relay::start(&dir.path().join("chat.db"));
     // One login first, so that what stays for good (the throwaway hash, the blocking pool) is counted.
     assert!(relay.login("warm-up@nowhere.example", "not the password").await.is_none());
-    let before = resident_kib(&relay);
+    let before = relay.resident_kib();
     let logins = (0..24).map(|n| {
         let relay = &relay;
         async move { relay.login(&format!("nobody-{n}@nowhere.example"), "not the password").await }
     });
     let refused = futures_util::future::join_all(logins).await;
     assert!(refused.iter().all(Option::is_none), "unknown emails are refused");
-    let after = resident_kib(&relay);
+    let after = relay.resident_kib();
     assert!(after < before + 48 * 1024, "24 logins grew the relay from {before} KiB to {after} KiB");
-}
-
-/// The relay's resident memory, from /proc.
-fn resident_kib(relay: &Relay) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", relay.pid())).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS in /proc status");
-    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("a number of kB")
 }

@@ -148,6 +148,13 @@ impl Relay {
         self.child.id()
     }
 
+    /// The relay's resident memory in KiB, from /proc.
+    pub fn resident_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("the relay is running");
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS in /proc status");
+        line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("a number of kB")
+    }
+
     /// Stops the relay the way a process manager does (SIGTERM) and waits for it to exit.
     pub fn stop(mut self) {
         let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid fits i32"));
