@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::watcher::BroadcastProbe;
-use super::{ChatClient, ClientReport, Ending, Phase, Run, Step, keep_connected, sleep_until};
+use super::{ChatClient, ClientReport, Ending, Phase, Run, Step, keep_connected, next_step};
 use crate::conn::{ConnError, Credential, Side, Target, Wire};
 use crate::ledger::{Party, View};
 use crate::script::{agent_line, between};
@@ -110,14 +110,7 @@ impl Agent {
             } else {
                 None
             };
-            let step = tokio::select! {
-                changed = phases.changed() => match changed {
-                    Ok(()) => Step::Phase(*phases.borrow_and_update()),
-                    Err(_) => Step::Phase(Phase::Done),
-                },
-                incoming = wire.recv() => Step::Incoming(incoming),
-                () = sleep_until(due) => Step::Due,
-            };
+            let step = next_step(phases, &mut wire, due).await;
             let result = match step {
                 Step::Phase(Phase::Done) => return Ending::Done,
                 Step::Phase(_) => Ok(()),

@@ -209,6 +209,22 @@ enum Step {
     Due,
 }
 
+/// Waits for whatever comes first: a phase change, a frame (or the connection's end), or `due`.
+async fn next_step(
+    phases: &mut tokio::sync::watch::Receiver<Phase>,
+    wire: &mut crate::conn::Wire,
+    due: Option<Instant>,
+) -> Step {
+    tokio::select! {
+        changed = phases.changed() => match changed {
+            Ok(()) => Step::Phase(*phases.borrow_and_update()),
+            Err(_) => Step::Phase(Phase::Done),
+        },
+        incoming = wire.recv() => Step::Incoming(incoming),
+        () = sleep_until(due) => Step::Due,
+    }
+}
+
 /// Sleeps until `due`, or forever without one.
 async fn sleep_until(due: Option<Instant>) {
     match due {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
-use super::{ChatClient, ClientReport, Ending, Phase, Run, Step, keep_connected, sleep_until};
+use super::{ChatClient, ClientReport, Ending, Phase, Run, Step, keep_connected, next_step};
 use crate::conn::{ConnError, Credential, Side, Wire};
 use crate::ledger::{Party, View};
 use crate::script::{between, cart_activity, shopper_line};
@@ -104,14 +104,7 @@ impl Shopper {
         loop {
             self.on_phase(run, run.phase());
             let due = if welcomed { self.next_due() } else { None };
-            let step = tokio::select! {
-                changed = phases.changed() => match changed {
-                    Ok(()) => Step::Phase(*phases.borrow_and_update()),
-                    Err(_) => Step::Phase(Phase::Done),
-                },
-                incoming = wire.recv() => Step::Incoming(incoming),
-                () = sleep_until(due) => Step::Due,
-            };
+            let step = next_step(phases, &mut wire, due).await;
             let result = match step {
                 Step::Phase(Phase::Done) => return Ending::Done,
                 Step::Phase(phase) => {

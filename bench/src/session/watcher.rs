@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::{Phase, Run, Step, sleep_until};
+use super::{Phase, Run, Step, next_step};
 use crate::conn::{ConnError, Credential, Side};
 use crate::stats::Latencies;
 use crate::wire::{ClientMsg, Incoming, ServerMsg};
@@ -102,14 +102,7 @@ pub async fn run(
         if run.phase() == Phase::Done {
             break;
         }
-        let step = tokio::select! {
-            changed = phases.changed() => match changed {
-                Ok(()) => Step::Phase(*phases.borrow_and_update()),
-                Err(_) => Step::Phase(Phase::Done),
-            },
-            incoming = wire.recv() => Step::Incoming(incoming),
-            () = sleep_until(None) => Step::Due,
-        };
+        let step = next_step(&mut phases, &mut wire, None).await;
         match step {
             Step::Phase(Phase::Done) => break,
             Step::Incoming(Ok(Incoming::Msg(ServerMsg::Welcome { .. }))) => {
