@@ -3,21 +3,9 @@
 #![no_main]
 
 use arbitrary::Unstructured;
-use checkout_chat_protocol::fuzzing::{
-    Integers, agent_frame, check_agent_frame_round_trip, check_server_frame_round_trip, check_visitor_frame_round_trip,
-    server_frame, visitor_frame,
-};
+use checkout_chat_protocol::fuzzing::check_frames_round_trip;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    if let Ok(frame) = visitor_frame(&mut u) {
-        check_visitor_frame_round_trip(&frame);
-    }
-    if let Ok(frame) = agent_frame(&mut u) {
-        check_agent_frame_round_trip(&frame);
-    }
-    if let Ok(frame) = server_frame(&mut u, Integers::Any) {
-        check_server_frame_round_trip(&frame);
-    }
+    check_frames_round_trip(&mut Unstructured::new(data));
 });

@@ -100,6 +100,19 @@ pub fn check_server_frame_round_trip(frame: &ServerFrame) {
     assert_eq!(ServerFrame::parse(&json).as_ref(), Ok(frame), "server frame changed on its way through {json}");
 }
 
+/// One visitor, one agent and one server frame made from `u`, each checked to read back as written.
+pub fn check_frames_round_trip(u: &mut Unstructured) {
+    if let Ok(frame) = visitor_frame(u) {
+        check_visitor_frame_round_trip(&frame);
+    }
+    if let Ok(frame) = agent_frame(u) {
+        check_agent_frame_round_trip(&frame);
+    }
+    if let Ok(frame) = server_frame(u, Integers::Any) {
+        check_server_frame_round_trip(&frame);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Message text
 
