@@ -355,13 +355,16 @@ impl Hub {
 
     pub fn publish_event(&self, event: Event) {
         let id = event.conversation_id.clone();
-        let frame = SharedFrame::new(&ServerFrame::Event { event: event.clone() });
-        self.conversations.publish(&id, Arc::new(Live::Event { event, frame }));
+        self.conversations.publish(&id, || {
+            let frame = SharedFrame::new(&ServerFrame::Event { event: event.clone() });
+            Arc::new(Live::Event { event, frame })
+        });
     }
 
     /// A notice for whoever follows the conversation now; nobody else ever sees it.
     pub fn publish_notice(&self, conversation: &ConversationId, frame: ServerFrame, audience: Audience) {
-        self.conversations.publish(conversation, Arc::new(Live::Notice { frame: SharedFrame::new(&frame), audience }));
+        self.conversations
+            .publish(conversation, || Arc::new(Live::Notice { frame: SharedFrame::new(&frame), audience }));
     }
 
     pub fn follow_shop(&self, shop: &ShopId) -> broadcast::Receiver<SharedFrame> {
@@ -373,7 +376,7 @@ impl Hub {
     }
 
     pub fn publish_summary(&self, shop: &ShopId, summary: ConversationSummary) {
-        self.shops.publish(shop, SharedFrame::new(&ServerFrame::ConversationUpdated { conversation: summary }));
+        self.shops.publish(shop, || SharedFrame::new(&ServerFrame::ConversationUpdated { conversation: summary }));
     }
 
     /// Number of conversations with at least one live channel (for tests and metrics).
@@ -440,12 +443,13 @@ impl<K: Eq + Hash + Clone, V: Clone> Topics<K, V> {
         }
     }
 
-    fn publish(&self, key: &K, value: V) {
-        let mut channels = self.lock();
-        if let Some(sender) = channels.get(key)
-            && sender.send(value).is_err()
-        {
-            channels.remove(key);
+    /// Sends `make()` to whoever follows `key`. `make` runs only when someone does, and outside
+    /// the lock: it encodes the frame, the costly part, and most events of a shop with no console
+    /// open have nobody to go to.
+    fn publish(&self, key: &K, make: impl FnOnce() -> V) {
+        let Some(sender) = self.lock().get(key).cloned() else { return };
+        if sender.send(make()).is_err() {
+            self.release(key);
         }
     }
 
