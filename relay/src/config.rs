@@ -45,11 +45,18 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long an agent stays logged in.
     pub session_hours: u64,
-    /// Most WebSocket connections open at once; more are refused with 503.
+    /// Most shoppers' WebSockets open at once; more are refused with 503. Lowered at start when
+    /// the process's descriptor limit would not leave room for agents and health checks.
     pub max_connections: usize,
-    /// Most WebSockets open at once from one IP address; more are refused with 429. Shoppers
-    /// behind one address (an office, a carrier's NAT) share it, so it is generous.
+    /// Most connections (plain HTTP and WebSockets together) open at once from one IP address;
+    /// more are refused with 429 as they connect. Shoppers behind one address (an office, a
+    /// carrier's NAT) share it, so it is generous.
     pub max_connections_per_ip: usize,
+    /// How long a client may take to send a request's headers, and how long an idle keep-alive
+    /// connection stays open; then the connection is closed.
+    pub header_read_timeout_seconds: u64,
+    /// How long a shopper's socket may stay open without saying `hello`.
+    pub hello_timeout_seconds: u64,
     /// Frames per second all the WebSockets of one IP address may send together (twice that in
     /// a burst); beyond it their frames are read more slowly, nothing is refused.
     pub max_frames_per_second_per_ip: u32,
@@ -147,6 +154,8 @@ impl Default for Config {
             session_hours: 12,
             max_connections: 20_000,
             max_connections_per_ip: 500,
+            header_read_timeout_seconds: 10,
+            hello_timeout_seconds: 5,
             max_frames_per_second_per_ip: 500,
             agent_offline_after_seconds: 60,
             demo_agent_password: None,
@@ -315,6 +324,12 @@ impl Config {
         }
         if self.max_connections_per_ip == 0 {
             return Err(ConfigError::Invalid("max_connections_per_ip must be at least 1".into()));
+        }
+        if !(1..=600).contains(&self.header_read_timeout_seconds) {
+            return Err(ConfigError::Invalid("header_read_timeout_seconds must be from 1 to 600".into()));
+        }
+        if !(1..=600).contains(&self.hello_timeout_seconds) {
+            return Err(ConfigError::Invalid("hello_timeout_seconds must be from 1 to 600".into()));
         }
         if self.max_frames_per_second_per_ip == 0 {
             return Err(ConfigError::Invalid("max_frames_per_second_per_ip must be at least 1".into()));

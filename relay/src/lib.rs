@@ -6,8 +6,10 @@
 //! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords, sessions, shop
 //! identities), [`routing`] (the queue), [`webhooks`] (signed POSTs to the shop's systems), [`activity`] (what shoppers do on the
 //! shop's pages), [`report`] (what prompts sell), [`mail`] (transcripts from the outbox), [`server`]
-//! (start-up and graceful shutdown).
+//! (start-up and graceful shutdown), [`accept`] (connections' places and timeouts before HTTP),
+//! [`limits`] (per-address and descriptor limits).
 
+pub mod accept;
 pub mod activity;
 pub mod auth;
 pub mod chat;

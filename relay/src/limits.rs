@@ -1,10 +1,12 @@
 //! Limits per client address, on top of the per-connection ones in [`crate::ws`]: how many
-//! WebSockets one IP address may hold open, and how many frames per second all of them together
-//! may send. One machine opening thousands of sockets, or spreading a flood over many sockets,
-//! then costs only its own sockets their speed, not everyone else's.
+//! connections (plain HTTP and WebSockets alike) one IP address may hold open, and how many
+//! WebSocket frames per second all of them together may send. One machine opening thousands of
+//! sockets, or spreading a flood over many sockets, then costs only its own sockets their speed,
+//! not everyone else's. And the relay's own budget: how many connections its file descriptors
+//! allow, with room kept for agents and health checks when shoppers' sockets are full.
 //!
-//! The limits are generous because shoppers behind one address (an office, a mobile carrier's
-//! NAT) are many people; both are set in the config file.
+//! The per-address limits are generous because shoppers behind one address (an office, a mobile
+//! carrier's NAT) are many people; both are set in the config file.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -19,12 +21,13 @@ type FrameLimiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultC
 
 pub struct PerIpLimits {
     max_connections: usize,
-    /// Open WebSockets per address; an address leaves the map with its last socket.
+    /// Open connections per address; an address leaves the map with its last one.
     open: Mutex<HashMap<IpAddr, usize>>,
     frames: FrameLimiter,
 }
 
-/// One WebSocket's place under its address's connection limit, given back when dropped.
+/// One connection's place under its address's connection limit, given back when dropped. The
+/// accept loop takes it; a WebSocket upgraded from the connection keeps it (shared) for its life.
 pub struct IpSlot {
     limits: Arc<PerIpLimits>,
     ip: IpAddr,
@@ -42,7 +45,7 @@ impl PerIpLimits {
         }
     }
 
-    /// A place for one more WebSocket from `ip`, or `None` when it already holds the most.
+    /// A place for one more connection from `ip`, or `None` when it already holds the most.
     pub fn open(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
         // The map stays consistent even if a holder panicked: counts are updated in one step.
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
@@ -59,7 +62,7 @@ impl PerIpLimits {
         self.frames.until_key_ready(&ip).await;
     }
 
-    /// WebSockets open from `ip` now.
+    /// Connections open from `ip` now.
     pub fn open_from(&self, ip: IpAddr) -> usize {
         self.open.lock().unwrap_or_else(PoisonError::into_inner).get(&ip).copied().unwrap_or(0)
     }
@@ -90,9 +93,64 @@ impl Drop for IpSlot {
     }
 }
 
+/// File descriptors the relay keeps for itself, outside any connection: the database and its
+/// journal, logs, outgoing mail and webhook connections, DNS.
+const FILES_FOR_THE_RELAY: u64 = 256;
+
+/// Connections kept free of shoppers' sockets, as a share of all (and at least this many): the
+/// health check, agents' logins and consoles, and the front end's files still get through when
+/// every shopper place is taken.
+const RESERVE_SHARE: usize = 10;
+const MIN_RESERVE: usize = 32;
+
+/// How many connections the relay accepts at once, and how many of them shoppers' sockets may
+/// hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionBudget {
+    /// All accepted connections together; beyond it a new one is refused (503) on accept, so the
+    /// relay never runs out of descriptors.
+    pub total: usize,
+    /// Shoppers' WebSockets: the configured `max_connections`, lowered if the descriptors would
+    /// not leave the reserve.
+    pub shoppers: usize,
+}
+
+impl ConnectionBudget {
+    /// The budget for a process that may open `open_files` descriptors.
+    pub fn for_open_files(open_files: u64, max_connections: usize) -> Self {
+        let usable = open_files.saturating_sub(FILES_FOR_THE_RELAY).max(MIN_RESERVE as u64 * 2);
+        let total = usize::try_from(usable).unwrap_or(usize::MAX);
+        let reserve = (total / RESERVE_SHARE).max(MIN_RESERVE);
+        Self { total, shoppers: max_connections.min(total - reserve) }
+    }
+}
+
+/// Raises the soft limit on open files to the hard one (a shell's default soft limit, often
+/// 1024, is far below what a chat relay holds) and returns the limit in force.
+pub fn raise_open_files_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else { return 1024 };
+    if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        return hard;
+    }
+    soft
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_budget_keeps_files_for_the_relay_and_a_reserve_beyond_shoppers() {
+        let roomy = ConnectionBudget::for_open_files(1_048_576, 20_000);
+        assert_eq!(roomy.shoppers, 20_000, "enough descriptors: the configured number stands");
+        assert_eq!(roomy.total, 1_048_576 - 256);
+        let tight = ConnectionBudget::for_open_files(20_000, 20_000);
+        assert_eq!(tight.total, 19_744);
+        assert_eq!(tight.shoppers, 19_744 - 1_974, "a tenth stays free for agents and health checks");
+        let tiny = ConnectionBudget::for_open_files(100, 20_000);
+        assert!(tiny.shoppers >= 1 && tiny.shoppers < tiny.total, "{tiny:?}");
+    }
 
     #[test]
     fn an_address_holds_at_most_its_limit_and_gets_places_back() {

@@ -1,17 +1,16 @@
 //! Start-up and shutdown: open storage, create the demo agent on a first run, listen, and on a
 //! stop signal tell every connected client to reconnect (close code 1012) before exiting.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth;
 use crate::config::Config;
 use crate::http::router;
+use crate::limits::{ConnectionBudget, raise_open_files_limit};
 use crate::state::AppState;
 use crate::storage::sqlite::SqliteStorage;
 
@@ -19,7 +18,10 @@ use crate::storage::sqlite::SqliteStorage;
 const SESSION_DRAIN: Duration = Duration::from_secs(5);
 
 /// Runs the relay until `shutdown` is cancelled.
-pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(mut config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let budget = connection_budget(&config);
+    config.max_connections = budget.shoppers;
+    warn_about_insecure_cookies(&config);
     let storage = SqliteStorage::open(&config.database)
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.database.display()))?;
     let serves_demo_shop = config.shops.iter().any(|shop| shop.id.as_str() == auth::DEMO_SHOP);
@@ -49,14 +51,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     // Chat frames are small and often written two at a time (an ack, then the event; an inbox
     // update, then the event): with Nagle's algorithm the second waits for the client's delayed
     // ACK, up to 40 ms. Node's `ws` turns it off too.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
-        }
-    });
-    // The peer's address is what the per-address limits count (see `crate::limits`).
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await?;
+    crate::accept::serve(listener, router(state.clone()), state, budget.total, shutdown).await;
     sessions.close();
     deliverer.abort();
     webhooks.abort();
@@ -67,6 +62,35 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     }
     tracing::info!("relay stopped");
     Ok(())
+}
+
+/// Raises the descriptor limit and fits the connection limits under it, saying so when the
+/// configured `max_connections` does not fit.
+fn connection_budget(config: &Config) -> ConnectionBudget {
+    let open_files = raise_open_files_limit();
+    let budget = ConnectionBudget::for_open_files(open_files, config.max_connections);
+    if budget.shoppers < config.max_connections {
+        tracing::warn!(
+            "max_connections = {} does not fit in the {open_files} files this process may open: shoppers' \
+             sockets are limited to {} (raise the limit with `ulimit -n` or systemd's LimitNOFILE)",
+            config.max_connections,
+            budget.shoppers
+        );
+    }
+    tracing::info!(connections = budget.total, shoppers = budget.shoppers, "connection limits");
+    budget
+}
+
+/// A session cookie without `Secure` travels in clear text over plain HTTP: fine on this
+/// machine, not when the relay is reached over a network.
+fn warn_about_insecure_cookies(config: &Config) {
+    if !config.secure_cookies && !config.listen.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {} with secure_cookies = false: agents' session cookies are not marked Secure; \
+             serve the relay over HTTPS and set secure_cookies = true",
+            config.listen
+        );
+    }
 }
 
 /// Every minute, drops the frame-rate state of addresses that have been quiet.

@@ -27,7 +27,7 @@ pub struct AppState {
     /// Tracks WebSocket sessions, which outlive the HTTP request that upgraded them, so shutdown
     /// can wait for them to close cleanly.
     pub sessions: TaskTracker,
-    /// One permit per open WebSocket, up to `max_connections`.
+    /// One permit per open shopper's WebSocket, up to `max_connections` (agents need none).
     pub connection_slots: Arc<Semaphore>,
     /// WebSockets and frames per client address.
     pub per_ip: Arc<PerIpLimits>,

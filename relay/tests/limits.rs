@@ -234,3 +234,151 @@ async fn a_burst_of_logins_leaves_no_memory_behind() {
     let after = relay.resident_kib();
     assert!(after < before + 48 * 1024, "24 logins grew the relay from {before} KiB to {after} KiB");
 }
+
+/// A TCP connection from `from` that sends the start of a request and never its end.
+async fn half_request(relay: SocketAddr, from: [u8; 4]) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(IpAddr::from(from), 0)).unwrap();
+    let mut stream = socket.connect(relay).await.unwrap();
+    // Refused connections may already be closed: what matters is what the relay does after.
+    let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await;
+    stream
+}
+
+/// How the relay ended a connection.
+#[derive(Debug, PartialEq)]
+enum Closed {
+    /// With a 429, or with a reset (a refusal closed at once, its request unread).
+    Refused,
+    /// Without an answer (the headers' time ran out).
+    Silently,
+}
+
+/// Waits (bounded: 10 s) for the relay to end `stream`; `None` if it does not.
+async fn closed(stream: &mut tokio::net::TcpStream) -> Option<Closed> {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    match tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await {
+        Err(_) => None,
+        Ok(Err(_)) => Some(Closed::Refused),
+        Ok(Ok(_)) if answer.starts_with(b"HTTP/1.1 429") => Some(Closed::Refused),
+        Ok(Ok(_)) => Some(Closed::Silently),
+    }
+}
+
+/// `GET /healthz` from the loopback address `from`, over a fresh connection, within 5 s.
+async fn health_from(relay: SocketAddr, from: [u8; 4]) -> Result<u16, String> {
+    let client =
+        reqwest::Client::builder().local_address(IpAddr::from(from)).timeout(Duration::from_secs(5)).build().unwrap();
+    match client.get(format!("http://{relay}/healthz")).send().await {
+        Ok(response) => Ok(response.status().as_u16()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// The demo agent's login from `from`: its HTTP status.
+async fn login_from(relay: SocketAddr, from: [u8; 4], password: &str) -> u16 {
+    let client =
+        reqwest::Client::builder().local_address(IpAddr::from(from)).timeout(Duration::from_secs(10)).build().unwrap();
+    let body = json!({"email": support::DEMO_EMAIL, "password": password});
+    client.post(format!("http://{relay}/v1/agent/login")).json(&body).send().await.unwrap().status().as_u16()
+}
+
+/// Found live: 19,990 connections each sending request headers without their end held the relay
+/// at its descriptor limit, and the health check, logins and shoppers all timed out. Here the
+/// relay may open 512 files and one address opens 600 such connections.
+#[tokio::test]
+async fn a_slow_header_flood_from_one_address_leaves_health_and_login_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("relay.toml");
+    std::fs::write(&config, "max_connections_per_ip = 100\nheader_read_timeout_seconds = 2\n").unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let relay = Relay::start_with_open_files(&dir.path().join("chat.db"), &args, 512);
+    let mut flood = Vec::new();
+    for _ in 0..600 {
+        flood.push(half_request(relay.addr, ONE).await);
+    }
+    assert_eq!(health_from(relay.addr, OTHER).await, Ok(200), "the health check answers another address");
+    assert_eq!(
+        login_from(relay.addr, OTHER, support::DEMO_PASSWORD).await,
+        200,
+        "an agent logs in from another address"
+    );
+
+    // Every flooding connection ends: those over the address's limit at once (a 429, or a reset
+    // when too many refusals are under way), the others when their headers time out.
+    // Afterwards the address may connect again.
+    let mut held = 0;
+    for stream in &mut flood {
+        match closed(stream).await {
+            Some(Closed::Refused) => {}
+            Some(Closed::Silently) => held += 1,
+            None => panic!("a connection without complete headers was still open after 10 s"),
+        }
+    }
+    assert!(held <= 100, "at most the address's limit was held: {held}");
+    assert_eq!(health_from(relay.addr, ONE).await, Ok(200), "the flooding address is served again once it lets go");
+}
+
+/// Shoppers' sockets filling the relay must leave room for the health check and the agents.
+#[tokio::test]
+async fn agents_and_the_health_check_get_in_when_shoppers_fill_the_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("relay.toml");
+    std::fs::write(&config, "hello_timeout_seconds = 600\n").unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let relay = Relay::start_with_open_files(&dir.path().join("chat.db"), &args, 400);
+    let mut shoppers = Vec::new();
+    let mut refusal = None;
+    for _ in 0..400 {
+        match visitor_from(relay.addr, ONE, None).await {
+            Ok(client) => shoppers.push(client),
+            Err(status) => {
+                refusal = Some(status);
+                break;
+            }
+        }
+    }
+    assert_eq!(refusal, Some(503), "shoppers are refused once their places are taken ({} open)", shoppers.len());
+    assert_eq!(health_from(relay.addr, OTHER).await, Ok(200));
+    let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.expect("the agent logs in");
+    let mut console = Client::agent(relay.addr, &cookie).await.expect("the console's socket opens");
+    assert!(matches!(console.recv().await, ServerFrame::AgentWelcome { .. }));
+    // And the shoppers who got in are served.
+    pongs(&mut shoppers[0], 1).await;
+}
+
+/// A socket that never says hello but answers pings held its place for ever.
+#[tokio::test]
+async fn a_shoppers_socket_that_never_says_hello_is_closed() {
+    let (relay, _dir) = relay_with("hello_timeout_seconds = 1\n");
+    let mut silent = visitor_from(relay.addr, ONE, None).await.unwrap();
+    match silent.recv().await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::HelloExpected),
+        other => panic!("expected an error frame, got {other:?}"),
+    }
+    assert!(matches!(silent.ending().await, Ending::Closed(Some(1008))));
+    // One that says hello in time stays.
+    let mut shopper = visitor_from(relay.addr, ONE, None).await.unwrap();
+    shopper.send_json(json!({"type": "hello", "shop": "demo"})).await;
+    assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
+    assert!(shopper.try_recv(Duration::from_millis(1_500)).await.is_none(), "nothing closes it after its hello");
+    pongs(&mut shopper, 1).await;
+}
+
+/// WebSocket pings (and pongs, and binary frames) were outside the frame rate limit.
+#[tokio::test]
+async fn websocket_pings_count_against_the_frame_rate() {
+    use tokio_tungstenite::tungstenite::Message;
+    let (relay, _dir) = relay_with("max_frames_per_second_per_ip = 10\n");
+    let mut client = visitor_from(relay.addr, ONE, None).await.unwrap();
+    let started = Instant::now();
+    for _ in 0..60 {
+        client.send_message(Message::Ping(Vec::new().into())).await;
+    }
+    client.pongs(60).await;
+    // 20 at once, then 10 a second: at least 4 s (a lower bound only; a slow machine is slower).
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(3_900), "60 pings were answered in {took:?}, faster than the limit");
+}

@@ -10,12 +10,21 @@ pub mod error;
 pub mod report;
 pub mod session;
 
+use std::time::Duration;
+
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::{get, patch, post, put};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::ws;
+
+/// How long a request may take, reading its body included: a client dribbling a body byte by
+/// byte holds its connection no longer. (A WebSocket's life is not a request's: the upgrade is
+/// answered at once.)
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -33,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/agents/{id}", patch(admin::change))
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::routes(&state.config))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -2,10 +2,9 @@
 //! checked again on every heartbeat; logging out closes it at once. An agent sees and writes into
 //! the conversations of their own shop only.
 
-use std::net::SocketAddr;
-
+use axum::Extension;
+use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -19,6 +18,7 @@ use checkout_chat_protocol::{
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
+use crate::accept::Peer;
 use crate::activity;
 use crate::auth;
 use crate::chat::{self, ChatError};
@@ -32,7 +32,7 @@ use crate::storage::{AgentRecord, ConversationRecord, NewEvent};
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(peer): Extension<Peer>,
     jar: CookieJar,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -46,7 +46,7 @@ pub async fn upgrade(
         Err(error) => return error.into_response(),
     };
     let session_token = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
-    accept(state, upgrade, peer.ip(), AgentSession { agent, session_token, online: None })
+    accept(state, upgrade, &peer, AgentSession { agent, session_token, online: None })
 }
 
 struct AgentSession {

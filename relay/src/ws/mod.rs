@@ -28,10 +28,10 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use self::followed::Followed;
+use crate::accept::{Peer, Place};
 use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
 use crate::hub::{Audience, Live, SharedFrame};
-use crate::limits::IpSlot;
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -82,20 +82,22 @@ const MAX_OUTGOING_FRAME: usize = 64 * 1024 * 1024;
 /// 3 KB more per idle connection, a quarter of its memory (see BENCHMARKS.md).
 const READ_CHUNK: usize = 1024;
 
-/// Accepts an upgrade from `peer` if its address and the relay have room for one more connection
-/// (429 and 503 otherwise) and runs the session with the relay's socket limits. Small buffers
-/// keep an idle connection at a few KB instead of the ~260 KB tungstenite reserves by default
-/// (see ../shared/TOOLCHAIN.md).
-pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, peer: IpAddr, handler: H) -> Response {
-    let Some(ip_slot) = state.per_ip.open(peer) else {
-        tracing::warn!(%peer, "connection limit per address reached; refusing a WebSocket");
-        return (StatusCode::TOO_MANY_REQUESTS, "too many connections from this address").into_response();
+/// Accepts an upgrade from `peer` and runs the session with the relay's socket limits; a
+/// shopper's socket also needs one of the shopper places (`max_connections`, 503 otherwise),
+/// which agents' consoles do not use, so they connect when shoppers fill the relay. Small
+/// buffers keep an idle connection at a few KB instead of the ~260 KB tungstenite reserves by
+/// default (see ../shared/TOOLCHAIN.md).
+pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, peer: &Peer, handler: H) -> Response {
+    let shopper = if H::VISITOR {
+        let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
+            tracing::warn!("shoppers' connection limit reached; refusing a WebSocket");
+            return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry shortly").into_response();
+        };
+        Some(permit)
+    } else {
+        None
     };
-    let Ok(permit) = state.connection_slots.clone().try_acquire_owned() else {
-        tracing::warn!("connection limit reached; refusing a WebSocket");
-        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections; retry shortly").into_response();
-    };
-    let places = Places { _relay: permit, ip: ip_slot };
+    let places = Places { _shopper: shopper, connection: peer.place() };
     let sessions = state.sessions.clone();
     // Boxed for the same reason as `SessionStart`: the upgrade's future keeps this closure's
     // captures for the whole session.
@@ -114,8 +116,9 @@ pub fn accept<H: Handler + 'static>(state: AppState, upgrade: WebSocketUpgrade, 
 
 /// A session's places under the relay's and its address's connection limits, held while it runs.
 struct Places {
-    _relay: OwnedSemaphorePermit,
-    ip: IpSlot,
+    _shopper: Option<OwnedSemaphorePermit>,
+    /// The TCP connection's places (its address's and the relay's), taken when it was accepted.
+    connection: Arc<Place>,
 }
 
 /// Why handling a frame did not succeed, and therefore what the client is told.
@@ -201,6 +204,12 @@ pub trait Handler: Send {
     /// Runs right after the upgrade, before any frame is read.
     fn on_start(&mut self, _conn: &mut Connection) -> impl Future<Output = Result<(), WsError>> + Send {
         async { Ok(()) }
+    }
+
+    /// Whether the client has said who it is (a shopper's `hello`); a socket that has not within
+    /// `hello_timeout_seconds` is closed. Agents are known from their cookie before the upgrade.
+    fn introduced(&self) -> bool {
+        true
     }
 
     /// Runs on every heartbeat (an agent re-checks its session here).
@@ -452,7 +461,7 @@ async fn run_session<H: Handler>(start: Box<SessionStart<H>>) {
     let SessionStart { socket, state, mut handler, places } = *start;
     let shutdown = state.shutdown.clone();
     let (sink, mut stream) = socket.split();
-    let mut conn = Connection::new(state, sink, H::VISITOR, places.ip.ip());
+    let mut conn = Connection::new(state, sink, H::VISITOR, places.connection.ip());
     if let Err(error) = Box::pin(handler.on_start(&mut conn)).await {
         Box::pin(conn.report(error)).await;
         conn.release_all();
@@ -460,6 +469,9 @@ async fn run_session<H: Handler>(start: Box<SessionStart<H>>) {
     }
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
+    let hello_timeout = Duration::from_secs(conn.state.config.hello_timeout_seconds);
+    let hello_deadline = tokio::time::sleep(hello_timeout);
+    tokio::pin!(hello_deadline);
     // The work a frame or a live event causes is boxed: its future (a hello, a send, a replay
     // from storage) then lives on the heap only while it runs, instead of inline in this
     // session's future, which every idle connection keeps (~7 KB per connection otherwise).
@@ -468,6 +480,12 @@ async fn run_session<H: Handler>(start: Box<SessionStart<H>>) {
             () = shutdown.cancelled() => {
                 Box::pin(conn.close(close_code::RESTART, "relay restarting; reconnect")).await;
                 false
+            }
+            // A socket held open without a word (answering pings is not a word) holds a place a
+            // shopper could use.
+            () = &mut hello_deadline, if !handler.introduced() => {
+                let reason = format!("no hello within {} s", hello_timeout.as_secs());
+                Box::pin(conn.report(WsError::fatal(ErrorCode::HelloExpected, close_code::POLICY, reason))).await
             }
             incoming = stream.next() => {
                 last_heard = Instant::now();
@@ -590,14 +608,17 @@ async fn on_incoming<H: Handler>(
             return false;
         }
     };
+    if matches!(message, Message::Close(_)) {
+        return false;
+    }
+    // Every frame the client sends counts against its rates: pings and pongs cost the relay a
+    // read and a wake-up like any other.
+    conn.limiter.until_ready().await;
+    conn.state.per_ip.until_frame_allowed(conn.peer).await;
     let result = match message {
         Message::Text(text) if text.len() > MAX_FRAME_BYTES => Err(too_large()),
         Message::Binary(bytes) if bytes.len() > MAX_FRAME_BYTES => Err(too_large()),
-        Message::Text(text) => {
-            conn.limiter.until_ready().await;
-            conn.state.per_ip.until_frame_allowed(conn.peer).await;
-            handler.on_text(conn, text.as_str()).await
-        }
+        Message::Text(text) => handler.on_text(conn, text.as_str()).await,
         Message::Binary(_) => {
             Err(WsError::rejected(ErrorCode::BadFrame, "binary frames are not supported; send JSON text"))
         }

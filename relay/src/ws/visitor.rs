@@ -2,11 +2,11 @@
 //! into their one open conversation, which their first message starts (and, after an agent ended
 //! it, their next message starts anew).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Extension;
+use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use checkout_chat_protocol::limits::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
@@ -17,6 +17,7 @@ use checkout_chat_protocol::{
 };
 
 use super::{Connection, Handler, WsError, accept, close_code};
+use crate::accept::Peer;
 use crate::activity;
 use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
@@ -29,7 +30,7 @@ use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, Vis
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(peer): Extension<Peer>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -45,7 +46,7 @@ pub async fn upgrade(
         conversation: None,
         here: None,
     };
-    accept(state, upgrade, peer.ip(), session)
+    accept(state, upgrade, &peer, session)
 }
 
 /// The visitor's shop, read from the relay's configuration (which never changes while it runs)
@@ -93,6 +94,10 @@ struct VisitorSession {
 
 impl Handler for VisitorSession {
     const VISITOR: bool = true;
+
+    fn introduced(&self) -> bool {
+        self.identity.is_some()
+    }
 
     async fn on_text(&mut self, conn: &mut Connection, text: &str) -> Result<(), WsError> {
         let frame = VisitorFrame::parse(text).map_err(|e| WsError::rejected(ErrorCode::BadFrame, e.to_string()))?;

@@ -38,7 +38,20 @@ impl Relay {
     }
 
     pub fn start_with(database: &Path, extra_args: &[&str]) -> Relay {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_relay")), database, extra_args)
+    }
+
+    /// Starts the relay allowed to open at most `open_files` files (soft and hard limit), as a
+    /// small machine or a careless service unit would: `prlimit` sets the limit, then becomes the
+    /// relay (same pid).
+    pub fn start_with_open_files(database: &Path, extra_args: &[&str], open_files: u32) -> Relay {
+        let mut command = Command::new("prlimit");
+        command.arg(format!("--nofile={open_files}:{open_files}")).arg("--").arg(env!("CARGO_BIN_EXE_relay"));
+        Self::spawn(command, database, extra_args)
+    }
+
+    fn spawn(mut command: Command, database: &Path, extra_args: &[&str]) -> Relay {
+        let mut child = command
             .args(["--listen", "127.0.0.1:0", "--static-dir", "no-front-end-in-these-tests"])
             .arg("--database")
             .arg(database)
@@ -248,6 +261,24 @@ impl Client {
 
     pub async fn send_text(&mut self, text: String) {
         self.socket.send(Message::Text(text.into())).await.expect("send frame");
+    }
+
+    /// Sends a WebSocket message as is (a ping, a binary frame).
+    pub async fn send_message(&mut self, message: Message) {
+        self.socket.send(message).await.expect("send message");
+    }
+
+    /// Waits for `count` pongs, passing over everything else; panics after 30 s.
+    pub async fn pongs(&mut self, count: usize) {
+        let mut seen = 0;
+        let deadline = tokio::time::Instant::now() + WAIT * 3;
+        while seen < count {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Ok(Some(Ok(Message::Pong(_)))) => seen += 1,
+                Ok(Some(Ok(_))) => {}
+                other => panic!("{seen} of {count} pongs, then {other:?}"),
+            }
+        }
     }
 
     /// The next protocol frame (pings are skipped); panics after 10 s or if the socket ends.
