@@ -110,8 +110,9 @@ pub struct AccountChange {
 /// Body of every HTTP error answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiErrorBody {
-    /// Machine-readable: `not_logged_in`, `bad_credentials`, `too_many_attempts`, `cross_origin`,
-    /// `forbidden`, `not_found`, `conflict`, `bad_request`, `unavailable`.
+    /// Machine-readable: `not_logged_in`, `bad_credentials`, `too_many_attempts`, `busy` (both
+    /// 429 with `Retry-After`), `cross_origin`, `forbidden`, `not_found`, `conflict`,
+    /// `bad_request`, `unavailable`.
     pub error: String,
     /// For people.
     pub message: String,

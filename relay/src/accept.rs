@@ -55,7 +55,15 @@ pub struct Place {
 }
 
 impl Peer {
+    /// The address of the connection's other end, which the connection limits count.
     pub fn ip(&self) -> IpAddr {
+        self.addr.ip()
+    }
+
+    /// The client's own address, which per-client limits (logins) are keyed by. Today the
+    /// connection's; behind a reverse proxy, the one place to read the client's address from
+    /// the proxy's header once `trusted_proxies` names it.
+    pub fn client_ip(&self) -> IpAddr {
         self.addr.ip()
     }
 

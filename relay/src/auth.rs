@@ -20,6 +20,11 @@ pub const DEMO_SHOP: &str = "demo";
 /// that storage also uses.
 static HASHING_SLOTS: Semaphore = Semaphore::const_new(2);
 
+/// Logins that may wait for a hashing slot (those being checked included). Beyond it a login is
+/// refused at once (429, try again in a second) instead of queueing: a flood of guesses would
+/// otherwise make every real login wait behind it.
+static LOGIN_QUEUE: Semaphore = Semaphore::const_new(32);
+
 /// Shortest password an agent account accepts.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
@@ -29,6 +34,8 @@ pub enum AuthError {
     BadCredentials,
     #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
     WeakPassword,
+    #[error("too many logins are being checked")]
+    Busy,
     #[error("password hashing failed: {0}")]
     Hashing(String),
     #[error(transparent)]
@@ -77,6 +84,7 @@ async fn password_matches(password: String, hash: Option<String>) -> bool {
 /// Checks an agent's email and password. Unknown emails cost as much time as wrong passwords,
 /// so the answer time does not tell which emails exist.
 pub async fn check_credentials(storage: &dyn Storage, email: &str, password: &str) -> Result<AgentRecord, AuthError> {
+    let Ok(_queued) = LOGIN_QUEUE.try_acquire() else { return Err(AuthError::Busy) };
     let agent = storage.agent_by_email(email.trim()).await?;
     let hash = agent.as_ref().map(|a| a.password_hash.clone());
     let matches = password_matches(password.to_owned(), hash).await;

@@ -13,8 +13,10 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use governor::clock::DefaultClock;
-use governor::state::keyed::DefaultKeyedStateStore;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::{DefaultKeyedStateStore, HashMapStateStore};
 use governor::{Quota, RateLimiter};
 
 type FrameLimiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>;
@@ -93,6 +95,64 @@ impl Drop for IpSlot {
     }
 }
 
+/// Login attempts an address may make for one account at once, then one per this many seconds;
+/// a wrong password from one address never stops the right one from another.
+const LOGINS_PER_ACCOUNT_AT_ONCE: u32 = 10;
+const SECONDS_PER_LOGIN_PER_ACCOUNT: u64 = 6;
+
+/// Login attempts an address may make for all accounts together (spraying passwords over many
+/// emails), at once and then one per this many seconds.
+const LOGINS_PER_ADDRESS_AT_ONCE: u32 = 30;
+const SECONDS_PER_LOGIN_PER_ADDRESS: u64 = 2;
+
+/// Keys remembered before the quiet ones are forgotten, so guessing many emails from many
+/// addresses does not grow the tables without bound.
+const MAX_TRACKED_LOGIN_KEYS: usize = 10_000;
+
+type Keyed<K> = RateLimiter<K, HashMapStateStore<K>, DefaultClock>;
+
+/// How often logins may be tried, per account and address and per address. The address is the
+/// client's ([`crate::accept::Peer::client_ip`]), so behind a proxy it will be the shopper's
+/// real one once the proxy is trusted to say it.
+pub struct LoginLimits {
+    per_account: Keyed<(String, IpAddr)>,
+    per_address: Keyed<IpAddr>,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        let quota = |burst: u32, seconds: u64| {
+            let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+            Quota::with_period(Duration::from_secs(seconds)).map(|quota| quota.allow_burst(burst))
+        };
+        let fallback = Quota::per_minute(NonZeroU32::MIN);
+        Self {
+            per_account: RateLimiter::hashmap(
+                quota(LOGINS_PER_ACCOUNT_AT_ONCE, SECONDS_PER_LOGIN_PER_ACCOUNT).unwrap_or(fallback),
+            ),
+            per_address: RateLimiter::hashmap(
+                quota(LOGINS_PER_ADDRESS_AT_ONCE, SECONDS_PER_LOGIN_PER_ADDRESS).unwrap_or(fallback),
+            ),
+        }
+    }
+}
+
+impl LoginLimits {
+    /// Counts one attempt for `email` from `ip`; `Err` says how long to wait when it is one too
+    /// many. Successful logins count too: a person does not log in ten times a minute.
+    pub fn attempt(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        if self.per_account.len() > MAX_TRACKED_LOGIN_KEYS {
+            self.per_account.retain_recent();
+        }
+        if self.per_address.len() > MAX_TRACKED_LOGIN_KEYS {
+            self.per_address.retain_recent();
+        }
+        let now = DefaultClock::default().now();
+        self.per_address.check_key(&ip).map_err(|refused| refused.wait_time_from(now))?;
+        self.per_account.check_key(&(email.trim().to_lowercase(), ip)).map_err(|refused| refused.wait_time_from(now))
+    }
+}
+
 /// File descriptors the relay keeps for itself, outside any connection: the database and its
 /// journal, logs, outgoing mail and webhook connections, DNS.
 const FILES_FOR_THE_RELAY: u64 = 256;
@@ -139,6 +199,20 @@ pub fn raise_open_files_limit() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logins_are_limited_per_account_and_address_and_per_address() {
+        let limits = LoginLimits::default();
+        let (a, b): (IpAddr, IpAddr) = ([192, 0, 2, 1].into(), [192, 0, 2, 2].into());
+        for _ in 0..LOGINS_PER_ACCOUNT_AT_ONCE {
+            assert!(limits.attempt("anna@shop.example", a).is_ok());
+        }
+        let wait = limits.attempt("Anna@Shop.example ", a).expect_err("the same account from the same address");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(SECONDS_PER_LOGIN_PER_ACCOUNT), "{wait:?}");
+        assert!(limits.attempt("anna@shop.example", b).is_ok(), "the account is not locked for other addresses");
+        let sprayed = (0..100).filter(|n| limits.attempt(&format!("agent{n}@shop.example"), b).is_ok()).count();
+        assert_eq!(sprayed, LOGINS_PER_ADDRESS_AT_ONCE as usize - 1, "one address spraying many accounts is held");
+    }
 
     #[test]
     fn the_budget_keeps_files_for_the_relay_and_a_reserve_beyond_shoppers() {

@@ -1,11 +1,6 @@
 //! The state every handler shares, passed explicitly as axum `State`.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
-
-use governor::clock::DefaultClock;
-use governor::state::keyed::HashMapStateStore;
-use governor::{Quota, RateLimiter};
 
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -13,7 +8,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::hub::Hub;
-use crate::limits::PerIpLimits;
+use crate::limits::{LoginLimits, PerIpLimits};
 use crate::routing::{PendingAnnouncements, RoutingTurns};
 use crate::storage::Storage;
 
@@ -39,17 +34,9 @@ pub struct AppState {
     pub queue_announcements: Arc<PendingAnnouncements>,
     /// One assignment pass at a time per shop.
     pub routing_turns: Arc<RoutingTurns>,
-    /// Login attempts per email: password guessing is slowed to a few tries a minute.
-    pub login_attempts: Arc<LoginLimiter>,
-}
-
-pub type LoginLimiter = RateLimiter<String, HashMapStateStore<String>, DefaultClock>;
-
-/// Ten attempts at once, then one every six seconds, per email address (successful logins count
-/// too: a person does not log in ten times a minute).
-fn login_limiter() -> LoginLimiter {
-    let quota = Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN));
-    RateLimiter::hashmap(quota)
+    /// Login attempts per account and address and per address: password guessing is slowed to
+    /// a few tries a minute without locking the account out.
+    pub login_attempts: Arc<LoginLimits>,
 }
 
 impl AppState {
@@ -68,7 +55,7 @@ impl AppState {
             webhooks_ready: Arc::new(Notify::new()),
             queue_announcements: Arc::new(PendingAnnouncements::default()),
             routing_turns: Arc::new(RoutingTurns::default()),
-            login_attempts: Arc::new(login_limiter()),
+            login_attempts: Arc::new(LoginLimits::default()),
         }
     }
 }

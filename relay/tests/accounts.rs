@@ -78,7 +78,7 @@ async fn admins_and_agents_are_listed_and_a_disabled_agent_is_out_at_once() {
 }
 
 #[tokio::test]
-async fn password_guessing_is_slowed_per_email_address() {
+async fn password_guessing_is_slowed_per_email_and_address() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("relay.db"));
     for _ in 0..10 {

@@ -382,3 +382,62 @@ async fn websocket_pings_count_against_the_frame_rate() {
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(3_900), "60 pings were answered in {took:?}, faster than the limit");
 }
+
+/// Found live: ten wrong passwords for an agent's email and the right one got 429, so anyone who
+/// knew the address kept that agent out with one request every 6 s.
+#[tokio::test]
+async fn guessing_an_agents_password_from_one_address_does_not_lock_the_agent_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(login_from(relay.addr, ONE, "not the password").await);
+    }
+    assert_eq!(&statuses[..10], &[401; 10], "wrong passwords are refused as wrong");
+    assert_eq!(statuses[11], 429, "then the guesser is slowed");
+    let client = reqwest::Client::builder().local_address(IpAddr::from(ONE)).build().unwrap();
+    let body = json!({"email": support::DEMO_EMAIL, "password": "not the password"});
+    let refused = client.post(relay.http("/v1/agent/login")).json(&body).send().await.unwrap();
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=7).contains(&retry_after), "Retry-After: {retry_after}");
+    assert_eq!(login_from(relay.addr, OTHER, support::DEMO_PASSWORD).await, 200, "the agent still logs in elsewhere");
+}
+
+/// Found live: spraying distinct emails from one address ran argon2 71 times a second with no
+/// per-address limit, and a real login waited 11.4 s behind it.
+#[tokio::test]
+async fn spraying_many_emails_from_one_address_is_held_and_a_flood_of_logins_is_refused_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    // 60 guesses at once from one address: 30 are let through to a password check, the rest are
+    // refused before one (as they arrive, so a slow machine does not refill the quota between).
+    let guesses = (0..60).map(|n| {
+        let url = relay.http("/v1/agent/login");
+        async move {
+            let client = reqwest::Client::builder().local_address(IpAddr::from(ONE)).build().unwrap();
+            let body = json!({"email": format!("guess-{n}@shop.example"), "password": "password1"});
+            let response = client.post(url).json(&body).send().await.unwrap();
+            response.json::<serde_json::Value>().await.unwrap()["error"].as_str().unwrap().to_owned()
+        }
+    });
+    let errors = futures_util::future::join_all(guesses).await;
+    let held = errors.iter().filter(|e| *e == "too_many_attempts").count();
+    assert!((28..=30).contains(&held), "one address spraying 60 accounts: {errors:?}");
+
+    // 120 logins at once from 120 addresses: more than may wait for a password check are
+    // refused at once with Retry-After rather than queued.
+    let logins = (0..120u8).map(|n| {
+        let url = relay.http("/v1/agent/login");
+        async move {
+            let client = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 1, n])).build().unwrap();
+            let body = json!({"email": format!("nobody-{n}@shop.example"), "password": "password1"});
+            let response = client.post(url).json(&body).send().await.unwrap();
+            (response.status().as_u16(), response.headers().contains_key("retry-after"))
+        }
+    });
+    let answers = futures_util::future::join_all(logins).await;
+    let busy = answers.iter().filter(|(status, _)| *status == 429).count();
+    assert!(busy > 0, "some of 120 simultaneous logins are refused early: {answers:?}");
+    assert!(answers.iter().all(|(status, retry)| *status == 401 || (*status == 429 && *retry)), "{answers:?}");
+    assert_eq!(login_from(relay.addr, OTHER, support::DEMO_PASSWORD).await, 200);
+}

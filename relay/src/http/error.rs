@@ -1,7 +1,9 @@
 //! The one place where HTTP handler errors become responses.
 
 use axum::Json;
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use checkout_chat_protocol::api::ApiErrorBody;
 
@@ -14,8 +16,10 @@ pub enum ApiError {
     NotLoggedIn,
     #[error("wrong email or password")]
     BadCredentials,
-    #[error("too many login attempts; wait a minute and try again")]
-    TooManyAttempts,
+    #[error("too many login attempts; try again in {} s", retry_after.as_secs().max(1))]
+    TooManyAttempts { retry_after: Duration },
+    #[error("the relay is busy checking other logins; try again in a moment")]
+    LoginsBusy,
     #[error("requests from another site are not accepted here")]
     CrossOrigin,
     #[error("only an admin of the shop may do this")]
@@ -31,11 +35,26 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn too_many_attempts(retry_after: Duration) -> Self {
+        ApiError::TooManyAttempts { retry_after }
+    }
+
+    /// Whole seconds the client should wait before trying again, for the `Retry-After` header.
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            // Rounded up: a client that waits what it was told is let in.
+            ApiError::TooManyAttempts { retry_after } => Some(retry_after.as_secs() + 1),
+            ApiError::LoginsBusy => Some(1),
+            _ => None,
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "not_logged_in"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
-            ApiError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            ApiError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            ApiError::LoginsBusy => (StatusCode::TOO_MANY_REQUESTS, "busy"),
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
             ApiError::AdminOnly => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
@@ -49,7 +68,13 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        (status, Json(ApiErrorBody { error: code.to_owned(), message: self.to_string() })).into_response()
+        let retry_after = self.retry_after_seconds();
+        let mut response =
+            (status, Json(ApiErrorBody { error: code.to_owned(), message: self.to_string() })).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -72,6 +97,7 @@ impl From<AuthError> for ApiError {
         match err {
             AuthError::BadCredentials => ApiError::BadCredentials,
             AuthError::WeakPassword => ApiError::BadRequest(err.to_string()),
+            AuthError::Busy => ApiError::LoginsBusy,
             AuthError::Storage(storage) => storage.into(),
             other => {
                 tracing::error!(error = %other, "authentication failed");

@@ -1,8 +1,8 @@
 //! Agent login, logout and "who am I", with the session in an HttpOnly, SameSite=Strict cookie.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
+use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use checkout_chat_protocol::api::{LoginRequest, Role, SessionInfo};
@@ -10,6 +10,7 @@ use checkout_chat_protocol::api::{LoginRequest, Role, SessionInfo};
 use super::error::ApiError;
 use checkout_chat_protocol::limits::MAX_EMAIL_LEN;
 
+use crate::accept::Peer;
 use crate::auth;
 use crate::ids::hash_token;
 use crate::state::AppState;
@@ -17,15 +18,13 @@ use crate::storage::AgentRecord;
 
 pub const SESSION_COOKIE: &str = "cc_session";
 
-/// Email addresses whose recent login attempts are remembered before old ones are forgotten.
-const MAX_TRACKED_LOGINS: usize = 10_000;
-
 fn session_info(agent: &AgentRecord) -> SessionInfo {
     SessionInfo { agent: agent.profile(), shop: agent.shop_id.clone(), role: agent.role }
 }
 
 pub async fn login(
     State(state): State<AppState>,
+    Extension(peer): Extension<Peer>,
     headers: HeaderMap,
     jar: CookieJar,
     Json(request): Json<LoginRequest>,
@@ -35,12 +34,7 @@ pub async fn login(
     if request.email.len() > MAX_EMAIL_LEN {
         return Err(ApiError::BadCredentials);
     }
-    let limiter = &state.login_attempts;
-    // Many addresses tried (guessing accounts) must not grow the limiter without bound.
-    if limiter.len() > MAX_TRACKED_LOGINS {
-        limiter.retain_recent();
-    }
-    limiter.check_key(&request.email.trim().to_lowercase()).map_err(|_| ApiError::TooManyAttempts)?;
+    state.login_attempts.attempt(&request.email, peer.client_ip()).map_err(ApiError::too_many_attempts)?;
     let agent = auth::check_credentials(state.storage.as_ref(), &request.email, &request.password).await?;
     let token = auth::open_session(state.storage.as_ref(), &agent, state.config.session_hours).await?;
     let hours = i64::try_from(state.config.session_hours).unwrap_or(i64::MAX);
