@@ -441,3 +441,42 @@ async fn spraying_many_emails_from_one_address_is_held_and_a_flood_of_logins_is_
     assert!(answers.iter().all(|(status, retry)| *status == 401 || (*status == 429 && *retry)), "{answers:?}");
     assert_eq!(login_from(relay.addr, OTHER, support::DEMO_PASSWORD).await, 200);
 }
+
+/// The relay's own pages carry a policy that runs only its scripts (the inline start-up script
+/// by its hash) and forbids framing; every answer says `nosniff`.
+#[tokio::test]
+async fn the_relays_pages_carry_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let front_end = dir.path().join("dist");
+    for app in ["shop", "console"] {
+        std::fs::create_dir_all(front_end.join(app)).unwrap();
+    }
+    let page = "<!doctype html><script src=\"/shop.js\"></script><script type=\"module\">start()</script>";
+    std::fs::write(front_end.join("shop/index.html"), page).unwrap();
+    std::fs::write(front_end.join("shop/widget.js"), "// loader").unwrap();
+    std::fs::write(front_end.join("console/index.html"), page).unwrap();
+    let relay = Relay::start_with(&dir.path().join("chat.db"), &["--static-dir", front_end.to_str().unwrap()]);
+    let http = reqwest::Client::new();
+    use sha2::Digest as _;
+    let start_hash =
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sha2::Sha256::digest(b"start()"));
+    for path in ["/", "/console/", "/console/some/deep/link"] {
+        let response = http.get(relay.http(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let policy = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(policy.contains(&format!("'sha256-{start_hash}'")), "{path}: {policy}");
+        assert!(policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline' 'self'"), "{policy}");
+        assert!(
+            !policy.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")),
+            "{policy}"
+        );
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
+        assert_eq!(response.text().await.unwrap(), page, "{path}: the page itself is unchanged");
+    }
+    for path in ["/widget.js", "/healthz"] {
+        let response = http.get(relay.http(path)).send().await.unwrap();
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(response.headers()["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+        assert!(!response.headers().contains_key("content-security-policy"), "{path}: not a page");
+    }
+}

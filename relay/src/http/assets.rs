@@ -32,6 +32,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
     Router::new()
         .nest_service("/console", console)
         .fallback_service(ServeDir::new(shop_dir))
+        .layer(axum::middleware::from_fn(super::security_headers::pages))
         .layer(public)
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))

@@ -8,6 +8,7 @@ pub mod canned;
 pub mod conversations;
 pub mod error;
 pub mod report;
+pub mod security_headers;
 pub mod session;
 
 use std::time::Duration;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/agents/{id}", patch(admin::change))
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::routes(&state.config))
+        .layer(axum::middleware::from_fn(security_headers::every_answer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -52,7 +52,8 @@ impl Relay {
 
     fn spawn(mut command: Command, database: &Path, extra_args: &[&str]) -> Relay {
         let mut child = command
-            .args(["--listen", "127.0.0.1:0", "--static-dir", "no-front-end-in-these-tests"])
+            .args(["--listen", "127.0.0.1:0"])
+            .args(if extra_args.contains(&"--static-dir") { &[][..] } else { &["--static-dir", "no-front-end"][..] })
             .arg("--database")
             .arg(database)
             .args(extra_args)
