@@ -92,7 +92,7 @@ fn inline_script_hashes(page: &str) -> Vec<String> {
         let content_and_more = &after_name[tag_end + 1..];
         let Some(content_end) = content_and_more.find("</script") else { break };
         if !attributes.contains("src=") {
-            hashes.push(STANDARD.encode(Sha256::digest(content_and_more[..content_end].as_bytes())));
+            hashes.push(STANDARD.encode(Sha256::digest(&content_and_more.as_bytes()[..content_end])));
         }
         rest = &content_and_more[content_end..];
     }
