@@ -66,8 +66,9 @@ pub struct Hub {
     conversations: Topics<ConversationId, Arc<Live>>,
     /// Inbox updates (`conversation_updated` frames) per shop.
     shops: Topics<ShopId, SharedFrame>,
-    /// Agent sessions ended in this process (logout), so their sockets close at once.
-    revoked_sessions: broadcast::Sender<TokenHash>,
+    /// Agent sessions ended in this process (logout, a disabled account, a new password), so
+    /// their sockets close at once.
+    revoked_sessions: broadcast::Sender<Revoked>,
     /// Agents connected, per shop.
     presence: Mutex<HashMap<ShopId, ShopPresence>>,
     /// When this relay started: an agent with chats assigned from before it has been absent
@@ -158,13 +159,25 @@ impl Default for Hub {
     }
 }
 
+/// What was ended: one session, or every session of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    Session(TokenHash),
+    Agent(AgentId),
+}
+
 impl Hub {
     pub fn revoke_session(&self, session: TokenHash) {
         // Nobody listening means no socket uses the session.
-        let _ = self.revoked_sessions.send(session);
+        let _ = self.revoked_sessions.send(Revoked::Session(session));
     }
 
-    pub fn session_revocations(&self) -> broadcast::Receiver<TokenHash> {
+    /// Ends every socket of `agent` (their account was disabled or given a new password).
+    pub fn revoke_agent(&self, agent: AgentId) {
+        let _ = self.revoked_sessions.send(Revoked::Agent(agent));
+    }
+
+    pub fn session_revocations(&self) -> broadcast::Receiver<Revoked> {
         self.revoked_sessions.subscribe()
     }
 

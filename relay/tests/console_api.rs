@@ -219,3 +219,63 @@ async fn no_shop_sees_or_changes_another_shops_canned_responses_accounts_or_conv
         call(&relay, Method::GET, &earlier, Some(&demo_admin), None).await.json().await.unwrap();
     assert_eq!(rows.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(), [conversation]);
 }
+
+/// Adds an agent (not an admin) to the demo shop through the admin's endpoint; returns its id.
+async fn add_plain_agent(relay: &Relay, admin: &str, email: &str, password: &str) -> String {
+    let body = json!({"email": email, "name": "Sam", "password": password});
+    let created = call(relay, Method::POST, "/v1/admin/agents", Some(admin), Some(body)).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    created.json::<AgentAccount>().await.unwrap().agent.id.to_string()
+}
+
+/// Found live: disabling an agent or giving them a new password left their open console working
+/// until its next heartbeat (up to 25 s). Logging out already closed it at once.
+#[tokio::test]
+async fn disabling_an_agent_or_resetting_their_password_closes_their_console_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let sam_id = add_plain_agent(&relay, &admin, "sam@demo.example", "sam-password-1").await;
+    let path = format!("/v1/admin/agents/{sam_id}");
+    for change in [json!({"password": "sam-password-2"}), json!({"disabled": true})] {
+        let password = if change.get("disabled").is_some() { "sam-password-2" } else { "sam-password-1" };
+        let cookie = relay.login("sam@demo.example", password).await.expect("Sam logs in");
+        let mut console = Client::agent(relay.addr, &cookie).await.unwrap();
+        assert!(matches!(console.recv().await, ServerFrame::AgentWelcome { .. }));
+        assert_eq!(call(&relay, Method::PATCH, &path, Some(&admin), Some(change.clone())).await.status(), 200);
+        // Well before the 25 s heartbeat (the wait is bounded at 10 s).
+        assert!(matches!(console.ending().await, support::Ending::Closed(Some(1008))), "after {change}");
+    }
+}
+
+/// Found live: a plain agent's `send` silently took a colleague's chat, although `claim` refused.
+#[tokio::test]
+async fn an_agent_cannot_take_a_colleagues_chat_by_writing_into_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    add_plain_agent(&relay, &admin, "sam@demo.example", "sam-password-1").await;
+    let mut anna = relay.demo_agent().await;
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.send_json(json!({"type": "hello", "shop": "demo"})).await;
+    assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
+    let (conversation, _) = shopper.acked(json!({"type": "send", "client_id": "s1", "text": "Hello?"})).await;
+    anna.send_json(json!({"type": "claim", "conversation_id": conversation})).await;
+    anna.recv_until(
+        |frame| matches!(frame, ServerFrame::ConversationUpdated { conversation: c } if c.assigned_agent.is_some()),
+    )
+    .await;
+
+    let sam_cookie = relay.login("sam@demo.example", "sam-password-1").await.unwrap();
+    let mut sam = Client::agent(relay.addr, &sam_cookie).await.unwrap();
+    assert!(matches!(sam.recv().await, ServerFrame::AgentWelcome { .. }));
+    sam.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "sam-1", "text": "Mine now"}))
+        .await;
+    let refusal = sam.recv_until(|frame| matches!(frame, ServerFrame::Error { .. } | ServerFrame::Ack { .. })).await;
+    match refusal.last() {
+        Some(ServerFrame::Error { code, .. }) => assert_eq!(*code, checkout_chat_protocol::ErrorCode::Forbidden),
+        other => panic!("Sam's message went in: {other:?}"),
+    }
+    // The chat stays Anna's, and she goes on answering in it.
+    anna.acked(json!({"type": "send", "conversation_id": conversation, "client_id": "anna-1", "text": "Here"})).await;
+}

@@ -79,6 +79,7 @@ pub async fn change(
     if agent.id == admin.id && (change.disabled == Some(true) || change.role == Some(Role::Agent)) {
         return Err(ApiError::BadRequest("you cannot disable or demote yourself; ask another admin".into()));
     }
+    let sessions_end = change.password.is_some() || change.disabled == Some(true);
     if let Some(capacity) = change.capacity {
         state.storage.set_agent_capacity(&id, checked_capacity(capacity)?).await?;
     }
@@ -90,6 +91,10 @@ pub async fn change(
     }
     if let Some(disabled) = change.disabled {
         state.storage.set_agent_disabled(&agent.email, disabled).await?;
+    }
+    // Storage ended the agent's sessions; their open consoles close now, not at a heartbeat.
+    if sessions_end {
+        state.hub.revoke_agent(agent.id.clone());
     }
     let changed = state.storage.agent_by_id(&id).await?.ok_or(ApiError::NotFound("no such agent"))?;
     tracing::info!(admin = %admin.email, agent = %changed.email, "agent changed from the console");

@@ -72,7 +72,7 @@ impl Handler for AgentSession {
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
         let shop = self.agent.shop_id.clone();
         conn.follow_inbox(&shop);
-        conn.watch_session(hash_token(&self.session_token));
+        conn.watch_session(hash_token(&self.session_token), self.agent.id.clone());
         conn.watch_team(&shop);
         self.online = Some(conn.state.hub.agent_online(&shop, &self.agent));
         // With an agent online, waiting shoppers are assigned, or at least get an estimate.
@@ -272,6 +272,11 @@ impl AgentSession {
             // A resend is answered before anything else, so it cannot make the agent (re)join.
             if let Some(stored) = conn.state.storage.event_by_client_id(conversation_id, client_id).await? {
                 return conn.ack(client_id, &stored).await;
+            }
+            // Answering a waiting chat takes it; a colleague's chat is theirs, as `claim` says.
+            // An admin may step in (a supervisor taking over).
+            if conversation.assigned_agent_id.is_some() && self.agent.role != Role::Admin {
+                return Err(WsError::rejected(ErrorCode::Forbidden, "another agent has this conversation"));
             }
             chat::join(&conn.state, &conversation, &profile).await?;
         }

@@ -19,7 +19,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
-use checkout_chat_protocol::{ClientId, ConversationId, ErrorCode, Event, Seq, ServerFrame, ShopId};
+use checkout_chat_protocol::{AgentId, ClientId, ConversationId, ErrorCode, Event, Seq, ServerFrame, ShopId};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -31,7 +31,7 @@ use self::followed::Followed;
 use crate::accept::{Peer, Place};
 use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
-use crate::hub::{Audience, Live, SharedFrame};
+use crate::hub::{Audience, Live, Revoked, SharedFrame};
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -226,6 +226,12 @@ pub trait Handler: Send {
     fn on_text(&mut self, conn: &mut Connection, text: &str) -> impl Future<Output = Result<(), WsError>> + Send;
 }
 
+/// An agent's session, as a revocation names it.
+struct Session {
+    token: TokenHash,
+    agent: AgentId,
+}
+
 /// One client's socket and what it follows.
 pub struct Connection {
     pub state: AppState,
@@ -238,8 +244,8 @@ pub struct Connection {
     visitor: bool,
     /// For agents: the shop whose inbox updates this connection receives.
     inbox: Option<(ShopId, BroadcastStream<SharedFrame>)>,
-    /// For agents: their session, and the channel that says when a session is ended.
-    session: Option<(TokenHash, broadcast::Receiver<TokenHash>)>,
+    /// For agents: their session and account, and the channel that says when sessions end.
+    session: Option<(Session, broadcast::Receiver<Revoked>)>,
     /// For agents: the shop whose team list (presence and load) this connection receives.
     team: Option<(ShopId, watch::Receiver<u64>)>,
     limiter: DefaultDirectRateLimiter,
@@ -347,9 +353,9 @@ impl Connection {
     }
 
     /// Ends this connection (through [`Handler::on_session_revoked`]) when the session with this
-    /// token hash is ended.
-    pub fn watch_session(&mut self, session: TokenHash) {
-        self.session = Some((session, self.state.hub.session_revocations()));
+    /// token hash, or every session of its agent, is ended.
+    pub fn watch_session(&mut self, session: TokenHash, agent: AgentId) {
+        self.session = Some((Session { token: session, agent }, self.state.hub.session_revocations()));
     }
 
     /// Sends every open conversation of the followed shop as an update (after missed updates).
@@ -569,11 +575,12 @@ async fn on_team_change(conn: &mut Connection, shop: &ShopId) -> bool {
 }
 
 /// Completes when the watched session is ended; never, when no session is watched.
-async fn session_revoked(session: &mut Option<(TokenHash, broadcast::Receiver<TokenHash>)>) {
+async fn session_revoked(session: &mut Option<(Session, broadcast::Receiver<Revoked>)>) {
     let Some((mine, revocations)) = session else { return std::future::pending().await };
     loop {
         match revocations.recv().await {
-            Ok(revoked) if revoked == *mine => return,
+            Ok(Revoked::Session(token)) if token == mine.token => return,
+            Ok(Revoked::Agent(agent)) if agent == mine.agent => return,
             Ok(_) => continue,
             // Missed some revocations: the next heartbeat re-checks the session in storage.
             Err(broadcast::error::RecvError::Lagged(_)) => continue,
