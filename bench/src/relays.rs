@@ -29,7 +29,9 @@ const MAX_CONNECTIONS: usize = 100_000;
 /// and frames per second shared by an address's sockets) are set far above what the scenarios
 /// need; with the defaults the reconnect burst of 2,000 clients would be held to 500 frames a
 /// second, and the benchmark would measure the limit instead of the relay.
-const PER_ADDRESS_LIMITS: &str = "max_connections_per_ip = 100000\nmax_frames_per_second_per_ip = 1000000\n";
+const PER_ADDRESS_LIMITS: &str = "max_connections_per_ip = 100000\nmax_frames_per_second_per_ip = 1000000\n\
+    new_visitors_per_minute_per_ip = 1000000\nnew_chats_per_minute_per_ip = 1000000\n\
+    activity_events_per_minute_per_ip = 100000000\nactivity_kib_per_day_per_ip = 4000000000\n";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {

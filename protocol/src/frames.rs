@@ -140,6 +140,12 @@ pub enum AgentFrame {
     Claim {
         conversation_id: ConversationId,
     },
+    /// Mark the conversation's shopper as spam: the conversation ends and leaves the queue, the
+    /// shopper's token opens nothing any more, and their address starts no conversation for an
+    /// hour.
+    Block {
+        conversation_id: ConversationId,
+    },
     /// Hand the conversation to another agent of the shop, or to a supervisor (an admin online),
     /// with a note for them. The shopper sees who joined; the new agent sees everything.
     Transfer {
@@ -473,6 +479,7 @@ mod tests {
                 text: "VIP".into(),
             },
             AgentFrame::Claim { conversation_id: cid("c1") },
+            AgentFrame::Block { conversation_id: cid("c1") },
             AgentFrame::Transfer {
                 conversation_id: cid("c1"),
                 to: TransferTo::Agent(AgentId::new("a2").unwrap()),

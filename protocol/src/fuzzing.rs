@@ -342,7 +342,7 @@ fn identity(u: &mut Unstructured) -> Result<Identity> {
 /// Any agent frame the relay's reader accepts.
 pub fn agent_frame(u: &mut Unstructured) -> Result<AgentFrame> {
     let conversation_id = id::<ConversationId>(u)?;
-    Ok(match u.int_in_range(0..=9)? {
+    Ok(match u.int_in_range(0..=10)? {
         0 => AgentFrame::Open { conversation_id, last_seq: u.arbitrary()? },
         1 => AgentFrame::Leave { conversation_id },
         2 => AgentFrame::Send { conversation_id, client_id: id(u)?, text: text(u)? },
@@ -356,6 +356,7 @@ pub fn agent_frame(u: &mut Unstructured) -> Result<AgentFrame> {
             note: optional(u, text)?,
         },
         8 => AgentFrame::SetStatus { status: agent_status(u)? },
+        9 => AgentFrame::Block { conversation_id },
         _ => AgentFrame::Ping,
     })
 }

@@ -10,6 +10,7 @@ use checkout_chat_rules::Rule;
 
 use crate::clock::now_ms;
 use crate::hub::Audience;
+use crate::quotas::QuotaError;
 use crate::state::AppState;
 use crate::storage::{ActivityBatch, StorageError};
 
@@ -26,6 +27,8 @@ pub enum ActivityError {
     BatchSize,
     #[error("activity {index}: {reason}")]
     Invalid { index: usize, reason: String },
+    #[error(transparent)]
+    Quota(#[from] QuotaError),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

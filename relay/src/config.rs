@@ -57,6 +57,16 @@ pub struct Config {
     pub header_read_timeout_seconds: u64,
     /// How long a shopper's socket may stay open without saying `hello`.
     pub hello_timeout_seconds: u64,
+    /// New visitors (a `hello` without a known token) one IP address may start a minute.
+    pub new_visitors_per_minute_per_ip: u32,
+    /// New conversations one IP address may start in a shop a minute (each visitor also at most
+    /// three at once, then one every two minutes); more are refused as `rate_limited` and the
+    /// widget tries again later.
+    pub new_chats_per_minute_per_ip: u32,
+    /// Activity events (page views, carts, steps, the shop's own) all visitors of one address may
+    /// send a minute, and KiB of them a day; more are refused as `rate_limited`.
+    pub activity_events_per_minute_per_ip: u32,
+    pub activity_kib_per_day_per_ip: u32,
     /// Frames per second all the WebSockets of one IP address may send together (twice that in
     /// a burst); beyond it their frames are read more slowly, nothing is refused.
     pub max_frames_per_second_per_ip: u32,
@@ -156,6 +166,10 @@ impl Default for Config {
             max_connections_per_ip: 500,
             header_read_timeout_seconds: 10,
             hello_timeout_seconds: 5,
+            new_visitors_per_minute_per_ip: 120,
+            new_chats_per_minute_per_ip: 30,
+            activity_events_per_minute_per_ip: 3_000,
+            activity_kib_per_day_per_ip: 50 * 1024,
             max_frames_per_second_per_ip: 500,
             agent_offline_after_seconds: 60,
             demo_agent_password: None,
@@ -330,6 +344,15 @@ impl Config {
         }
         if !(1..=600).contains(&self.hello_timeout_seconds) {
             return Err(ConfigError::Invalid("hello_timeout_seconds must be from 1 to 600".into()));
+        }
+        let quotas = [
+            ("new_visitors_per_minute_per_ip", self.new_visitors_per_minute_per_ip),
+            ("new_chats_per_minute_per_ip", self.new_chats_per_minute_per_ip),
+            ("activity_events_per_minute_per_ip", self.activity_events_per_minute_per_ip),
+            ("activity_kib_per_day_per_ip", self.activity_kib_per_day_per_ip),
+        ];
+        if let Some((name, _)) = quotas.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
         }
         if self.max_frames_per_second_per_ip == 0 {
             return Err(ConfigError::Invalid("max_frames_per_second_per_ip must be at least 1".into()));

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -75,7 +76,7 @@ pub struct Hub {
     /// since then at least.
     started: Instant,
     /// Shoppers' connections per conversation, so the queue counts only who is still there.
-    visitors_here: Mutex<HashMap<ConversationId, usize>>,
+    visitors_here: Mutex<HashMap<ConversationId, Here>>,
     /// The last team list built per shop, with the team version it reflects: every console of
     /// the shop is sent the same list when the team changes, built from storage only once.
     team_lists: Mutex<HashMap<ShopId, (u64, SharedFrame)>>,
@@ -345,10 +346,19 @@ impl Hub {
         lock(&self.presence).get(shop).map_or(0, |p| *p.available.borrow())
     }
 
-    /// Counts a shopper's connection as present in `conversation` until the guard is dropped.
-    pub fn visitor_here(self: &Arc<Self>, conversation: &ConversationId) -> VisitorGuard {
-        *lock(&self.visitors_here).entry(conversation.clone()).or_insert(0) += 1;
+    /// Counts a shopper's connection from `address` as present in `conversation` until the
+    /// guard is dropped.
+    pub fn visitor_here(self: &Arc<Self>, conversation: &ConversationId, address: IpAddr) -> VisitorGuard {
+        let mut here = lock(&self.visitors_here);
+        let entry = here.entry(conversation.clone()).or_insert(Here { sockets: 0, address });
+        entry.sockets += 1;
+        entry.address = address;
         VisitorGuard { hub: Arc::clone(self), conversation: conversation.clone() }
+    }
+
+    /// The address the shopper of `conversation` is connected from (the latest, if several).
+    pub fn visitor_address(&self, conversation: &ConversationId) -> Option<IpAddr> {
+        lock(&self.visitors_here).get(conversation).map(|here| here.address)
     }
 
     /// Whether the shopper of `conversation` has it open somewhere now.
@@ -417,12 +427,18 @@ pub struct VisitorGuard {
     conversation: ConversationId,
 }
 
+/// A conversation's shopper sockets, and where the latest came from.
+struct Here {
+    sockets: usize,
+    address: IpAddr,
+}
+
 impl Drop for VisitorGuard {
     fn drop(&mut self) {
         let mut here = lock(&self.hub.visitors_here);
-        if let Some(count) = here.get_mut(&self.conversation) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(entry) = here.get_mut(&self.conversation) {
+            entry.sockets -= 1;
+            if entry.sockets == 0 {
                 here.remove(&self.conversation);
             }
         }
@@ -568,8 +584,8 @@ mod tests {
         let hub = Arc::new(Hub::default());
         let a = ConversationId::new("a").unwrap();
         assert!(!hub.is_visitor_here(&a));
-        let tab = hub.visitor_here(&a);
-        let other_tab = hub.visitor_here(&a);
+        let tab = hub.visitor_here(&a, [192, 0, 2, 1].into());
+        let other_tab = hub.visitor_here(&a, [192, 0, 2, 1].into());
         drop(tab);
         assert!(hub.is_visitor_here(&a));
         drop(other_tab);

@@ -7,7 +7,8 @@
 //! identities), [`routing`] (the queue), [`webhooks`] (signed POSTs to the shop's systems), [`activity`] (what shoppers do on the
 //! shop's pages), [`report`] (what prompts sell), [`mail`] (transcripts from the outbox), [`server`]
 //! (start-up and graceful shutdown), [`accept`] (connections' places and timeouts before HTTP),
-//! [`limits`] (per-address and descriptor limits).
+//! [`limits`] (per-address and descriptor limits), [`quotas`] (what anonymous clients may make it
+//! store).
 
 pub mod accept;
 pub mod activity;
@@ -20,10 +21,12 @@ pub mod hub;
 pub mod ids;
 pub mod limits;
 pub mod mail;
+pub mod quotas;
 pub mod report;
 pub mod routing;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod unstored;
 pub mod webhooks;
 pub mod ws;

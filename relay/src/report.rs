@@ -20,11 +20,28 @@ struct Session {
     /// Where each rule's prompt was first shown and first accepted.
     shown: HashMap<String, usize>,
     accepted: HashMap<String, usize>,
+    /// How often each rule's prompt was shown, and answered (accepted or dismissed): an answer
+    /// counts only for a show before it in the same session, so the report cannot be inflated
+    /// by acceptances sent without a prompt ("accepted 1 of 0 shown").
+    shows: HashMap<String, u32>,
+    answers: HashMap<String, u32>,
     chat: bool,
     last_order: Option<usize>,
 }
 
 impl Session {
+    /// Takes one of the rule's shows for an answer; false when every show was answered already.
+    fn answer(&mut self, rule: &str) -> bool {
+        let shows = self.shows.get(rule).copied().unwrap_or(0);
+        let answers = self.answers.entry(rule.to_owned()).or_insert(0);
+        if *answers < shows {
+            *answers += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     /// An order came after `position`: only then can a prompt have had a part in it.
     fn ordered_after(&self, position: usize) -> bool {
         self.last_order.is_some_and(|order| order > position)
@@ -67,15 +84,19 @@ fn summarize(configured: &[String], facts: &[ActivityFact]) -> Report {
             ("prompt_shown", Some((id, i))) => {
                 rules[i].shown += 1;
                 session.shown.entry(id.clone()).or_insert(position);
+                *session.shows.entry(id.clone()).or_insert(0) += 1;
             }
-            ("prompt_accepted", Some((id, i))) => {
+            ("prompt_accepted", Some((id, i))) if session.answer(id) => {
                 rules[i].accepted += 1;
                 session.accepted.entry(id.clone()).or_insert(position);
             }
-            ("prompt_dismissed", Some((_, i))) => rules[i].dismissed += 1,
+            ("prompt_dismissed", Some((id, i))) if session.answer(id) => rules[i].dismissed += 1,
             ("chat_started", rule) => {
                 session.chat = true;
-                if let Some((_, i)) = rule {
+                // A chat is the prompt's only if the prompt was shown in the session.
+                if let Some((id, i)) = rule
+                    && session.shown.contains_key(id)
+                {
                     rules[i].chats += 1;
                 }
             }
@@ -192,21 +213,32 @@ mod tests {
             fact("s6", "session", None),
             fact("s6", "order_completed", None),
             fact("s6", "prompt_shown", pay),
+            // s7: forged answers with a real rule id, never shown: not counted.
+            fact("s7", "session", None),
+            fact("s7", "prompt_accepted", pay),
+            fact("s7", "prompt_dismissed", pay),
+            fact("s7", "chat_started", pay),
+            // s8: shown once, "accepted" three times: one acceptance.
+            fact("s8", "session", None),
+            fact("s8", "prompt_shown", pay),
+            fact("s8", "prompt_accepted", pay),
+            fact("s8", "prompt_accepted", pay),
+            fact("s8", "prompt_accepted", pay),
         ];
         let report = summarize(&["pay".into(), "exit".into()], &facts);
-        assert_eq!(report.all_sessions, Cohort { sessions: 6, converted: 3 });
-        assert_eq!(report.no_prompt_sessions, Cohort { sessions: 2, converted: 1 });
-        assert_eq!(report.chat_sessions, Cohort { sessions: 1, converted: 1 });
+        assert_eq!(report.all_sessions, Cohort { sessions: 8, converted: 3 });
+        assert_eq!(report.no_prompt_sessions, Cohort { sessions: 3, converted: 1 }, "s7 was shown no prompt");
+        assert_eq!(report.chat_sessions, Cohort { sessions: 2, converted: 1 });
         let ids: Vec<&str> = report.rules.iter().map(|r| r.rule_id.as_str()).collect();
         assert_eq!(ids, ["pay", "exit", "old"]);
         let pay = &report.rules[0];
-        assert_eq!((pay.shown, pay.accepted, pay.dismissed, pay.chats), (4, 1, 1, 1));
-        assert_eq!(pay.accepted_sessions, Cohort { sessions: 1, converted: 1 });
+        assert_eq!((pay.shown, pay.accepted, pay.dismissed, pay.chats), (5, 2, 1, 1));
+        assert_eq!(pay.accepted_sessions, Cohort { sessions: 2, converted: 1 });
         assert_eq!(pay.ignored_sessions, Cohort { sessions: 2, converted: 0 }, "s6's order came before");
         assert_eq!(report.rules[1], RuleReport { rule_id: "exit".into(), ..RuleReport::default() });
         assert_eq!(report.rules[2].shown, 1);
         let text = to_text(&report, "in the test");
-        assert!(text.contains("accepted:   25.0 % (1 of 4)"), "{text}");
+        assert!(text.contains("accepted:   40.0 % (2 of 5)"), "{text}");
         assert!(text.contains("orders when shown, not accepted:  0.0 % (0 of 2)"), "{text}");
         assert!(text.contains("Rule \"exit\"\n  shown:      0\n  accepted:   – (0 of 0)"), "{text}");
     }

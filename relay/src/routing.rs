@@ -10,6 +10,7 @@
 //! conversation twice, and a claim racing a pass is settled by the database.
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -224,22 +225,51 @@ pub async fn queue_notice_for(
 /// A queue notice for each waiting conversation whose shopper is here (one who left the page is
 /// not ahead of anyone; back again, they have their place again, which is by arrival).
 async fn queue_frames(state: &AppState, shop: &ShopId) -> Result<Vec<ServerFrame>, StorageError> {
-    let mut waiting = state.storage.waiting_conversations(shop).await?;
-    waiting.retain(|entry| state.hub.is_visitor_here(&entry.conversation_id));
-    if waiting.is_empty() {
+    let waiting = state.storage.waiting_conversations(shop).await?;
+    let here: Vec<(ConversationId, Option<IpAddr>)> = waiting
+        .into_iter()
+        .filter(|entry| state.hub.is_visitor_here(&entry.conversation_id))
+        .map(|entry| {
+            let address = state.hub.visitor_address(&entry.conversation_id);
+            (entry.conversation_id, address)
+        })
+        .collect();
+    if here.is_empty() {
         return Ok(Vec::new());
     }
     let recent = state.storage.recent_waits(shop, now_ms() - HISTORY_MS, LONGEST_WAIT_MS, SAMPLES).await?;
     let agents_online = state.hub.agents_online(shop);
-    let frames = waiting.into_iter().enumerate().map(|(index, entry)| {
-        let position = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        ServerFrame::Queue {
-            conversation_id: entry.conversation_id,
-            position,
-            estimated_wait_seconds: estimate_wait_seconds(&recent, position, agents_online),
-        }
+    let frames = queue_positions(&here).into_iter().map(|(conversation_id, position)| ServerFrame::Queue {
+        conversation_id,
+        position,
+        estimated_wait_seconds: estimate_wait_seconds(&recent, position, agents_online),
     });
     Ok(frames.collect())
+}
+
+/// Waiting conversations one address may have ahead of others in the queue: an office's few
+/// shoppers count, a machine holding hundreds of sockets open does not push anyone back.
+const PLAUSIBLE_PER_ADDRESS: usize = 5;
+
+/// Each waiting conversation's place, in arrival order, counting only plausible chats: beyond
+/// [`PLAUSIBLE_PER_ADDRESS`] of one address, a chat is told the place after those ahead of it
+/// but does not move anyone behind it back.
+fn queue_positions(waiting: &[(ConversationId, Option<IpAddr>)]) -> Vec<(ConversationId, u32)> {
+    let mut per_address: HashMap<IpAddr, usize> = HashMap::new();
+    let mut counted = 0u32;
+    let mut positions = Vec::with_capacity(waiting.len());
+    for (conversation, address) in waiting {
+        let plausible = address.is_none_or(|address| {
+            let seen = per_address.entry(address).or_insert(0);
+            *seen += 1;
+            *seen <= PLAUSIBLE_PER_ADDRESS
+        });
+        positions.push((conversation.clone(), counted.saturating_add(1)));
+        if plausible {
+            counted = counted.saturating_add(1);
+        }
+    }
+    positions
 }
 
 /// How long changes that come in bursts (shoppers arriving and leaving, a reconnect storm after a
@@ -279,8 +309,9 @@ pub struct QueuePlace {
 }
 
 impl QueuePlace {
-    pub fn take(state: &AppState, shop: &ShopId, conversation: &ConversationId) -> Self {
-        QueuePlace { here: Some(state.hub.visitor_here(conversation)), state: state.clone(), shop: shop.clone() }
+    pub fn take(state: &AppState, shop: &ShopId, conversation: &ConversationId, address: IpAddr) -> Self {
+        let here = state.hub.visitor_here(conversation, address);
+        QueuePlace { here: Some(here), state: state.clone(), shop: shop.clone() }
     }
 }
 
@@ -316,6 +347,20 @@ pub fn estimate_wait_seconds(recent_waits_ms: &[i64], position: u32, agents_onli
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_address_pushes_nobody_back_beyond_a_few_chats() {
+        let cid = |n: usize| ConversationId::new(format!("c{n}")).unwrap();
+        let squatter: IpAddr = [192, 0, 2, 66].into();
+        let shopper: IpAddr = [192, 0, 2, 7].into();
+        let mut waiting: Vec<(ConversationId, Option<IpAddr>)> = (0..400).map(|n| (cid(n), Some(squatter))).collect();
+        waiting.push((cid(400), Some(shopper)));
+        let positions = queue_positions(&waiting);
+        assert_eq!(positions[0].1, 1);
+        assert_eq!(positions[4].1, 5);
+        assert_eq!(positions[399].1, 6, "the squatter's later chats wait behind its first five");
+        assert_eq!(positions[400], (cid(400), 6), "the real shopper comes after five, not 400");
+    }
 
     fn agent(id: &str) -> AgentId {
         AgentId::new(id).unwrap()

@@ -93,11 +93,21 @@ fn warn_about_insecure_cookies(config: &Config) {
     }
 }
 
-/// Every minute, drops the frame-rate state of addresses that have been quiet.
+/// Every minute, drops the rate state of addresses and visitors that have been quiet, and says
+/// what the quotas refused.
 async fn forget_quiet_addresses(state: AppState) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     loop {
         every_minute.tick().await;
         state.per_ip.forget_quiet();
+        state.quotas.forget_quiet();
+        let (events, chats) = state.quotas.take_refusals();
+        if events > 0 || chats > 0 {
+            tracing::warn!(
+                activity_events = events,
+                new_conversations = chats,
+                "refused over quota in the last minute"
+            );
+        }
     }
 }

@@ -9,8 +9,10 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::hub::Hub;
 use crate::limits::{LoginLimits, PerIpLimits};
+use crate::quotas::Quotas;
 use crate::routing::{PendingAnnouncements, RoutingTurns};
 use crate::storage::Storage;
+use crate::unstored::UnstoredVisitors;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +36,10 @@ pub struct AppState {
     pub queue_announcements: Arc<PendingAnnouncements>,
     /// One assignment pass at a time per shop.
     pub routing_turns: Arc<RoutingTurns>,
+    /// New visitors not stored yet, by token.
+    pub unstored_visitors: Arc<UnstoredVisitors>,
+    /// What anonymous clients may make the relay store (see [`crate::quotas`]).
+    pub quotas: Arc<Quotas>,
     /// Login attempts per account and address and per address: password guessing is slowed to
     /// a few tries a minute without locking the account out.
     pub login_attempts: Arc<LoginLimits>,
@@ -43,6 +49,7 @@ impl AppState {
     pub fn new(config: Config, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
         let connection_slots = Arc::new(Semaphore::new(config.max_connections));
         let per_ip = Arc::new(PerIpLimits::new(config.max_connections_per_ip, config.max_frames_per_second_per_ip));
+        let quotas = Arc::new(Quotas::new(&config));
         Self {
             config: Arc::new(config),
             storage,
@@ -56,6 +63,8 @@ impl AppState {
             queue_announcements: Arc::new(PendingAnnouncements::default()),
             routing_turns: Arc::new(RoutingTurns::default()),
             login_attempts: Arc::new(LoginLimits::default()),
+            quotas,
+            unstored_visitors: Arc::new(UnstoredVisitors::default()),
         }
     }
 }

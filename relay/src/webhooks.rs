@@ -8,9 +8,10 @@
 //! between tries) and gets everything in order once it is back. Delivery is at least once: a
 //! receiver deduplicates on the `Checkout-Chat-Event-Id` header.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use checkout_chat_protocol::{ActivityBody, Author, Event, EventBody, ShopId};
+use checkout_chat_protocol::{ActivityBody, Author, Event, EventBody, ShopId, VisitorId};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -32,8 +33,11 @@ pub const EVENT_NAMES: [&str; 8] = [
     "order.completed",
 ];
 
-/// Items read from a log at a time.
+/// Conversation events read at a time.
 const PAGE: usize = 100;
+/// Activity rows read at a time: a page's cart changes are coalesced (see [`activity_deliveries`]),
+/// so a larger page means fewer POSTs during a flood.
+const ACTIVITY_PAGE: usize = 500;
 /// How long a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest wait between tries.
@@ -110,7 +114,7 @@ async fn deliver_due(
         return Ok(());
     }
     let events = storage.feed_after(shop, cursor.feed_after, PAGE).await?;
-    let activity = storage.activity_after(shop, cursor.activity_after, PAGE).await?;
+    let activity = storage.activity_after(shop, cursor.activity_after, ACTIVITY_PAGE).await?;
     if events.is_empty() && activity.is_empty() {
         return Ok(());
     }
@@ -140,14 +144,12 @@ async fn send_page(
         }
         cursor.feed_after = id;
     }
-    for row in activity {
-        if let Some((name, delivery)) = for_activity(shop, &row)
-            && hook.wants(name)
-        {
-            post(state, client, shop, hook, cursor, delivery).await?;
-        }
-        cursor.activity_after = row.id;
+    let Some(last) = activity.last().map(|row| row.id) else { return Ok(()) };
+    for (_, delivery) in activity_deliveries(shop, &activity).into_iter().filter(|(name, _)| hook.wants(name)) {
+        post(state, client, shop, hook, cursor, delivery).await?;
     }
+    // After the whole page: a failure part-way sends the page again (receivers deduplicate).
+    cursor.activity_after = last;
     Ok(())
 }
 
@@ -250,6 +252,24 @@ fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, D
     deliveries
 }
 
+/// What a page of the activity log is told as: every order first, so a flood of cart changes
+/// never holds one up; then each visitor's latest cart and latest checkout step of the page, in
+/// the order they happened (a cart is the whole cart as it is: a later one supersedes an
+/// earlier one, so one POST tells what many frames changed).
+fn activity_deliveries(shop: &ShopId, rows: &[ActivityRow]) -> Vec<(&'static str, Delivery)> {
+    let is_order = |row: &&ActivityRow| matches!(row.activity.body, ActivityBody::OrderCompleted { .. });
+    let mut latest: HashMap<(&VisitorId, &'static str), usize> = HashMap::new();
+    let told: Vec<(usize, (&'static str, Delivery))> =
+        rows.iter().enumerate().filter_map(|(index, row)| Some((index, for_activity(shop, row)?))).collect();
+    for (index, (name, _)) in &told {
+        latest.insert((&rows[*index].visitor_id, name), *index);
+    }
+    let (orders, states): (Vec<_>, Vec<_>) = told.into_iter().partition(|(index, _)| is_order(&&rows[*index]));
+    let states =
+        states.into_iter().filter(|(index, (name, _))| latest.get(&(&rows[*index].visitor_id, *name)) == Some(index));
+    orders.into_iter().chain(states).map(|(_, delivery)| delivery).collect()
+}
+
 /// What a row of the activity log is told as, if anything (cart, step, order).
 fn for_activity(shop: &ShopId, row: &ActivityRow) -> Option<(&'static str, Delivery)> {
     let name = match row.activity.body {
@@ -270,6 +290,45 @@ fn for_activity(shop: &ShopId, row: &ActivityRow) -> Option<(&'static str, Deliv
 #[cfg(test)]
 mod tests {
     use super::*;
+    use checkout_chat_protocol::Activity;
+
+    fn row(id: i64, visitor: &str, body: ActivityBody) -> ActivityRow {
+        ActivityRow {
+            id,
+            visitor_id: VisitorId::new(visitor).unwrap(),
+            conversation_id: None,
+            activity: Activity { at_ms: id, body },
+        }
+    }
+
+    fn cart(total: i64) -> ActivityBody {
+        ActivityBody::Cart { currency: "EUR".into(), total, items: Vec::new() }
+    }
+
+    #[test]
+    fn a_page_tells_orders_first_and_each_visitors_latest_cart_once() {
+        let shop = ShopId::new("demo").unwrap();
+        let mut rows: Vec<ActivityRow> = (0..50).map(|n| row(n, "flooder", cart(n))).collect();
+        rows.push(row(50, "anna", cart(1_990)));
+        rows.push(row(
+            51,
+            "anna",
+            ActivityBody::OrderCompleted { order_id: "o-1".into(), total: 1_990, currency: "EUR".into() },
+        ));
+        rows.push(row(52, "flooder", ActivityBody::CheckoutStep { step: "payment".into() }));
+        let told: Vec<(&str, String)> =
+            activity_deliveries(&shop, &rows).into_iter().map(|(name, d)| (name, d.id)).collect();
+        assert_eq!(
+            told,
+            [
+                ("order.completed", "act-51".into()),
+                ("cart.updated", "act-49".into()),
+                ("cart.updated", "act-50".into()),
+                ("checkout.step", "act-52".into())
+            ],
+            "one POST for the flooder's 50 carts, and the order before them"
+        );
+    }
 
     #[test]
     fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {

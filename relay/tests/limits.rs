@@ -480,3 +480,151 @@ async fn the_relays_pages_carry_security_headers() {
         assert!(!response.headers().contains_key("content-security-policy"), "{path}: not a page");
     }
 }
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// A shopper from `from` who said hello (with a browser session) and was welcomed; `None` when
+/// the relay refused the hello as over a quota.
+async fn shopper_from(relay: SocketAddr, from: [u8; 4], session: &str) -> Option<Client> {
+    let mut shopper = visitor_from(relay, from, None).await.unwrap();
+    shopper.send_json(json!({"type": "hello", "shop": "demo", "session_id": session})).await;
+    match shopper.recv().await {
+        ServerFrame::Welcome { .. } => Some(shopper),
+        ServerFrame::Error { code: ErrorCode::RateLimited, .. } => None,
+        other => panic!("expected a welcome or a refusal, got {other:?}"),
+    }
+}
+
+/// What the relay answered to a frame with a client id: the ack's conversation, or the error.
+async fn answer(client: &mut Client) -> Result<String, ErrorCode> {
+    loop {
+        match client.recv().await {
+            ServerFrame::Ack { conversation_id, .. } => return Ok(conversation_id.to_string()),
+            ServerFrame::Error { code, .. } => return Err(code),
+            _ => {}
+        }
+    }
+}
+
+/// Found live: 400 sockets each sending hello and one message put a real shopper at place 401
+/// (an estimated wait of ~14 min), and an agent who logged in was given five fake chats.
+#[tokio::test]
+async fn four_hundred_squatting_sockets_do_not_push_a_real_shopper_back() {
+    let (relay, _dir) = relay_with("");
+    let _away = relay.demo_agent_away().await;
+    let mut squatters = Vec::new();
+    let (mut chats, mut refused) = (0, 0);
+    for k in 0..400 {
+        let Some(mut squatter) = shopper_from(relay.addr, ONE, &format!("sq-{k}")).await else {
+            refused += 1;
+            continue;
+        };
+        squatter.send_json(json!({"type": "send", "client_id": format!("sq-{k}"), "text": "hi"})).await;
+        match answer(&mut squatter).await {
+            Ok(_) => chats += 1,
+            Err(code) => {
+                assert_eq!(code, ErrorCode::RateLimited);
+                refused += 1;
+            }
+        }
+        squatters.push(squatter);
+    }
+    assert!(chats <= 30, "one address started {chats} conversations in a minute (30 allowed)");
+    assert_eq!(chats + refused, 400);
+
+    let mut shopper = shopper_from(relay.addr, OTHER, "real").await.expect("another address is welcome");
+    shopper.skip_notices = false;
+    shopper.send_json(json!({"type": "send", "client_id": "real-1", "text": "Is this in stock?"})).await;
+    let frames = shopper.recv_until(|frame| matches!(frame, ServerFrame::Queue { .. })).await;
+    let Some(ServerFrame::Queue { position, .. }) = frames.last() else { unreachable!() };
+    assert!(*position <= 6, "the real shopper is at place {position}, behind the squatters");
+}
+
+/// An agent marks a shopper as spam: the chat ends, the shopper's token and address start
+/// nothing more, and shoppers elsewhere are not affected.
+#[tokio::test]
+async fn an_agent_blocks_a_spammer_by_token_and_for_a_while_by_address() {
+    let (relay, _dir) = relay_with("");
+    let mut agent = relay.demo_agent_away().await;
+    let mut spammer = visitor_from(relay.addr, ONE, None).await.unwrap();
+    spammer.send_json(json!({"type": "hello", "shop": "demo"})).await;
+    let ServerFrame::Welcome { token, .. } = spammer.recv().await else { panic!("no welcome") };
+    spammer.send_json(json!({"type": "send", "client_id": "s1", "text": "BUY CHEAP WATCHES"})).await;
+    let conversation = answer(&mut spammer).await.unwrap();
+    agent.send_json(json!({"type": "block", "conversation_id": conversation})).await;
+    agent
+        .recv_until(|frame| {
+            matches!(frame, ServerFrame::ConversationUpdated { conversation: c }
+                if c.id.as_str() == conversation && c.status == checkout_chat_protocol::ConversationStatus::Closed)
+        })
+        .await;
+
+    spammer.send_json(json!({"type": "send", "client_id": "s2", "text": "again"})).await;
+    assert_eq!(answer(&mut spammer).await, Err(ErrorCode::Forbidden), "the blocked shopper starts nothing new");
+    let mut back = visitor_from(relay.addr, OTHER, None).await.unwrap();
+    back.send_json(json!({"type": "hello", "shop": "demo", "token": token.as_str()})).await;
+    match back.recv().await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden, "its token, from anywhere"),
+        other => panic!("the blocked token was let in: {other:?}"),
+    }
+    let mut same_address = shopper_from(relay.addr, ONE, "fresh").await.unwrap();
+    same_address.send_json(json!({"type": "send", "client_id": "n1", "text": "new visitor, same machine"})).await;
+    assert_eq!(answer(&mut same_address).await, Err(ErrorCode::Forbidden), "the address, for a while");
+    let mut elsewhere = shopper_from(relay.addr, OTHER, "else").await.unwrap();
+    elsewhere.send_json(json!({"type": "send", "client_id": "e1", "text": "Hello"})).await;
+    assert!(answer(&mut elsewhere).await.is_ok(), "another address chats on");
+}
+
+/// Bytes the relay's database takes on disk (with its write-ahead log).
+fn database_bytes(relay: &Relay) -> u64 {
+    let wal = relay.database.with_extension("db-wal");
+    [relay.database.clone(), wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+}
+
+fn rows(relay: &Relay, table: &str) -> i64 {
+    let db = rusqlite::Connection::open(&relay.database).unwrap();
+    db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+}
+
+/// Found live: 30 sockets sending ~20 activity batches a second of 50 custom events each wrote
+/// 426,350 rows in 18 s (+182 MB), and every token-less hello stored a visitor.
+#[tokio::test]
+async fn an_activity_flood_is_refused_with_counted_errors_and_hellos_alone_store_nothing() {
+    let (relay, _dir) = relay_with("");
+    for k in 0..50 {
+        let _ = shopper_from(relay.addr, OTHER, &format!("look-{k}")).await.expect("welcome");
+    }
+    assert_eq!(rows(&relay, "visitors"), 0, "50 hellos without anything else stored no visitor");
+
+    let before = database_bytes(&relay);
+    let event = |k: usize| json!({"at_ms": now_ms(), "body": {"kind": "custom", "name": "flood", "data": {"k": k, "pad": "x".repeat(100)}}});
+    let floods = (0..30).map(|socket| {
+        let addr = relay.addr;
+        tokio::spawn(async move {
+            let mut flooder = shopper_from(addr, ONE, &format!("fl-{socket}")).await.expect("welcome");
+            let (mut acked, mut refused) = (0, 0);
+            for batch in 0..60 {
+                let events: Vec<_> = (0..50).map(event).collect();
+                flooder.send_json(json!({"type": "activity", "batch_id": format!("b{batch}"), "events": events})).await;
+            }
+            while acked + refused < 60 {
+                match flooder.recv().await {
+                    ServerFrame::ActivityAck { .. } => acked += 1,
+                    ServerFrame::Error { code: ErrorCode::RateLimited, .. } => refused += 1,
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            (acked, refused)
+        })
+    });
+    let results = futures_util::future::join_all(floods).await;
+    let (acked, refused) = results.into_iter().map(Result::unwrap).fold((0, 0), |(a, r), (x, y)| (a + x, r + y));
+    assert_eq!(acked + refused, 30 * 60, "every batch was answered");
+    assert!(acked * 50 <= 3_000 + 50 * 30, "{acked} batches of 50 taken in from one address within a minute");
+    assert!(refused > 0, "the flood was refused, with an error frame for each batch");
+    let grown = database_bytes(&relay).saturating_sub(before);
+    assert!(grown < 8 * 1024 * 1024, "90,000 events grew the database by {grown} bytes");
+    assert!(rows(&relay, "activity") <= 3_000 + 1_500, "{} activity rows", rows(&relay, "activity"));
+}

@@ -40,6 +40,17 @@ pub type StorageResult<T> = Result<T, StorageError>;
 pub struct VisitorRecord {
     pub id: VisitorId,
     pub shop_id: ShopId,
+    /// An agent marked the visitor as spam.
+    pub blocked: bool,
+}
+
+impl VisitorRecord {
+    /// A visitor not stored yet, with a fresh id.
+    pub fn new(shop: &ShopId) -> Result<Self, StorageError> {
+        let id = VisitorId::new(crate::ids::random_id())
+            .map_err(|e| StorageError::Database(format!("a random id is not a visitor id: {e}")))?;
+        Ok(Self { id, shop_id: shop.clone(), blocked: false })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +187,16 @@ pub struct Appended {
 
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
-    async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord>;
+    /// Stores a visitor made with [`VisitorRecord::new`]; storing it again changes nothing.
+    async fn store_visitor(&self, visitor: &VisitorRecord, token_hash: TokenHash) -> StorageResult<()>;
+    /// A new visitor, stored.
+    async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord> {
+        let visitor = VisitorRecord::new(shop)?;
+        self.store_visitor(&visitor, token_hash).await?;
+        Ok(visitor)
+    }
+    /// Marks the visitor as spam: their token opens nothing any more.
+    async fn block_visitor(&self, visitor: &VisitorId) -> StorageResult<()>;
     async fn visitor_by_token(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<Option<VisitorRecord>>;
 
     /// The visitor's open conversation, created if there is none. Atomic: two tabs starting a

@@ -46,6 +46,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/006_agent_roles.sql")),
     M::up(include_str!("../../migrations/007_webhook_feed.sql")),
     M::up(include_str!("../../migrations/008_routing_and_canned.sql")),
+    M::up(include_str!("../../migrations/009_blocked_visitors.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -598,19 +599,32 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
 
 #[async_trait]
 impl Storage for SqliteStorage {
-    async fn create_visitor(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<VisitorRecord> {
-        let record = VisitorRecord { id: VisitorId::new(random_id()).map_err(id_error)?, shop_id: shop.clone() };
-        let row = record.clone();
+    async fn store_visitor(&self, visitor: &VisitorRecord, token_hash: TokenHash) -> StorageResult<()> {
+        let row = visitor.clone();
         self.write(move |conn| {
+            // Two sockets of a visitor not stored yet may both store it: the first one counts.
             execute(
                 conn,
-                "INSERT INTO visitors (id, shop_id, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO visitors (id, shop_id, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO NOTHING",
                 params![row.id.as_str(), row.shop_id.as_str(), &token_hash[..], now_ms()],
             )?;
             Ok(())
         })
-        .await?;
-        Ok(record)
+        .await
+    }
+
+    async fn block_visitor(&self, visitor: &VisitorId) -> StorageResult<()> {
+        let visitor = visitor.clone();
+        self.write(move |conn| {
+            execute(
+                conn,
+                "UPDATE visitors SET blocked_at = COALESCE(blocked_at, ?2) WHERE id = ?1",
+                params![visitor.as_str(), now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn visitor_by_token(&self, shop: &ShopId, token_hash: TokenHash) -> StorageResult<Option<VisitorRecord>> {
@@ -618,9 +632,15 @@ impl Storage for SqliteStorage {
         self.read(move |conn| {
             optional_row(
                 conn,
-                "SELECT id, shop_id FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
+                "SELECT id, shop_id, blocked_at IS NOT NULL FROM visitors WHERE token_hash = ?1 AND shop_id = ?2",
                 params![&token_hash[..], shop.as_str()],
-                |row| Ok(VisitorRecord { id: parse_id(row.get(0)?)?, shop_id: parse_id(row.get(1)?)? }),
+                |row| {
+                    Ok(VisitorRecord {
+                        id: parse_id(row.get(0)?)?,
+                        shop_id: parse_id(row.get(1)?)?,
+                        blocked: row.get(2)?,
+                    })
+                },
             )
         })
         .await

@@ -129,6 +129,7 @@ impl Handler for AgentSession {
                 self.note(conn, &conversation_id, &client_id, &text).await.map_err(|e| e.for_message(&client_id))
             }
             AgentFrame::Claim { conversation_id } => self.claim(conn, &conversation_id).await,
+            AgentFrame::Block { conversation_id } => self.block(conn, &conversation_id).await,
             AgentFrame::Transfer { conversation_id, to, note } => {
                 self.transfer(conn, &conversation_id, &to, note.as_deref()).await
             }
@@ -175,6 +176,24 @@ impl AgentSession {
             }
             None => Err(WsError::rejected(ErrorCode::Forbidden, "another agent has this conversation")),
         }
+    }
+
+    /// Marks the shopper as spam: their token opens nothing any more, the address they are
+    /// connected from starts no conversation for a while, and the conversation ends (so it
+    /// leaves the queue and every inbox's Waiting tab).
+    async fn block(&self, conn: &mut Connection, id: &ConversationId) -> Result<(), WsError> {
+        let conversation = self.own_conversation(conn, id).await?;
+        conn.state.storage.block_visitor(&conversation.visitor_id).await?;
+        if let Some(address) = conn.state.hub.visitor_address(id) {
+            conn.state.quotas.block(address);
+        }
+        tracing::info!(agent = %self.agent.email, conversation = %id, "a shopper was blocked as spam");
+        if conversation.status != ConversationStatus::Closed {
+            let author = Author::Agent(self.agent.profile());
+            chat::post(&conn.state, &conversation, NewEvent { author, client_id: None, body: EventBody::Closed })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Hands the conversation to a colleague (or the least busy supervisor online) with a note.

@@ -32,6 +32,7 @@ use crate::accept::{Peer, Place};
 use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
 use crate::hub::{Audience, Live, Revoked, SharedFrame};
+use crate::quotas::QuotaError;
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -187,10 +188,20 @@ impl From<ChatError> for WsError {
     }
 }
 
+impl From<QuotaError> for WsError {
+    fn from(err: QuotaError) -> Self {
+        match err {
+            QuotaError::Blocked => WsError::rejected(ErrorCode::Forbidden, err.to_string()),
+            _ => WsError::rejected(ErrorCode::RateLimited, err.to_string()),
+        }
+    }
+}
+
 impl From<ActivityError> for WsError {
     fn from(err: ActivityError) -> Self {
         match err {
             ActivityError::Storage(storage) => storage.into(),
+            ActivityError::Quota(quota) => quota.into(),
             invalid => WsError::rejected(ErrorCode::BadFrame, invalid.to_string()),
         }
     }
@@ -273,6 +284,11 @@ impl Connection {
             peer,
             closing: false,
         }
+    }
+
+    /// The client's address, which the quotas count.
+    pub fn peer(&self) -> IpAddr {
+        self.peer
     }
 
     /// Tells the client that what it sent as `client_id` is stored, as `event`.

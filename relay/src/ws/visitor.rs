@@ -26,7 +26,7 @@ use crate::hub::Audience;
 use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
-use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, VisitorRecord};
+use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, TokenHash, VisitorRecord};
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -40,6 +40,8 @@ pub async fn upgrade(
         origin,
         device,
         identity: None,
+        token_hash: None,
+        stored: false,
         session: None,
         activity_only: false,
         locale: None,
@@ -80,6 +82,11 @@ struct VisitorSession {
     device: Option<String>,
     /// Set by a successful `hello`.
     identity: Option<(ShopRef, VisitorRecord)>,
+    /// The hash of the visitor's token, once `hello` has said who it is.
+    token_hash: Option<TokenHash>,
+    /// Whether the visitor is in storage: a new one is stored only when it first does something
+    /// that needs it (activity, a message, an identity), so a `hello` alone writes nothing.
+    stored: bool,
     /// The browser session the widget said it is in (none from an older widget).
     session: Option<ClientId>,
     /// The widget's watcher: only activity, no conversation.
@@ -123,6 +130,12 @@ impl Handler for VisitorSession {
                 self.send(conn, &client_id, &text, prompt).await.map_err(|e| e.for_message(&client_id))
             }
             VisitorFrame::Activity { batch_id, events } => {
+                if let Some((_, visitor)) = &self.identity {
+                    // Before anything is stored for it: a refused flood writes nothing.
+                    let quota = conn.state.quotas.activity(&visitor.id, conn.peer(), events.len(), text.len());
+                    quota.map_err(|e| WsError::from(e).for_message(&batch_id))?;
+                }
+                self.ensure_stored(conn).await.map_err(|e| e.for_message(&batch_id))?;
                 let Some(doer) = self.doer() else { return Err(invalid("activity needs session_id in hello")) };
                 let rules = self.identity.as_ref().map(|(shop, _)| shop.rules.as_slice()).unwrap_or_default();
                 activity::record(&conn.state, &doer, rules, batch_id.clone(), events)
@@ -213,29 +226,37 @@ impl VisitorSession {
             ));
         }
         let known = match &hello.token {
-            Some(token) => state.storage.visitor_by_token(&shop.id, hash_token(token.as_str())).await?,
+            Some(token) => {
+                let hash = hash_token(token.as_str());
+                match state.storage.visitor_by_token(&shop.id, hash).await? {
+                    Some(visitor) => Some((visitor, true)),
+                    None => state.unstored_visitors.find(&hash).filter(|v| v.shop_id == shop.id).map(|v| (v, false)),
+                }
+            }
             None => None,
         };
-        let (visitor, token) = match (known, hello.token) {
-            (Some(visitor), Some(token)) => (visitor, token),
+        let (visitor, token, stored) = match (known, hello.token) {
+            // Marked as spam by an agent: refused for good (the widget stops trying).
+            (Some((visitor, _)), _) if visitor.blocked => return Err(forbidden("this chat is not available")),
+            (Some((visitor, stored)), Some(token)) => (visitor, token, stored),
             // A conversation can only be reopened with the token it was started with.
             _ if hello.conversation_id.is_some() => {
                 return Err(forbidden("this token does not open that conversation"));
             }
             // No token, or one this relay does not know (its database was reset): a new visitor.
             _ => {
-                let token = random_token();
-                let visitor = state.storage.create_visitor(&shop.id, hash_token(&token)).await?;
-                let token =
-                    VisitorToken::new(token).map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?;
-                (visitor, token)
+                state.quotas.new_visitor(conn.peer())?;
+                let token = VisitorToken::new(random_token())
+                    .map_err(|e| WsError::rejected(ErrorCode::Unavailable, e.to_string()))?;
+                let visitor = VisitorRecord::new(&shop.id)?;
+                state.unstored_visitors.remember(hash_token(token.as_str()), visitor.clone());
+                (visitor, token, false)
             }
         };
+        self.token_hash = Some(hash_token(token.as_str()));
+        self.stored = stored;
         self.activity_only = hello.activity_only;
         self.locale = hello.locale.filter(|l| is_language_tag(l));
-        if !self.activity_only {
-            state.storage.set_visitor_client(&visitor.id, self.locale.clone(), self.device.clone()).await?;
-        }
         let conversation = match &hello.conversation_id {
             // The watcher follows no conversation.
             _ if hello.activity_only => None,
@@ -246,6 +267,10 @@ impl VisitorSession {
             }
             None => state.storage.open_conversation_of(&visitor.id).await?,
         };
+        // Agents see the shopper's language and device in the conversation they have open.
+        if conversation.is_some() && !self.activity_only {
+            state.storage.set_visitor_client(&visitor.id, self.locale.clone(), self.device.clone()).await?;
+        }
         let (shop_id, shop_name, visitor_id) = (shop.id.clone(), shop.name.clone(), visitor.id.clone());
         let rules = (!shop.rules.is_empty()).then(|| checkout_chat_rules::wire::encode(&shop.rules));
         self.identity = Some((shop, visitor));
@@ -274,7 +299,7 @@ impl VisitorSession {
             // A client cannot have seen more than is stored; if it claims so (the database went
             // back in time), it gets the real position in `synced` and drops the rest.
             conn.follow(&conversation.id, hello.last_seq.min(conversation.last_seq)).await?;
-            self.here = Some(QueuePlace::take(&state, &shop_id, &conversation.id));
+            self.here = Some(QueuePlace::take(&state, &shop_id, &conversation.id, conn.peer()));
             let waiting = conversation.status == ConversationStatus::Waiting;
             let id = conversation.id.clone();
             self.conversation = Some(conversation);
@@ -404,19 +429,51 @@ impl VisitorSession {
         Some(activity::Doer { shop: &shop.id, visitor: &visitor.id, session: self.session.as_ref()? })
     }
 
+    /// Stores the visitor if it is not stored yet (see `stored`).
+    async fn ensure_stored(&mut self, conn: &Connection) -> Result<(), WsError> {
+        if self.stored {
+            return Ok(());
+        }
+        let (Some((_, visitor)), Some(token_hash)) = (&self.identity, self.token_hash) else {
+            return Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first"));
+        };
+        conn.state.storage.store_visitor(visitor, token_hash).await?;
+        conn.state.unstored_visitors.stored(&token_hash);
+        self.stored = true;
+        Ok(())
+    }
+
     /// Follows the visitor's open conversation, starting one if there is none. Another tab of
     /// the same visitor may have started it already: then this socket replays it from the start.
     async fn start_conversation(&mut self, conn: &mut Connection) -> Result<ConversationRecord, WsError> {
+        self.ensure_stored(conn).await?;
         let Some((shop, visitor)) = &self.identity else {
             return Err(WsError::rejected(ErrorCode::HelloExpected, "send hello first"));
         };
-        let conversation = conn.state.storage.open_or_create_conversation(&shop.id, &visitor.id).await?;
+        let storage = &conn.state.storage;
+        let conversation = match storage.open_conversation_of(&visitor.id).await? {
+            Some(open) => open,
+            None => {
+                // Marked as spam since this socket said hello: nothing new starts.
+                if let Some(hash) = self.token_hash
+                    && storage.visitor_by_token(&shop.id, hash).await?.is_some_and(|v| v.blocked)
+                {
+                    return Err(WsError::rejected(ErrorCode::Forbidden, "this chat is not available"));
+                }
+                conn.state.quotas.new_chat(&shop.id, &visitor.id, conn.peer())?;
+                let started = storage.open_or_create_conversation(&shop.id, &visitor.id).await?;
+                if !self.activity_only {
+                    storage.set_visitor_client(&visitor.id, self.locale.clone(), self.device.clone()).await?;
+                }
+                started
+            }
+        };
         conn.follow(&conversation.id, 0).await?;
         // The ended one is not followed any more (its rating was given or is skipped).
         if let Some(previous) = self.conversation.as_ref().filter(|c| c.id != conversation.id) {
             conn.unfollow(&previous.id);
         }
-        self.here = Some(QueuePlace::take(&conn.state, &shop.id, &conversation.id));
+        self.here = Some(QueuePlace::take(&conn.state, &shop.id, &conversation.id, conn.peer()));
         // Only once followed: if following failed, the next message tries again.
         self.conversation = Some(conversation.clone());
         Ok(conversation)
@@ -471,6 +528,7 @@ impl VisitorSession {
         identity: &Identity,
         update: IdentityUpdate,
     ) -> Result<(), WsError> {
+        self.ensure_stored(conn).await?;
         let Some((shop, visitor)) = &self.identity else { return Err(invalid("send hello first")) };
         let state = conn.state.clone();
         let verified_as = state.storage.set_visitor_identity(&visitor.id, update).await?;
@@ -545,6 +603,7 @@ impl VisitorSession {
             return Err(invalid("that is not an email address"));
         }
         let conversation = self.current_conversation(conn).await?;
+        conn.state.quotas.transcript(conn.peer(), email)?;
         let body = EventBody::TranscriptRequested { email: email.trim().to_owned() };
         let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
         let appended = chat::post(&conn.state, &conversation, event).await?;
