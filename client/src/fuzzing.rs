@@ -42,6 +42,8 @@ pub fn is_for_visitors(frame: &ServerFrame) -> bool {
         ServerFrame::Event { event } => !matches!(event.body, EventBody::Note { .. } | EventBody::Handover { .. }),
         ServerFrame::VisitorActivity { .. }
         | ServerFrame::AgentWelcome { .. }
+        | ServerFrame::Inbox { .. }
+        | ServerFrame::InboxPage { .. }
         | ServerFrame::Team { .. }
         | ServerFrame::ConversationUpdated { .. } => false,
         _ => true,

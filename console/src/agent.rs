@@ -3,6 +3,12 @@
 //! socket. After a reconnect every open conversation is re-opened from its last sequence number,
 //! so nothing is missed or shown twice. Beside each open conversation the relay sends what its
 //! shopper does on the shop's pages, kept here as a list of activities (see `shopper`).
+//!
+//! The inbox comes a page at a time (a shop may have tens of thousands of open chats): the
+//! welcome carries the first page of each tab, [`AgentService::load_more`] asks for the next, and
+//! the tabs' counts come from the relay's storage, not from what the console holds. A tab shows
+//! its conversations up to the end of what it was given, so a live update for a chat further
+//! down never leaves a gap above it; such a row is not kept until its page is loaded.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,7 +20,7 @@ use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
     Activity, AgentFrame, AgentStatus, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary,
-    ErrorCode, ServerFrame, TeamMember, TransferTo,
+    ErrorCode, InboxCounts, InboxKey, InboxStart, InboxTab, ServerFrame, TeamMember, TransferTo,
 };
 use leptos::prelude::*;
 
@@ -26,6 +32,13 @@ pub struct AgentService {
     pub session: RwSignal<Option<SessionInfo>>,
     pub status: RwSignal<Status>,
     pub inbox: RwSignal<Vec<ConversationSummary>>,
+    /// For each tab, the key of the last conversation given when the tab has more after it;
+    /// `None` (or no entry) when the console has the whole tab.
+    pub tab_ends: RwSignal<HashMap<InboxTab, Option<InboxKey>>>,
+    /// How many conversations each tab holds, as the relay counted them in storage.
+    pub counts: RwSignal<InboxCounts>,
+    /// Tabs whose next page has been asked for and not come yet.
+    pub loading: RwSignal<HashSet<InboxTab>>,
     pub timelines: RwSignal<HashMap<ConversationId, Timeline>>,
     pub selected: RwSignal<Option<ConversationId>>,
     /// Conversations whose shopper is typing right now, with when they last said so.
@@ -58,6 +71,9 @@ impl AgentService {
             session: RwSignal::new(None),
             status: RwSignal::new(Status::Idle),
             inbox: RwSignal::new(Vec::new()),
+            tab_ends: RwSignal::new(HashMap::new()),
+            counts: RwSignal::new(InboxCounts::default()),
+            loading: RwSignal::new(HashSet::new()),
             timelines: RwSignal::new(HashMap::new()),
             selected: RwSignal::new(None),
             shopper_typing: RwSignal::new(HashMap::new()),
@@ -108,6 +124,74 @@ impl AgentService {
     pub fn set_status(&self, status: AgentStatus) {
         self.my_status.set(status);
         self.send_if_live(&encode(&AgentFrame::SetStatus { status }));
+    }
+
+    /// Asks for the next page of `tab` (once at a time; nothing when the console has it all).
+    pub fn load_more(&self, tab: InboxTab) {
+        let Some(after) = self.tab_ends.with_untracked(|ends| ends.get(&tab).cloned().flatten()) else { return };
+        if self.loading.with_untracked(|loading| loading.contains(&tab)) {
+            return;
+        }
+        self.loading.update(|loading| {
+            loading.insert(tab);
+        });
+        self.send_if_live(&encode(&AgentFrame::LoadInbox { tab, after }));
+    }
+
+    /// Whether `tab` has more conversations than the console was given.
+    pub fn has_more(&self, tab: InboxTab) -> bool {
+        self.tab_ends.with(|ends| ends.get(&tab).is_some_and(Option::is_some))
+    }
+
+    /// Whether `tab` lists `summary` now: the tab's kind of conversation, within what was loaded.
+    pub fn tab_lists(&self, tab: InboxTab, summary: &ConversationSummary) -> bool {
+        tab.shows(summary, self.my_id().as_ref())
+            && self.tab_ends.with(|ends| within(ends.get(&tab).cloned().flatten().as_ref(), summary))
+    }
+
+    /// Whether any tab lists `summary`, or the agent has it open: rows that are neither are
+    /// dropped (they come again with their page), so a flood does not fill the console.
+    fn worth_keeping(&self, summary: &ConversationSummary) -> bool {
+        let me = self.my_id();
+        let listed = self.tab_ends.with_untracked(|ends| {
+            InboxTab::ALL.into_iter().any(|tab| {
+                tab.shows(summary, me.as_ref()) && within(ends.get(&tab).cloned().flatten().as_ref(), summary)
+            })
+        });
+        listed
+            || self.selected.with_untracked(|s| s.as_ref() == Some(&summary.id))
+            || self.timelines.with_untracked(|t| t.contains_key(&summary.id))
+    }
+
+    /// The inbox anew (the welcome, or after the relay lost track): what it had is replaced.
+    fn start_inbox(&self, start: InboxStart) {
+        let ends = start.tabs.into_iter().map(|page| (page.tab, page.more_after)).collect();
+        self.tab_ends.set(ends);
+        self.counts.set(start.counts);
+        self.loading.set(HashSet::new());
+        self.inbox.set(start.conversations);
+        notify::set_title(self.needing_answer());
+    }
+
+    /// A page asked for with [`AgentService::load_more`]: its rows join the inbox (a row the
+    /// console heard of live since the page was read stays as it is), and the tab now ends
+    /// where the page does.
+    fn add_page(&self, tab: InboxTab, conversations: Vec<ConversationSummary>, more_after: Option<InboxKey>) {
+        self.tab_ends.update(|ends| {
+            ends.insert(tab, more_after);
+        });
+        self.loading.update(|loading| {
+            loading.remove(&tab);
+        });
+        self.inbox.update(|inbox| {
+            for summary in conversations {
+                match inbox.iter_mut().find(|c| c.id == summary.id) {
+                    Some(existing) if existing.last_seq < summary.last_seq => *existing = summary,
+                    Some(_) => {}
+                    None => inbox.push(summary),
+                }
+            }
+        });
     }
 
     /// Takes a waiting conversation.
@@ -301,6 +385,8 @@ impl AgentService {
                 closed.retain(|c| c.id != summary.id);
                 closed.insert(0, summary);
             });
+        } else if !self.worth_keeping(&summary) {
+            self.inbox.update(|inbox| inbox.retain(|c| c.id != summary.id));
         } else {
             self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
                 Some(existing) => *existing = summary,
@@ -332,25 +418,35 @@ impl Link for AgentService {
 
     fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::AgentWelcome { conversations, .. } => {
-                self.inbox.set(conversations);
-                notify::set_title(self.needing_answer());
+            ServerFrame::AgentWelcome { inbox, .. } => {
+                self.start_inbox(inbox);
                 // After a reconnect the relay starts this agent as they were (or online).
                 let status = self.my_status.get_untracked();
                 if status != AgentStatus::Online {
                     self.send_if_live(&encode(&AgentFrame::SetStatus { status }));
                 }
             }
-            ServerFrame::Team { agents } => {
-                if let Some(me) = self.my_id()
-                    && let Some(mine) = agents.iter().find(|a| a.agent.id == me)
+            ServerFrame::Inbox { inbox } => self.start_inbox(inbox),
+            ServerFrame::InboxPage { tab, conversations, more_after } => self.add_page(tab, conversations, more_after),
+            ServerFrame::Team { agents, waiting, open } => {
+                let mine = self.my_id().and_then(|me| agents.iter().find(|a| a.agent.id == me).cloned());
+                if let Some(mine) = &mine
                     && mine.status != AgentStatus::Offline
                 {
                     self.my_status.set(mine.status);
                 }
+                // An agent's Mine count is their load.
+                let counts = InboxCounts { waiting, open, mine: mine.map_or(0, |m| m.load) };
+                if self.counts.get_untracked() != counts {
+                    self.counts.set(counts);
+                }
                 self.team.set(agents);
             }
-            ServerFrame::Error { message, client_id: None, .. } => self.flash.set(Some(message)),
+            ServerFrame::Error { message, client_id: None, .. } => {
+                // It may be the answer to a page asked for (storage busy, say): let the agent ask again.
+                self.loading.set(HashSet::new());
+                self.flash.set(Some(message));
+            }
             ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
             ServerFrame::Typing { conversation_id, author: Author::Visitor, typing } => {
                 if typing {
@@ -450,6 +546,12 @@ pub fn needs(summary: &ConversationSummary, me: Option<&checkout_chat_protocol::
         None => summary.status == ConversationStatus::Waiting,
         Some(agent) => Some(&agent.id) == me,
     }
+}
+
+/// Whether `summary` comes no later than `end` in the inbox's order (everything does without an
+/// end: the tab is complete).
+fn within(end: Option<&InboxKey>, summary: &ConversationSummary) -> bool {
+    end.is_none_or(|end| InboxKey::of(summary) <= *end)
 }
 
 fn encode(frame: &AgentFrame) -> String {

@@ -154,6 +154,7 @@ const DUTCH: &[(&str, &str)] = &[
     ("Send", "Versturen"),
     ("Sending…", "Versturen…"),
     ("Shopper", "Klant"),
+    ("Show more", "Meer tonen"),
     ("Shortcut", "Sneltoets"),
     ("Started from a prompt", "Begonnen vanuit een uitnodiging"),
     ("System", "Systeem"),

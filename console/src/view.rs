@@ -13,7 +13,7 @@ use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
 use checkout_chat_protocol::{
     AgentId, AgentStatus, Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus,
-    TransferTo,
+    InboxKey, InboxTab, TransferTo,
 };
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -216,79 +216,56 @@ fn LanguageChoice() -> impl IntoView {
     }
 }
 
-/// The inbox's tabs.
+/// The inbox's tabs: the three the relay pages, and the recently closed list.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
-    Waiting,
-    Mine,
-    AllOpen,
+    Paged(InboxTab),
     Closed,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Waiting, Tab::Mine, Tab::AllOpen, Tab::Closed];
+    const ALL: [Tab; 4] =
+        [Tab::Paged(InboxTab::Waiting), Tab::Paged(InboxTab::Mine), Tab::Paged(InboxTab::Open), Tab::Closed];
 
     fn label(self) -> &'static str {
         match self {
-            Tab::Waiting => t("Waiting"),
-            Tab::Mine => t("Mine"),
-            Tab::AllOpen => t("All open"),
+            Tab::Paged(InboxTab::Waiting) => t("Waiting"),
+            Tab::Paged(InboxTab::Mine) => t("Mine"),
+            Tab::Paged(InboxTab::Open) => t("All open"),
             Tab::Closed => t("Closed"),
         }
     }
 
     fn test_id(self) -> &'static str {
         match self {
-            Tab::Waiting => "tab-waiting",
-            Tab::Mine => "tab-mine",
-            Tab::AllOpen => "tab-all",
+            Tab::Paged(InboxTab::Waiting) => "tab-waiting",
+            Tab::Paged(InboxTab::Mine) => "tab-mine",
+            Tab::Paged(InboxTab::Open) => "tab-all",
             Tab::Closed => "tab-closed",
         }
-    }
-
-    fn shows(self, summary: &ConversationSummary, me: Option<&AgentId>) -> bool {
-        match self {
-            Tab::Waiting => summary.status == ConversationStatus::Waiting,
-            Tab::Mine => summary.assigned_agent.as_ref().is_some_and(|a| Some(&a.id) == me),
-            Tab::AllOpen => summary.status != ConversationStatus::Closed,
-            Tab::Closed => summary.status == ConversationStatus::Closed,
-        }
-    }
-}
-
-/// Longest waiting first (by the oldest unanswered message), then the most recently active.
-fn inbox_order(a: &ConversationSummary, b: &ConversationSummary) -> std::cmp::Ordering {
-    match (a.waiting_since_ms, b.waiting_since_ms) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => b.updated_at_ms.cmp(&a.updated_at_ms),
     }
 }
 
 #[component]
 fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
-    let tab = RwSignal::new(Tab::Mine);
-    let me = StoredValue::new(service.my_id());
-    let rows = {
-        move || {
-            let me = me.get_value();
-            let which = tab.get();
-            let mut rows: Vec<ConversationSummary> = if which == Tab::Closed {
-                service.closed.get()
-            } else {
-                service.inbox.with(|inbox| inbox.iter().filter(|c| which.shows(c, me.as_ref())).cloned().collect())
-            };
-            if which != Tab::Closed {
-                rows.sort_by(inbox_order);
-            }
+    let tab = RwSignal::new(Tab::Paged(InboxTab::Mine));
+    // The tab's loaded conversations in the relay's order (longest waiting first): what a page
+    // holds, never the whole of a flooded inbox.
+    let rows = move || match tab.get() {
+        Tab::Closed => service.closed.get(),
+        Tab::Paged(which) => {
+            let mut rows: Vec<ConversationSummary> =
+                service.inbox.with(|inbox| inbox.iter().filter(|c| service.tab_lists(which, c)).cloned().collect());
+            rows.sort_by_cached_key(InboxKey::of);
             rows
         }
     };
-    let count = move |which: Tab| {
-        let me = service.my_id();
-        service.inbox.with(|inbox| inbox.iter().filter(|c| which.shows(c, me.as_ref())).count())
+    let paged = move || match tab.get() {
+        Tab::Paged(which) => Some(which),
+        Tab::Closed => None,
     };
+    let more = move || paged().is_some_and(|which| service.has_more(which));
+    let loading = move || paged().is_some_and(|which| service.loading.with(|l| l.contains(&which)));
     view! {
         <nav class="inbox" aria-label=t("Conversations")>
             <div class="tabs" role="tablist">
@@ -300,7 +277,12 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
                             tab.set(which);
                         }>
                         {which.label()}
-                        {(which != Tab::Closed).then(|| view! { <span class="tab-count">{move || count(which)}</span> })}
+                        {match which {
+                            Tab::Paged(paged) => Some(view! {
+                                <span class="tab-count">{move || service.counts.with(|c| c.of(paged))}</span>
+                            }),
+                            Tab::Closed => None,
+                        }}
                     </button>
                 }).collect_view()}
             </div>
@@ -312,6 +294,14 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
                     <InboxRow summary service now />
                 </For>
             </ul>
+            <Show when=more>
+                <button type="button" class="show-more" data-test="show-more"
+                    aria-busy=move || if loading() { "true" } else { "false" }
+                    disabled=loading
+                    on:click=move |_| { if let Some(which) = paged() { service.load_more(which); } }>
+                    {t("Show more")}
+                </button>
+            </Show>
         </nav>
     }
 }

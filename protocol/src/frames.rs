@@ -9,6 +9,7 @@ use crate::activity::Activity;
 use crate::api::Role;
 use crate::event::{AgentProfile, Author, ConversationSummary, Event};
 use crate::ids::{AgentId, ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
+use crate::inbox::{InboxKey, InboxStart, InboxTab};
 
 /// What the widget sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +159,12 @@ pub enum AgentFrame {
     SetStatus {
         status: AgentStatus,
     },
+    /// The next page of an inbox tab, after the last conversation the console was given
+    /// (`more_after`); answered with `inbox_page`.
+    LoadInbox {
+        tab: InboxTab,
+        after: InboxKey,
+    },
     Ping,
 }
 
@@ -223,11 +230,27 @@ pub enum ServerFrame {
         #[serde(default)]
         history: bool,
     },
-    /// First frame on an agent socket: who is logged in and the open conversations of the shop.
+    /// First frame on an agent socket: who is logged in, the first page of each inbox tab and
+    /// how many conversations each tab holds.
     AgentWelcome {
         agent: AgentProfile,
         shop: ShopId,
+        #[serde(flatten)]
+        inbox: InboxStart,
+    },
+    /// The inbox anew, as in the welcome: the relay missed updates it owed this console (it fell
+    /// behind), so the console replaces what it had.
+    Inbox {
+        #[serde(flatten)]
+        inbox: InboxStart,
+    },
+    /// Answer to `load_inbox`: the tab's next conversations in order, and `more_after` when
+    /// there are more still.
+    InboxPage {
+        tab: InboxTab,
         conversations: Vec<ConversationSummary>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        more_after: Option<InboxKey>,
     },
     /// One event of a conversation, replayed or live, in sequence order; on one connection each
     /// event is sent at most once (opening a conversation twice does not replay it again).
@@ -248,9 +271,15 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         seq: Seq,
     },
-    /// For agents: the shop's agents, their presence and load, whenever it changes.
+    /// For agents: the shop's agents, their presence and load, whenever it changes. It also
+    /// carries the shop's Waiting and Open counts from storage, which change with the same
+    /// things (a chat arriving, taken, moved, ended); an agent's Mine count is their `load`.
     Team {
         agents: Vec<TeamMember>,
+        #[serde(default)]
+        waiting: u32,
+        #[serde(default)]
+        open: u32,
     },
     /// For agents: a conversation of the shop was created or changed.
     ConversationUpdated {
@@ -487,6 +516,10 @@ mod tests {
             },
             AgentFrame::Transfer { conversation_id: cid("c1"), to: TransferTo::Supervisor, note: None },
             AgentFrame::SetStatus { status: AgentStatus::Away },
+            AgentFrame::LoadInbox {
+                tab: InboxTab::Waiting,
+                after: InboxKey { rank: 1_700_000_000_000, id: cid("c9") },
+            },
             AgentFrame::Ping,
         ];
         for frame in frames {
@@ -527,6 +560,23 @@ mod tests {
         round_trip_server(ServerFrame::Synced { conversation_id: cid("c"), last_seq: 0 });
         round_trip_server(ServerFrame::Typing { conversation_id: cid("c"), author: Author::Visitor, typing: true });
         round_trip_server(ServerFrame::Presence { agents_online: 2 });
+        let key = InboxKey { rank: 1_700_000_000_000, id: cid("c9") };
+        let inbox = InboxStart {
+            conversations: vec![],
+            tabs: vec![
+                crate::inbox::TabPage { tab: InboxTab::Waiting, more_after: Some(key.clone()) },
+                crate::inbox::TabPage { tab: InboxTab::Mine, more_after: None },
+            ],
+            counts: crate::inbox::InboxCounts { waiting: 20_000, mine: 1, open: 20_001 },
+        };
+        round_trip_server(ServerFrame::AgentWelcome {
+            agent: agent.clone(),
+            shop: ShopId::new("demo").unwrap(),
+            inbox: inbox.clone(),
+        });
+        round_trip_server(ServerFrame::Inbox { inbox });
+        round_trip_server(ServerFrame::InboxPage { tab: InboxTab::Open, conversations: vec![], more_after: Some(key) });
+        round_trip_server(ServerFrame::Team { agents: vec![], waiting: 3, open: 4 });
         round_trip_server(ServerFrame::Queue {
             conversation_id: cid("c"),
             position: 3,
@@ -565,6 +615,25 @@ mod tests {
         assert_eq!(hello.last_seq, 4);
         let ack = ServerFrame::Ack { client_id: ClientId::new("m").unwrap(), conversation_id: cid("c"), seq: 9 };
         assert_eq!(ack.to_json(), r#"{"type":"ack","client_id":"m","conversation_id":"c","seq":9}"#);
+        // The inbox's fields sit beside the welcome's own (older readers find `conversations`).
+        let welcome = ServerFrame::AgentWelcome {
+            agent: AgentProfile { id: AgentId::new("a").unwrap(), name: "A".into() },
+            shop: ShopId::new("demo").unwrap(),
+            inbox: InboxStart {
+                conversations: vec![],
+                tabs: vec![crate::inbox::TabPage {
+                    tab: InboxTab::Waiting,
+                    more_after: Some(InboxKey { rank: 5, id: cid("c") }),
+                }],
+                counts: crate::inbox::InboxCounts { waiting: 2, mine: 0, open: 2 },
+            },
+        };
+        assert_eq!(
+            welcome.to_json(),
+            r#"{"type":"agent_welcome","agent":{"id":"a","name":"A"},"shop":"demo","conversations":[],"tabs":[{"tab":"waiting","more_after":{"rank":5,"id":"c"}}],"counts":{"waiting":2,"mine":0,"open":2}}"#
+        );
+        let load = AgentFrame::parse(r#"{"type":"load_inbox","tab":"open","after":{"rank":5,"id":"c"}}"#).unwrap();
+        assert_eq!(load, AgentFrame::LoadInbox { tab: InboxTab::Open, after: InboxKey { rank: 5, id: cid("c") } });
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::frames::{
     AgentFrame, AgentStatus, ErrorCode, Identity, ServerFrame, TeamMember, TransferTo, VisitorFrame, VisitorHello,
 };
 use crate::ids::{AgentId, ConversationId, ShopId, VisitorId, VisitorToken};
+use crate::inbox::{InboxCounts, InboxKey, InboxStart, InboxTab, TabPage};
 use crate::limits::{MAX_ID_LEN, MAX_MESSAGE_CHARS, MAX_TOKEN_LEN};
 use crate::text::{MessageText, Segment, is_plausible_email, linkify, mask_card_numbers, normalize_message, preview};
 
@@ -342,7 +343,7 @@ fn identity(u: &mut Unstructured) -> Result<Identity> {
 /// Any agent frame the relay's reader accepts.
 pub fn agent_frame(u: &mut Unstructured) -> Result<AgentFrame> {
     let conversation_id = id::<ConversationId>(u)?;
-    Ok(match u.int_in_range(0..=10)? {
+    Ok(match u.int_in_range(0..=11)? {
         0 => AgentFrame::Open { conversation_id, last_seq: u.arbitrary()? },
         1 => AgentFrame::Leave { conversation_id },
         2 => AgentFrame::Send { conversation_id, client_id: id(u)?, text: text(u)? },
@@ -356,8 +357,27 @@ pub fn agent_frame(u: &mut Unstructured) -> Result<AgentFrame> {
             note: optional(u, text)?,
         },
         8 => AgentFrame::SetStatus { status: agent_status(u)? },
-        9 => AgentFrame::Block { conversation_id },
+        9 => {
+            AgentFrame::LoadInbox { tab: inbox_tab(u)?, after: InboxKey { rank: u.arbitrary()?, id: conversation_id } }
+        }
+        10 => AgentFrame::Block { conversation_id },
         _ => AgentFrame::Ping,
+    })
+}
+
+fn inbox_tab(u: &mut Unstructured) -> Result<InboxTab> {
+    Ok(*u.choose(&InboxTab::ALL)?)
+}
+
+fn inbox_key(u: &mut Unstructured, integers: Integers) -> Result<InboxKey> {
+    Ok(InboxKey { rank: integers.signed(u)?, id: id(u)? })
+}
+
+fn inbox_start(u: &mut Unstructured, integers: Integers) -> Result<InboxStart> {
+    Ok(InboxStart {
+        conversations: list(u, 3, |u| summary(u, integers))?,
+        tabs: list(u, 3, |u| Ok(TabPage { tab: inbox_tab(u)?, more_after: optional(u, |u| inbox_key(u, integers))? }))?,
+        counts: InboxCounts { waiting: u.arbitrary()?, mine: u.arbitrary()?, open: u.arbitrary()? },
     })
 }
 
@@ -367,7 +387,7 @@ fn agent_status(u: &mut Unstructured) -> Result<AgentStatus> {
 
 /// Any frame the relay may write, with whole numbers as `integers` allows.
 pub fn server_frame(u: &mut Unstructured, integers: Integers) -> Result<ServerFrame> {
-    Ok(match u.int_in_range(0..=13)? {
+    Ok(match u.int_in_range(0..=15)? {
         0 => ServerFrame::Welcome {
             token: VisitorToken::new(raw_id(u, MAX_TOKEN_LEN)?).map_err(|_| arbitrary::Error::IncorrectFormat)?,
             visitor_id: id::<VisitorId>(u)?,
@@ -382,15 +402,11 @@ pub fn server_frame(u: &mut Unstructured, integers: Integers) -> Result<ServerFr
             events: list(u, 3, |u| activity(u, integers))?,
             history: u.arbitrary()?,
         },
-        3 => ServerFrame::AgentWelcome {
-            agent: agent_profile(u)?,
-            shop: id(u)?,
-            conversations: list(u, 3, |u| summary(u, integers))?,
-        },
+        3 => ServerFrame::AgentWelcome { agent: agent_profile(u)?, shop: id(u)?, inbox: inbox_start(u, integers)? },
         4 => ServerFrame::Event { event: event(u, integers)? },
         5 => ServerFrame::Synced { conversation_id: id(u)?, last_seq: integers.unsigned(u)? },
         6 => ServerFrame::Ack { client_id: id(u)?, conversation_id: id(u)?, seq: integers.unsigned(u)? },
-        7 => ServerFrame::Team { agents: list(u, 3, team_member)? },
+        7 => ServerFrame::Team { agents: list(u, 3, team_member)?, waiting: u.arbitrary()?, open: u.arbitrary()? },
         8 => ServerFrame::ConversationUpdated { conversation: summary(u, integers)? },
         9 => ServerFrame::Typing { conversation_id: id(u)?, author: author(u)?, typing: u.arbitrary()? },
         10 => ServerFrame::Presence { agents_online: u.arbitrary()? },
@@ -400,6 +416,12 @@ pub fn server_frame(u: &mut Unstructured, integers: Integers) -> Result<ServerFr
             estimated_wait_seconds: u.arbitrary()?,
         },
         12 => ServerFrame::Error { code: *u.choose(&ErrorCode::ALL)?, message: text(u)?, client_id: optional(u, id)? },
+        13 => ServerFrame::Inbox { inbox: inbox_start(u, integers)? },
+        14 => ServerFrame::InboxPage {
+            tab: inbox_tab(u)?,
+            conversations: list(u, 3, |u| summary(u, integers))?,
+            more_after: optional(u, |u| inbox_key(u, integers))?,
+        },
         _ => ServerFrame::Pong,
     })
 }

@@ -9,6 +9,7 @@ pub mod frames;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod ids;
+pub mod inbox;
 pub mod limits;
 pub mod report;
 pub mod text;
@@ -22,3 +23,4 @@ pub use frames::{
     VisitorHello,
 };
 pub use ids::{AgentId, ClientId, ConversationId, IdError, Seq, ShopId, VisitorId, VisitorToken};
+pub use inbox::{InboxCounts, InboxKey, InboxStart, InboxTab, TabPage};

@@ -16,6 +16,12 @@ pub const MAX_TOKEN_LEN: usize = 128;
 /// Most events the relay sends in one replay batch before it reads the next page from storage.
 pub const REPLAY_PAGE: usize = 500;
 
+/// Conversations per inbox page: the welcome carries this many of each tab, and `load_inbox`
+/// answers with this many more. Small enough that a console draws a page at once, whatever the
+/// shop's inbox holds (16,400 rows took 3.4 s), and that the welcome stays within ~50 KB
+/// (three tabs of ~330-byte rows; 17 KB when they overlap, as in a flood).
+pub const INBOX_PAGE: usize = 50;
+
 /// Longest rating comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 1000;
 

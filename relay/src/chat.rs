@@ -53,7 +53,9 @@ pub async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) 
     publish(state, shop, appended);
     let event = &appended.event;
     let assignment_changed = matches!(event.body, EventBody::Joined | EventBody::Closed | EventBody::Handover { .. });
-    if assignment_changed {
+    // The team list also carries the inbox's counts, which a conversation's first event moves
+    // too (it enters Waiting and Open).
+    if assignment_changed || event.seq == 1 {
         state.hub.team_changed(shop);
     }
     // Routing has work when a shopper writes while waiting (a new conversation, or one who had

@@ -2,7 +2,7 @@
 //! SQLite before acknowledging it, and forwards it between shoppers' widgets and agents' consoles.
 //!
 //! Layout: [`config`] (where settings come from, including the shops' proactive rules), [`http`] (routes, static files, login),
-//! [`ws`] (one task per WebSocket), [`chat`] (store-then-forward), [`hub`] (in-memory fan-out),
+//! [`ws`] (one task per WebSocket), [`chat`] (store-then-forward), [`inbox`] (the agents' inbox, a page at a time), [`hub`] (in-memory fan-out),
 //! [`storage`] (the trait and its SQLite implementation), [`auth`] (passwords, sessions, shop
 //! identities), [`routing`] (the queue), [`webhooks`] (signed POSTs to the shop's systems), [`activity`] (what shoppers do on the
 //! shop's pages), [`report`] (what prompts sell), [`mail`] (transcripts from the outbox), [`server`]
@@ -19,6 +19,7 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod inbox;
 pub mod limits;
 pub mod mail;
 pub mod quotas;

@@ -183,7 +183,10 @@ async fn build_team_frame(state: &AppState, shop: &ShopId) -> Result<ServerFrame
             agent: account.profile(),
         })
         .collect();
-    Ok(ServerFrame::Team { agents })
+    // Counted here because the team list is rebuilt (once per change, for all the shop's
+    // consoles) on the same changes that move these counts: see `chat::after_append`.
+    let counts = state.storage.inbox_counts(shop, None).await?;
+    Ok(ServerFrame::Team { agents, waiting: counts.waiting, open: counts.open })
 }
 
 /// Whether an agent is online or away (a transfer can go to them).

@@ -278,7 +278,11 @@ async fn an_agent_of_one_shop_cannot_read_another_shops_conversation() {
 
     let cookie = relay.login("rival@rival.example", "rival-password-1").await.expect("rival agent logs in");
     let mut rival = Client::agent(relay.addr, &cookie).await.unwrap();
-    let ServerFrame::AgentWelcome { shop, conversations, .. } = rival.recv().await else { panic!("no welcome") };
+    let ServerFrame::AgentWelcome { shop, inbox: checkout_chat_protocol::InboxStart { conversations, .. }, .. } =
+        rival.recv().await
+    else {
+        panic!("no welcome")
+    };
     assert_eq!(shop.as_str(), "rival");
     assert!(conversations.is_empty(), "the demo shop's conversation is not listed");
     rival.send_json(json!({"type": "open", "conversation_id": demo_conversation})).await;

@@ -261,7 +261,11 @@ async fn relay_restarted_on_the_same_database_loses_nothing() {
 
     // The agent's session survives the restart too; back online, they are given the waiting chat.
     let mut agent = Client::agent(relay.addr, &cookie).await.expect("session still valid");
-    let ServerFrame::AgentWelcome { conversations, .. } = agent.recv().await else { panic!("expected welcome") };
+    let ServerFrame::AgentWelcome { inbox: checkout_chat_protocol::InboxStart { conversations, .. }, .. } =
+        agent.recv().await
+    else {
+        panic!("expected welcome")
+    };
     assert_eq!(conversations.len(), 1);
     assert_eq!(conversations[0].last_seq, 21, "20 messages and the agent's joined");
     assert_eq!(conversations[0].status, ConversationStatus::Active);
@@ -289,7 +293,11 @@ async fn two_tabs_of_one_visitor_share_one_conversation() {
 
     let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.unwrap();
     let mut inbox = Client::agent(relay.addr, &cookie).await.unwrap();
-    let ServerFrame::AgentWelcome { conversations, .. } = inbox.recv().await else { panic!("expected welcome") };
+    let ServerFrame::AgentWelcome { inbox: checkout_chat_protocol::InboxStart { conversations, .. }, .. } =
+        inbox.recv().await
+    else {
+        panic!("expected welcome")
+    };
     assert_eq!(conversations.len(), 1, "one visitor, one conversation in the inbox");
 }
 

@@ -47,7 +47,11 @@ fn sign(user_id: &str) -> String {
 async fn inbox_row(relay: &Relay, conversation: &str) -> checkout_chat_protocol::ConversationSummary {
     let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.unwrap();
     let mut agent = Client::agent(relay.addr, &cookie).await.unwrap();
-    let ServerFrame::AgentWelcome { conversations, .. } = agent.recv().await else { panic!("expected welcome") };
+    let ServerFrame::AgentWelcome { inbox: checkout_chat_protocol::InboxStart { conversations, .. }, .. } =
+        agent.recv().await
+    else {
+        panic!("expected welcome")
+    };
     conversations.into_iter().find(|c| c.id.as_str() == conversation).expect("the conversation is in the inbox")
 }
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use checkout_chat_protocol::api::{CannedResponse, Role};
 use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
-    EventBody, Seq, ShopId, VisitorId,
+    EventBody, InboxCounts, InboxKey, InboxTab, Seq, ShopId, VisitorId,
 };
 
 /// A sha256 of a secret token; tokens themselves are never stored.
@@ -211,8 +211,20 @@ pub trait Storage: Send + Sync + 'static {
     async fn open_conversation_of(&self, visitor: &VisitorId) -> StorageResult<Option<ConversationRecord>>;
     /// How agents see the conversation in their inbox.
     async fn conversation_summary(&self, id: &ConversationId) -> StorageResult<ConversationSummary>;
-    /// Conversations of a shop that are not closed and have at least one event, oldest first.
-    async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>>;
+    /// The conversations an inbox tab holds after `after` (from its start with none), in
+    /// [`InboxKey`] order, at most `limit`. The tab selects as [`InboxTab::shows`] does, among
+    /// conversations with at least one event; `agent`'s are the Mine tab. Reads an index range,
+    /// never the rest of the tab.
+    async fn inbox_page(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        tab: InboxTab,
+        after: Option<&InboxKey>,
+        limit: usize,
+    ) -> StorageResult<Vec<ConversationSummary>>;
+    /// How many conversations each inbox tab holds (Mine: `agent`'s; none without an agent).
+    async fn inbox_counts(&self, shop: &ShopId, agent: Option<&AgentId>) -> StorageResult<InboxCounts>;
 
     /// Appends an event with the conversation's next sequence number, unless an event with the
     /// same client id exists (then returns that one, marked duplicate). Durable when it returns.

@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use checkout_chat_protocol::api::{CannedResponse, Role};
 use checkout_chat_protocol::{
     Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
-    EventBody, IdentityStatus, Seq, ShopId, VisitorId, text::preview,
+    EventBody, IdentityStatus, InboxCounts, InboxKey, InboxTab, Seq, ShopId, VisitorId, text::preview,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
@@ -46,7 +46,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/006_agent_roles.sql")),
     M::up(include_str!("../../migrations/007_webhook_feed.sql")),
     M::up(include_str!("../../migrations/008_routing_and_canned.sql")),
-    M::up(include_str!("../../migrations/009_blocked_visitors.sql")),
+    M::up(include_str!("../../migrations/009_inbox_pages.sql")),
+    M::up(include_str!("../../migrations/010_blocked_visitors.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -348,6 +349,18 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
 fn summary(conn: &Connection, id: &ConversationId) -> StorageResult<ConversationSummary> {
     let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?1");
     optional_row(conn, &sql, [id.as_str()], summary_from_row)?.ok_or(StorageError::ConversationNotFound)
+}
+
+/// The rows of an inbox tab (`?1` the shop, `?2` the agent whose Mine it is), as
+/// [`InboxTab::shows`] selects them. Each matches the condition of the tab's partial index
+/// (migration 9) word for word, which is what lets SQLite use it. A conversation whose first
+/// message failed to store (`last_seq` 0) has nothing to show yet.
+fn inbox_tab_rows(tab: InboxTab) -> &'static str {
+    match tab {
+        InboxTab::Waiting => "c.shop_id = ?1 AND c.status = 'waiting' AND c.last_seq > 0",
+        InboxTab::Mine => "c.assigned_agent_id = ?2 AND c.shop_id = ?1 AND c.status = 'active' AND c.last_seq > 0",
+        InboxTab::Open => "c.shop_id = ?1 AND c.status != 'closed' AND c.last_seq > 0",
+    }
 }
 
 const EVENT_COLUMNS: &str = "conversation_id, seq, client_id, author, body, created_at";
@@ -697,14 +710,38 @@ impl Storage for SqliteStorage {
         self.read(move |conn| summary(conn, &id)).await
     }
 
-    async fn open_conversations(&self, shop: &ShopId) -> StorageResult<Vec<ConversationSummary>> {
-        let shop = shop.clone();
+    async fn inbox_page(
+        &self,
+        shop: &ShopId,
+        agent: &AgentId,
+        tab: InboxTab,
+        after: Option<&InboxKey>,
+        limit: usize,
+    ) -> StorageResult<Vec<ConversationSummary>> {
+        let (shop, agent) = (shop.clone(), agent.clone());
+        // From the start: below every rank, and '' sorts before every (non-empty) id.
+        let (rank, id) = after.map_or((i64::MIN, String::new()), |key| (key.rank, key.id.as_str().to_owned()));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.read(move |conn| {
-            // A conversation whose first message failed to store has nothing to show yet.
             let sql = format!(
-                "{SUMMARY_SELECT} WHERE c.shop_id = ?1 AND c.status != 'closed' AND c.last_seq > 0 ORDER BY c.created_at"
+                "{SUMMARY_SELECT} WHERE {} AND (c.inbox_rank, c.id) > (?3, ?4) ORDER BY c.inbox_rank, c.id LIMIT ?5",
+                inbox_tab_rows(tab)
             );
-            all_rows(conn, &sql, [shop.as_str()], summary_from_row)
+            all_rows(conn, &sql, params![shop.as_str(), agent.as_str(), rank, id, limit], summary_from_row)
+        })
+        .await
+    }
+
+    async fn inbox_counts(&self, shop: &ShopId, agent: Option<&AgentId>) -> StorageResult<InboxCounts> {
+        // No agent binds NULL, which no `assigned_agent_id = ?2` matches.
+        let (shop, agent) = (shop.clone(), agent.map(|a| a.as_str().to_owned()));
+        self.read(move |conn| {
+            let count = |tab| format!("(SELECT COUNT(*) FROM conversations c WHERE {})", inbox_tab_rows(tab));
+            let sql =
+                format!("SELECT {}, {}, {}", count(InboxTab::Waiting), count(InboxTab::Mine), count(InboxTab::Open));
+            one_row(conn, &sql, params![shop.as_str(), agent], |row| {
+                Ok(InboxCounts { waiting: row.get(0)?, mine: row.get(1)?, open: row.get(2)? })
+            })
         })
         .await
     }
@@ -1704,6 +1741,106 @@ mod tests {
             task.await.unwrap();
         }
         println!("2000 appends from 50 tasks: {:?}", started.elapsed());
+    }
+
+    /// Seven conversations in every state a tab tells apart: four waiting (two of them created
+    /// within the same millisecond or so, which the id orders), two answered by `agent`, one
+    /// closed; returns the agent.
+    async fn inbox_of_every_kind(storage: &SqliteStorage, shop: &ShopId) -> AgentProfile {
+        let agent = storage
+            .create_agent(NewAgent {
+                shop_id: shop.clone(),
+                email: "anna@example.com".into(),
+                name: "Anna".into(),
+                password_hash: "x".into(),
+                role: Role::Agent,
+                capacity: 5,
+            })
+            .await
+            .unwrap()
+            .profile();
+        for k in 0..7u8 {
+            let visitor = storage.create_visitor(shop, [100 + k; 32]).await.unwrap();
+            let id = storage.open_or_create_conversation(shop, &visitor.id).await.unwrap().id;
+            storage.append_event(&id, message(&format!("m{k}"))).await.unwrap();
+            if k >= 4 {
+                storage.assign_agent(&id, &agent).await.unwrap();
+                let answer = NewEvent {
+                    author: Author::Agent(agent.clone()),
+                    client_id: None,
+                    body: EventBody::Message { text: "hello".into() },
+                };
+                storage.append_event(&id, answer).await.unwrap();
+            }
+            if k == 6 {
+                let close = NewEvent { author: Author::Agent(agent.clone()), client_id: None, body: EventBody::Closed };
+                storage.append_event(&id, close).await.unwrap();
+            }
+        }
+        agent
+    }
+
+    #[tokio::test]
+    async fn inbox_pages_walk_each_tab_once_in_key_order_and_the_counts_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("chat.db")).unwrap();
+        let shop = ShopId::new("demo").unwrap();
+        let agent = inbox_of_every_kind(&storage, &shop).await;
+        let counts = storage.inbox_counts(&shop, Some(&agent.id)).await.unwrap();
+        assert_eq!(counts, InboxCounts { waiting: 4, mine: 2, open: 6 });
+        assert_eq!(storage.inbox_counts(&shop, None).await.unwrap(), InboxCounts { waiting: 4, mine: 0, open: 6 });
+        for (tab, expected) in [(InboxTab::Waiting, 4), (InboxTab::Mine, 2), (InboxTab::Open, 6)] {
+            let mut walked: Vec<ConversationSummary> = Vec::new();
+            let mut after = None;
+            loop {
+                let page = storage.inbox_page(&shop, &agent.id, tab, after.as_ref(), 2).await.unwrap();
+                let full = page.len() == 2;
+                after = page.last().map(InboxKey::of);
+                walked.extend(page);
+                if !full {
+                    break;
+                }
+            }
+            assert_eq!(walked.len(), expected, "{tab:?}");
+            assert!(walked.iter().all(|s| tab.shows(s, Some(&agent.id))), "{tab:?}: {walked:?}");
+            let keys: Vec<InboxKey> = walked.iter().map(InboxKey::of).collect();
+            assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "{tab:?} in key order, each once: {keys:?}");
+        }
+        // Waiting ones (with an unanswered message) come before the answered ones.
+        let open = storage.inbox_page(&shop, &agent.id, InboxTab::Open, None, 10).await.unwrap();
+        let waiting_first: Vec<bool> = open.iter().map(|s| s.waiting_since_ms.is_some()).collect();
+        assert_eq!(waiting_first, [true, true, true, true, false, false]);
+    }
+
+    #[tokio::test]
+    async fn an_inbox_page_is_an_index_range_not_a_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("chat.db")).unwrap();
+        let plans = storage
+            .read(|conn| {
+                let mut plans = Vec::new();
+                for tab in InboxTab::ALL {
+                    let sql = format!(
+                        "EXPLAIN QUERY PLAN {SUMMARY_SELECT} WHERE {} AND (c.inbox_rank, c.id) > (?3, ?4)                          ORDER BY c.inbox_rank, c.id LIMIT ?5",
+                        inbox_tab_rows(tab)
+                    );
+                    let steps = all_rows(conn, &sql, params!["demo", "a", 0, "c", 51], |row| row.get::<_, String>(3))?;
+                    plans.push((tab, steps.join("; ")));
+                }
+                Ok(plans)
+            })
+            .await
+            .unwrap();
+        for (tab, plan) in plans {
+            let index = match tab {
+                InboxTab::Waiting => "conversations_inbox_waiting",
+                InboxTab::Mine => "conversations_inbox_mine",
+                InboxTab::Open => "conversations_inbox_open",
+            };
+            assert!(plan.contains(&format!("USING INDEX {index}")), "{tab:?}: {plan}");
+            assert!(plan.contains("(inbox_rank,id)>(?,?)"), "{tab:?} starts at the key: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{tab:?} needs no sort: {plan}");
+        }
     }
 
     #[test]

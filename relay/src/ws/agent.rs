@@ -26,6 +26,7 @@ use crate::http::session::{SESSION_COOKIE, check_same_origin, current_agent};
 use crate::hub::Audience;
 use crate::hub::PresenceGuard;
 use crate::ids::hash_token;
+use crate::inbox;
 use crate::routing;
 use crate::state::AppState;
 use crate::storage::{AgentRecord, ConversationRecord, NewEvent};
@@ -71,14 +72,16 @@ impl Handler for AgentSession {
 
     async fn on_start(&mut self, conn: &mut Connection) -> Result<(), WsError> {
         let shop = self.agent.shop_id.clone();
-        conn.follow_inbox(&shop);
+        conn.follow_inbox(&shop, &self.agent.id);
         conn.watch_session(hash_token(&self.session_token), self.agent.id.clone());
         conn.watch_team(&shop);
         self.online = Some(conn.state.hub.agent_online(&shop, &self.agent));
         // With an agent online, waiting shoppers are assigned, or at least get an estimate.
         routing::rebalance(&conn.state, &shop).await;
-        let conversations = conn.state.storage.open_conversations(&shop).await?;
-        let welcome = ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: shop.clone(), conversations };
+        // The first page of each tab, not the whole inbox: a shop flooded with chats once made
+        // this frame larger than a socket can carry, and no console of the shop could connect.
+        let inbox = inbox::start(&conn.state, &shop, &self.agent.id).await?;
+        let welcome = ServerFrame::AgentWelcome { agent: self.agent.profile(), shop: shop.clone(), inbox };
         conn.send(&welcome).await.map_err(WsError::ending)?;
         let team = routing::team_frame(&conn.state, &shop).await?;
         conn.send_shared(&team).await.map_err(WsError::ending)
@@ -134,6 +137,10 @@ impl Handler for AgentSession {
                 self.transfer(conn, &conversation_id, &to, note.as_deref()).await
             }
             AgentFrame::SetStatus { status } => self.set_status(conn, status).await,
+            AgentFrame::LoadInbox { tab, after } => {
+                let page = inbox::next_page(&conn.state, &self.agent.shop_id, &self.agent.id, tab, &after).await?;
+                conn.send(&page).await
+            }
             AgentFrame::Close { conversation_id } => {
                 let conversation = self.own_conversation(conn, &conversation_id).await?;
                 if conversation.status == ConversationStatus::Closed {

@@ -253,8 +253,9 @@ pub struct Connection {
     /// For visitors: the number of the shop's agents online.
     presence: Option<watch::Receiver<u32>>,
     visitor: bool,
-    /// For agents: the shop whose inbox updates this connection receives.
-    inbox: Option<(ShopId, BroadcastStream<SharedFrame>)>,
+    /// For agents: the shop whose inbox updates this connection receives, and the agent (whose
+    /// Mine tab it sends when it sends the inbox anew).
+    inbox: Option<(ShopId, AgentId, BroadcastStream<SharedFrame>)>,
     /// For agents: their session and account, and the channel that says when sessions end.
     session: Option<(Session, broadcast::Receiver<Revoked>)>,
     /// For agents: the shop whose team list (presence and load) this connection receives.
@@ -348,9 +349,9 @@ impl Connection {
 
     /// Starts receiving the shop's inbox updates. Call before reading the inbox from storage, so
     /// that no update falls in between.
-    pub fn follow_inbox(&mut self, shop: &ShopId) {
+    pub fn follow_inbox(&mut self, shop: &ShopId, agent: &AgentId) {
         let receiver = self.state.hub.follow_shop(shop);
-        self.inbox = Some((shop.clone(), BroadcastStream::new(receiver)));
+        self.inbox = Some((shop.clone(), agent.clone(), BroadcastStream::new(receiver)));
     }
 
     /// Starts telling the client how many of the shop's agents are online; returns how many are now.
@@ -374,14 +375,14 @@ impl Connection {
         self.session = Some((Session { token: session, agent }, self.state.hub.session_revocations()));
     }
 
-    /// Sends every open conversation of the followed shop as an update (after missed updates).
+    /// Sends the inbox anew after missed updates: the first page of each tab and the counts,
+    /// which the console takes in place of what it had. A page, not the whole inbox: a shop
+    /// flooded with chats (whose updates are what make a console fall behind) must not turn
+    /// every lag into tens of megabytes.
     async fn resend_inbox(&mut self) -> Result<(), WsError> {
-        let Some((shop, _)) = &self.inbox else { return Ok(()) };
-        let conversations = self.state.storage.open_conversations(shop).await?;
-        for conversation in conversations {
-            self.send(&ServerFrame::ConversationUpdated { conversation }).await?;
-        }
-        Ok(())
+        let Some((shop, agent, _)) = &self.inbox else { return Ok(()) };
+        let inbox = crate::inbox::start(&self.state, shop, agent).await?;
+        self.send(&ServerFrame::Inbox { inbox }).await
     }
 
     /// Sends every stored event after what this connection has sent, page by page.
@@ -460,7 +461,7 @@ impl Connection {
         for id in followed {
             self.unfollow(&id);
         }
-        if let Some((shop, stream)) = self.inbox.take() {
+        if let Some((shop, _, stream)) = self.inbox.take() {
             drop(stream);
             self.state.hub.release_shop(&shop);
         }
@@ -550,10 +551,10 @@ async fn linger(stream: &mut SplitStream<WebSocket>, closing: bool) {
 }
 
 async fn next_inbox_update(
-    inbox: &mut Option<(ShopId, BroadcastStream<SharedFrame>)>,
+    inbox: &mut Option<(ShopId, AgentId, BroadcastStream<SharedFrame>)>,
 ) -> Option<Result<SharedFrame, BroadcastStreamRecvError>> {
     match inbox {
-        Some((_, stream)) => stream.next().await,
+        Some((_, _, stream)) => stream.next().await,
         None => std::future::pending().await,
     }
 }
@@ -705,7 +706,7 @@ async fn on_live_event(
 async fn on_inbox_update(conn: &mut Connection, item: Result<SharedFrame, BroadcastStreamRecvError>) -> bool {
     let result = match item {
         Ok(update) => conn.send_shared(&update).await,
-        // Missed some inbox updates: send the whole inbox again.
+        // Missed some inbox updates: send the inbox anew (its first pages).
         Err(BroadcastStreamRecvError::Lagged(_)) => conn.resend_inbox().await,
     };
     match result {

@@ -147,7 +147,9 @@ impl Relay {
         let cookie = self.login(DEMO_EMAIL, DEMO_PASSWORD).await.expect("demo agent logs in");
         let mut agent = Client::agent(self.addr, &cookie).await.expect("agent socket opens");
         match agent.recv().await {
-            ServerFrame::AgentWelcome { conversations, .. } => conversations,
+            ServerFrame::AgentWelcome { inbox: checkout_chat_protocol::InboxStart { conversations, .. }, .. } => {
+                conversations
+            }
             other => panic!("expected agent_welcome, got {other:?}"),
         }
     }

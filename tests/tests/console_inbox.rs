@@ -1,0 +1,129 @@
+//! The console's inbox, paged, in headless Chromium against the release relay: a shop with more
+//! waiting chats than a page shows the first page with the count from storage, and the agent
+//! loads the rest with "Show more" (by keyboard and by mouse); a chat arriving live moves the
+//! counts and is listed where it belongs.
+//!
+//! The shoppers are WebSocket clients speaking the visitor protocol (the frames the widget
+//! sends): 120 widgets in browsers would make this test about Chromium, not the inbox.
+
+use anyhow::{Context, Result, bail, ensure};
+use checkout_chat_e2e::{Relay, console_login, eventually, find, js, page_texts, press, save_screenshot};
+use checkout_chat_protocol::limits::INBOX_PAGE;
+use fantoccini::Client;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// More than two pages, so that the last page is a part one.
+const SHOPPERS: usize = 2 * INBOX_PAGE + 20;
+
+/// Reads frames until one of `kind` arrives (10 s at most).
+async fn until(socket: &mut Socket, kind: &str) -> Result<Value> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.context(format!("no {kind} frame"))?;
+        if let Some(Ok(Message::Text(text))) = message {
+            let frame: Value = serde_json::from_str(text.as_str())?;
+            if frame["type"] == kind {
+                return Ok(frame);
+            }
+            if frame["type"] == "error" {
+                bail!("the relay refused: {frame}");
+            }
+        }
+    }
+}
+
+/// A shopper who writes `text` and leaves (gone, so routing gives the chat to nobody: it waits).
+async fn shopper_writes(relay: &Relay, text: &str) -> Result<()> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
+    socket.send(Message::Text(json!({"type": "hello", "shop": "demo"}).to_string().into())).await?;
+    until(&mut socket, "welcome").await?;
+    let send = json!({"type": "send", "client_id": "m1", "text": text});
+    socket.send(Message::Text(send.to_string().into())).await?;
+    until(&mut socket, "ack").await?;
+    socket.close(None).await?;
+    Ok(())
+}
+
+fn question(n: usize) -> String {
+    format!("Question {n:03}: does the grinder come in black?")
+}
+
+async fn rows(agent: &Client) -> Result<usize> {
+    Ok(page_texts(agent, ".inbox .row").await?.len())
+}
+
+async fn rows_become(agent: &Client, count: usize) -> Result<()> {
+    eventually(&format!("{count} rows"), || async { Ok((rows(agent).await? == count).then_some(())) }).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flooded_inbox_shows_a_page_and_the_agent_loads_more() -> Result<()> {
+    let relay = Relay::start()?;
+    for n in 0..SHOPPERS {
+        shopper_writes(&relay, &question(n)).await?;
+    }
+    let mut chrome = checkout_chat_e2e::Chrome::start()?;
+    let agent = chrome.session().await?;
+    let outcome = pages(&relay, &agent).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&agent, "console-inbox-pages-failure.png").await;
+    } else {
+        save_screenshot(&agent, "console-inbox-pages.png").await?;
+    }
+    let _ = agent.close().await;
+    outcome
+}
+
+async fn pages(relay: &Relay, agent: &Client) -> Result<()> {
+    console_login(agent, relay).await?;
+    find(agent, "[data-test=tab-waiting]").await?.click().await?;
+    // The count is the relay's (from storage), not the rows the console holds.
+    let waiting = SHOPPERS.to_string();
+    checkout_chat_e2e::wait_for_text(agent, false, "[data-test=tab-waiting] .tab-count", &waiting).await?;
+    rows_become(agent, INBOX_PAGE).await?;
+    let first = page_texts(agent, ".inbox .row .preview").await?;
+    ensure!(first.first() == Some(&question(0)), "the longest waiting comes first: {:?}", first.first());
+
+    // A real button with its name, reached and pressed by keyboard.
+    let button: (String, String) = js(
+        agent,
+        "const b = document.querySelector('[data-test=show-more]');
+         b.focus();
+         return [b.tagName + '/' + b.type, b.textContent.trim()];",
+        Value::Null,
+    )
+    .await?;
+    ensure!(button == ("BUTTON/button".to_owned(), "Show more".to_owned()), "the button: {button:?}");
+    press(agent, '\u{E007}').await?; // Enter
+    rows_become(agent, 2 * INBOX_PAGE).await?;
+    find(agent, "[data-test=show-more]:not([disabled])").await?.click().await?;
+    rows_become(agent, SHOPPERS).await?;
+    // Every chat once (two that began within the same millisecond may swap: the id decides).
+    let mut all = page_texts(agent, ".inbox .row .preview").await?;
+    all.sort();
+    let expected: Vec<String> = (0..SHOPPERS).map(question).collect();
+    ensure!(all == expected, "every chat once: {all:?}");
+    eventually("the button goes once the tab is whole", || async {
+        Ok(agent.find(fantoccini::Locator::Css("[data-test=show-more]")).await.is_err().then_some(()))
+    })
+    .await?;
+
+    // A chat arriving now goes to the agent, who is online with room: the counts move with it
+    // (Open from storage, Mine as the agent's load), and it is in their Mine tab.
+    shopper_writes(relay, &question(SHOPPERS)).await?;
+    let open = (SHOPPERS + 1).to_string();
+    checkout_chat_e2e::wait_for_text(agent, false, "[data-test=tab-all] .tab-count", &open).await?;
+    checkout_chat_e2e::wait_for_text(agent, false, "[data-test=tab-mine] .tab-count", "1").await?;
+    checkout_chat_e2e::wait_for_text(agent, false, "[data-test=tab-waiting] .tab-count", &waiting).await?;
+    find(agent, "[data-test=tab-mine]").await?.click().await?;
+    checkout_chat_e2e::wait_for_text(agent, false, ".inbox .row .preview", &question(SHOPPERS)).await?;
+    // All open is a page again (its rows up to where it was loaded), with more to show.
+    find(agent, "[data-test=tab-all]").await?.click().await?;
+    rows_become(agent, INBOX_PAGE).await?;
+    find(agent, "[data-test=show-more]").await?;
+    Ok(())
+}
