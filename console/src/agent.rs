@@ -273,6 +273,11 @@ impl AgentService {
         }
     }
 
+    /// Marks the conversation's shopper as spam: the chat ends and they start no new one.
+    pub fn block(&self, conversation: &ConversationId) {
+        self.send_if_live(&encode(&AgentFrame::Block { conversation_id: conversation.clone() }));
+    }
+
     /// Ends the conversation; the shopper is asked for a rating.
     pub fn close_conversation(&self, conversation: &ConversationId) {
         self.send_if_live(&encode(&AgentFrame::Close { conversation_id: conversation.clone() }));

@@ -91,6 +91,12 @@ const DUTCH: &[(&str, &str)] = &[
     ("All open", "Alle open"),
     ("Anonymous", "Anoniem"),
     ("Away", "Afwezig"),
+    ("Block as spam", "Blokkeren als spam"),
+    (
+        "Block this shopper? The chat ends, they cannot start a new one, and nobody at their address can for an hour.",
+        "Deze klant blokkeren? De chat eindigt, de klant kan geen nieuwe beginnen, en niemand op hun adres kan dat een uur lang.",
+    ),
+    ("Block", "Blokkeren"),
     ("Cancel", "Annuleren"),
     ("Canned responses (Tab inserts the first)", "Standaardantwoorden (Tab voegt het eerste in)"),
     ("Canned responses", "Standaardantwoorden"),

@@ -476,6 +476,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         }
     };
     let transferring = RwSignal::new(false);
+    let blocking = RwSignal::new(false);
     view! {
         <section class="thread" aria-label=title>
             <header class="thread-header">
@@ -501,9 +502,23 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                         <button class="ghost end-chat" type="button" on:click=move |_| service.close_conversation(&conversation.get_value())>
                             {t("End chat")}
                         </button>
+                        <button class="ghost" type="button" data-test="block" aria-expanded=move || blocking.get().to_string()
+                            on:click=move |_| blocking.update(|b| *b = !*b)>
+                            {t("Block as spam")}
+                        </button>
                     </Show>
                 </div>
             </header>
+            <Show when=move || blocking.get() && !closed()>
+                <div class="block-confirm" role="group" aria-label=t("Block as spam") data-test="block-confirm">
+                    <p>{t("Block this shopper? The chat ends, they cannot start a new one, and nobody at their address can for an hour.")}</p>
+                    <button class="primary" type="button" data-test="block-confirmed"
+                        on:click=move |_| { service.block(&conversation.get_value()); blocking.set(false); }>
+                        {t("Block")}
+                    </button>
+                    <button class="ghost" type="button" on:click=move |_| blocking.set(false)>{t("Cancel")}</button>
+                </div>
+            </Show>
             <Show when=move || transferring.get()>
                 <TransferForm conversation=conversation.get_value() service done=transferring />
             </Show>

@@ -25,6 +25,8 @@ struct Session {
     /// by acceptances sent without a prompt ("accepted 1 of 0 shown").
     shows: HashMap<String, u32>,
     answers: HashMap<String, u32>,
+    /// The rules (by place in the report) whose prompt the session's chats say they answer.
+    chats_from: Vec<usize>,
     chat: bool,
     last_order: Option<usize>,
 }
@@ -93,15 +95,22 @@ fn summarize(configured: &[String], facts: &[ActivityFact]) -> Report {
             ("prompt_dismissed", Some((id, i))) if session.answer(id) => rules[i].dismissed += 1,
             ("chat_started", rule) => {
                 session.chat = true;
-                // A chat is the prompt's only if the prompt was shown in the session.
-                if let Some((id, i)) = rule
-                    && session.shown.contains_key(id)
-                {
-                    rules[i].chats += 1;
+                // Counted once the whole session is known: the chat starts on the chat app's
+                // socket and the show is told by the watcher's, so the log may have either first.
+                if let Some((_, i)) = rule {
+                    session.chats_from.push(i);
                 }
             }
             ("order_completed", _) => session.last_order = Some(position),
             _ => {}
+        }
+    }
+    // A chat is the prompt's only if the prompt was shown in the session.
+    for session in sessions.values() {
+        for &i in &session.chats_from {
+            if session.shows.contains_key(&rules[i].rule_id) {
+                rules[i].chats += 1;
+            }
         }
     }
     let mut report = Report { rules, ..Report::default() };
@@ -191,11 +200,11 @@ mod tests {
     fn sessions_fall_into_accepted_ignored_and_no_prompt() {
         let pay = Some("pay");
         let facts = [
-            // s1: shown, accepted, chatted, ordered.
+            // s1: shown, accepted, chatted (stored before the show: another socket), ordered.
             fact("s1", "session", None),
+            fact("s1", "chat_started", pay),
             fact("s1", "prompt_shown", pay),
             fact("s1", "prompt_accepted", pay),
-            fact("s1", "chat_started", pay),
             fact("s1", "order_completed", None),
             // s2: shown twice, dismissed, no order.
             fact("s2", "session", None),

@@ -268,3 +268,42 @@ async fn open_row(agent: &Client, text: &str) -> Result<()> {
 async fn reply_box(agent: &Client) -> Result<String> {
     js(agent, "return document.querySelector('.reply').value;", serde_json::Value::Null).await
 }
+
+const SPAM: &str = "CHEAP WATCHES at spam.example";
+
+/// An agent marks a shopper as spam from the thread: a confirmation first, then the chat ends
+/// for the shopper and leaves the agent's inbox.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_blocks_a_spammer_from_the_thread() -> Result<()> {
+    let relay = Relay::start()?;
+    let mut chrome = Chrome::start()?;
+    let (agent, spammer) = (chrome.session().await?, chrome.session().await?);
+    let outcome = block_spammer(&relay, &agent, &spammer).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&agent, "console-block-failure.png").await;
+    }
+    for session in [agent, spammer] {
+        let _ = session.close().await;
+    }
+    outcome
+}
+
+async fn block_spammer(relay: &Relay, agent: &Client, spammer: &Client) -> Result<()> {
+    console_login(agent, relay).await?;
+    spammer.goto(&relay.url("/")).await?;
+    click_in_widget(spammer, ".cc-launcher").await?;
+    in_widget(spammer, ".cc-input").await?.send_keys(SPAM).await?;
+    click_in_widget(spammer, ".cc-send").await?;
+    wait_for_text(spammer, true, ".cc-mine:not(.cc-pending) .cc-bubble", SPAM).await?;
+    wait_for_text(agent, false, "[data-test=tab-mine] .tab-count", "1").await?;
+    open_row(agent, SPAM).await?;
+    wait_for_text(agent, false, ".message .bubble", SPAM).await?;
+
+    find(agent, "[data-test=block]").await?.click().await?;
+    let confirm = find(agent, "[data-test=block-confirm]").await?;
+    ensure!(confirm.text().await?.contains("Block this shopper?"), "the agent is asked first");
+    find(agent, "[data-test=block-confirmed]").await?.click().await?;
+    wait_for_text(spammer, true, ".cc-notice", "This chat has ended.").await?;
+    wait_for_text(agent, false, "[data-test=tab-mine] .tab-count", "0").await?;
+    Ok(())
+}

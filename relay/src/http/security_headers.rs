@@ -73,10 +73,11 @@ fn content_security_policy(script_hashes: &[String], socket_host: Option<&str>) 
     let scripts: String = script_hashes.iter().map(|hash| format!(" 'sha256-{hash}'")).collect();
     let sockets = socket_host.map(|host| format!(" ws://{host} wss://{host}")).unwrap_or_default();
     // Wasm needs 'wasm-unsafe-eval' (compiling a module), not 'unsafe-eval'. Leptos and the
-    // widget's shadow root set styles inline.
+    // widget's shadow root set styles inline. `blob:` lets the widget read back the transcript
+    // file it made in the page.
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; connect-src 'self'{sockets}; worker-src 'self' blob:; object-src 'none'; \
+         img-src 'self' data: blob:; connect-src 'self' blob:{sockets}; worker-src 'self' blob:; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -115,7 +116,7 @@ mod tests {
     fn the_policy_allows_this_relays_sockets_and_no_framing() {
         let policy = content_security_policy(&["abc".into()], Some("127.0.0.1:8080"));
         assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-abc';"), "{policy}");
-        assert!(policy.contains("connect-src 'self' ws://127.0.0.1:8080 wss://127.0.0.1:8080;"), "{policy}");
+        assert!(policy.contains("connect-src 'self' blob: ws://127.0.0.1:8080 wss://127.0.0.1:8080;"), "{policy}");
         assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("evil.example; script-src *"));
