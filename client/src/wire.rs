@@ -10,7 +10,8 @@
 //! fuzz targets and proptests (`fuzzing` feature), so what is fuzzed is this very decoder.
 
 use checkout_chat_protocol::{
-    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, ServerFrame, VisitorFrame, VisitorToken,
+    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, Identity, ServerFrame, VisitorFrame,
+    VisitorToken,
 };
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -166,14 +167,9 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
                 let put = |name: &str, value: &str| {
                     let _ = Reflect::set(&inner, &JsValue::from_str(name), &JsValue::from_str(value));
                 };
-                put("user_id", &identity.user_id);
-                if let Some(name) = &identity.name {
-                    put("name", name);
+                for (field, value) in identity_fields(identity) {
+                    put(field, value);
                 }
-                if let Some(email) = &identity.email {
-                    put("email", email);
-                }
-                put("user_hash", &identity.user_hash);
                 set("identity", inner.into());
             }
         }
@@ -193,14 +189,9 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
         }
         VisitorFrame::Identify(identity) => {
             set("type", text("identify"));
-            set("user_id", text(&identity.user_id));
-            if let Some(name) = &identity.name {
-                set("name", text(name));
+            for (field, value) in identity_fields(identity) {
+                set(field, text(value));
             }
-            if let Some(email) = &identity.email {
-                set("email", text(email));
-            }
-            set("user_hash", text(&identity.user_hash));
         }
         VisitorFrame::Rate { client_id, score, comment } => {
             set("type", text("rate"));
@@ -224,4 +215,18 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
         VisitorFrame::Ping => set("type", text("ping")),
     }
     JSON::stringify(&object).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// The identity's fields that are set, by their wire names (the same in `hello` and `identify`).
+fn identity_fields(identity: &Identity) -> impl Iterator<Item = (&'static str, &String)> {
+    let Identity { user_id, name, email, user_hash, identity_token } = identity;
+    [
+        ("user_id", user_id),
+        ("name", name),
+        ("email", email),
+        ("user_hash", user_hash),
+        ("identity_token", identity_token),
+    ]
+    .into_iter()
+    .filter_map(|(field, value)| Some((field, value.as_ref()?)))
 }
