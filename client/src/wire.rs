@@ -164,12 +164,7 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
             }
             if let Some(identity) = &hello.identity {
                 let inner = Object::new();
-                let put = |name: &str, value: &str| {
-                    let _ = Reflect::set(&inner, &JsValue::from_str(name), &JsValue::from_str(value));
-                };
-                for (field, value) in identity_fields(identity) {
-                    put(field, value);
-                }
+                put_identity(&inner, identity);
                 set("identity", inner.into());
             }
         }
@@ -189,9 +184,7 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
         }
         VisitorFrame::Identify(identity) => {
             set("type", text("identify"));
-            for (field, value) in identity_fields(identity) {
-                set(field, text(value));
-            }
+            put_identity(&object, identity);
         }
         VisitorFrame::Rate { client_id, score, comment } => {
             set("type", text("rate"));
@@ -217,16 +210,20 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
     JSON::stringify(&object).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
-/// The identity's fields that are set, by their wire names (the same in `hello` and `identify`).
-fn identity_fields(identity: &Identity) -> impl Iterator<Item = (&'static str, &String)> {
+/// Writes the identity's fields that are set onto `object`, by their wire names (the same in
+/// `hello`, nested, and in `identify`).
+fn put_identity(object: &Object, identity: &Identity) {
     let Identity { user_id, name, email, user_hash, identity_token } = identity;
-    [
+    let fields = [
         ("user_id", user_id),
         ("name", name),
         ("email", email),
         ("user_hash", user_hash),
         ("identity_token", identity_token),
-    ]
-    .into_iter()
-    .filter_map(|(field, value)| Some((field, value.as_ref()?)))
+    ];
+    for (field, value) in fields {
+        if let Some(value) = value {
+            let _ = Reflect::set(object, &JsValue::from_str(field), &JsValue::from_str(value));
+        }
+    }
 }

@@ -91,6 +91,8 @@ fn skips_what_is_not_for_visitors_or_not_valid() {
         identity: Default::default(),
         contact_email: None,
         user_id: None,
+        name: None,
+        email: None,
         status: ConversationStatus::Waiting,
         assigned_agent: None,
         last_seq: 1,

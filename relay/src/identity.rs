@@ -454,6 +454,22 @@ mod tests {
     }
 
     #[test]
+    fn tokens_made_as_the_docs_show_are_accepted() {
+        // Made by the Node and Python snippets in docs/embedding.md (exp in 2100); Python's JSON
+        // has spaces after its separators.
+        let node = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXN0LTE3IiwibmFtZSI6IlNhcmEgQWhtYWRpIiwiZW1haWwiOiJzYXJhQGV4YW1wbGUuY29tIiwiZXhwIjo0MTAyNDQ0ODAwfQ.u_LJT_wl-Cw2uCM5urYMCbzqoux_4GZ82vRqCAVFRqE";
+        let python = "eyJhbGciOiAiSFMyNTYiLCAidHlwIjogIkpXVCJ9.eyJzdWIiOiAiY3VzdC0xNyIsICJuYW1lIjogIlNhcmEgQWhtYWRpIiwgImVtYWlsIjogInNhcmFAZXhhbXBsZS5jb20iLCAiZXhwIjogNDEwMjQ0NDgwMH0.jwl4gdus-zT04sRZ0y1566sw6JtHTYbLF-lStfyAn00";
+        let sara = SignedIdentity {
+            user_id: "cust-17".into(),
+            name: Some("Sara Ahmadi".into()),
+            email: Some("sara@example.com".into()),
+        };
+        for token in [node, python] {
+            assert_eq!(verify_token(SECRET, token, NOW_MS), Ok(sara.clone()));
+        }
+    }
+
+    #[test]
     fn the_claimed_user_is_read_from_a_token_even_unverified() {
         let expired = by_token(token(serde_json::json!({"sub": "cust-17", "exp": NOW - 3600})));
         assert_eq!(claimed_user_id(&expired).as_deref(), Some("cust-17"));

@@ -115,9 +115,8 @@ fn identity(value: &JsValue) -> Option<Identity> {
         user_hash: text("user_hash"),
         identity_token: text("identity_token"),
     };
-    let either_form = identity.identity_token.is_some() || (identity.user_id.is_some() && identity.user_hash.is_some());
-    let fits = either_form
-        && identity.identity_token.as_ref().is_none_or(|t| t.len() <= MAX_IDENTITY_TOKEN_LEN)
+    // host.js has checked that it is one of the two forms.
+    let fits = identity.identity_token.as_ref().is_none_or(|t| t.len() <= MAX_IDENTITY_TOKEN_LEN)
         && identity.user_id.as_ref().is_none_or(|id| id.len() <= MAX_USER_ID_LEN)
         && identity.user_hash.as_ref().is_none_or(|hash| hash.len() <= MAX_USER_HASH_LEN)
         && identity.name.as_ref().is_none_or(|n| n.chars().count() <= MAX_NAME_CHARS)

@@ -14,13 +14,11 @@ function warn(message) {
 
 function identity(value) {
   const text = (v) => typeof v === "string";
-  const given = (v) => v == null || text(v);
-  const signed = value && (text(value.identity_token) || (text(value.user_id) && text(value.user_hash) && value.user_id.trim()));
-  if (!value || typeof value !== "object" || !signed) {
-    return warn("identify needs an object with a string identity_token, or string user_id and user_hash");
+  if (!value || typeof value !== "object" || !(text(value.identity_token) || (text(value.user_id) && text(value.user_hash) && value.user_id.trim()))) {
+    return warn("identify needs a string identity_token, or string user_id and user_hash");
   }
-  if (![value.name, value.email, value.user_id, value.user_hash].every(given)) {
-    return warn("identify: name, email, user_id and user_hash must be strings");
+  if ((value.name != null && !text(value.name)) || (value.email != null && !text(value.email))) {
+    return warn("identify: name and email must be strings");
   }
   const { user_id, name, email, user_hash, identity_token } = value;
   return { user_id, name, email, user_hash, identity_token };
