@@ -43,9 +43,11 @@ ensure_wasm_bindgen() {
 
 ensure_node_tools() {
   # binaryen from npm (its wasm-opt runs under node). Never Debian's binaryen: its wasm-opt 108
-  # silently writes modules that fail in the browser. And terser, which minifies the widget's JS.
-  if ! have_version tools/node_modules/.bin/wasm-opt "version_$BINARYEN_VERSION" || ! [ -x tools/node_modules/.bin/terser ]; then
-    step "installing wasm-opt (binaryen $BINARYEN_VERSION) and terser (npm)"
+  # silently writes modules that fail in the browser. And terser, which minifies the widget's JS,
+  # and axe-core, which the browser tests inject to audit accessibility.
+  if ! have_version tools/node_modules/.bin/wasm-opt "version_$BINARYEN_VERSION" || ! [ -x tools/node_modules/.bin/terser ] \
+    || ! [ -f tools/node_modules/axe-core/axe.min.js ]; then
+    step "installing wasm-opt (binaryen $BINARYEN_VERSION), terser and axe-core (npm)"
     npm ci --prefix tools --no-audit --no-fund --loglevel=error
   fi
 }

@@ -10,7 +10,8 @@
 //! fuzz targets and proptests (`fuzzing` feature), so what is fuzzed is this very decoder.
 
 use checkout_chat_protocol::{
-    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, ServerFrame, VisitorFrame, VisitorToken,
+    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, Identity, ServerFrame, VisitorFrame,
+    VisitorToken,
 };
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -163,17 +164,7 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
             }
             if let Some(identity) = &hello.identity {
                 let inner = Object::new();
-                let put = |name: &str, value: &str| {
-                    let _ = Reflect::set(&inner, &JsValue::from_str(name), &JsValue::from_str(value));
-                };
-                put("user_id", &identity.user_id);
-                if let Some(name) = &identity.name {
-                    put("name", name);
-                }
-                if let Some(email) = &identity.email {
-                    put("email", email);
-                }
-                put("user_hash", &identity.user_hash);
+                put_identity(&inner, identity);
                 set("identity", inner.into());
             }
         }
@@ -193,14 +184,7 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
         }
         VisitorFrame::Identify(identity) => {
             set("type", text("identify"));
-            set("user_id", text(&identity.user_id));
-            if let Some(name) = &identity.name {
-                set("name", text(name));
-            }
-            if let Some(email) = &identity.email {
-                set("email", text(email));
-            }
-            set("user_hash", text(&identity.user_hash));
+            put_identity(&object, identity);
         }
         VisitorFrame::Rate { client_id, score, comment } => {
             set("type", text("rate"));
@@ -224,4 +208,22 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
         VisitorFrame::Ping => set("type", text("ping")),
     }
     JSON::stringify(&object).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// Writes the identity's fields that are set onto `object`, by their wire names (the same in
+/// `hello`, nested, and in `identify`).
+fn put_identity(object: &Object, identity: &Identity) {
+    let Identity { user_id, name, email, user_hash, identity_token } = identity;
+    let fields = [
+        ("user_id", user_id),
+        ("name", name),
+        ("email", email),
+        ("user_hash", user_hash),
+        ("identity_token", identity_token),
+    ];
+    for (field, value) in fields {
+        if let Some(value) = value {
+            let _ = Reflect::set(object, &JsValue::from_str(field), &JsValue::from_str(value));
+        }
+    }
 }

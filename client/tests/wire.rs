@@ -91,6 +91,8 @@ fn skips_what_is_not_for_visitors_or_not_valid() {
         identity: Default::default(),
         contact_email: None,
         user_id: None,
+        name: None,
+        email: None,
         status: ConversationStatus::Waiting,
         assigned_agent: None,
         last_seq: 1,
@@ -136,11 +138,13 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
         })
     };
     let identity = Identity {
-        user_id: "u-1".into(),
+        user_id: Some("u-1".into()),
         name: Some("Sara \"S\" Ahmadi".into()),
         email: Some("sara@example.com".into()),
-        user_hash: "ab12".into(),
+        user_hash: Some("ab12".into()),
+        identity_token: None,
     };
+    let by_token = Identity { identity_token: Some("eyJhbGciOiJIUzI1NiJ9.e30.c2ln".into()), ..Identity::default() };
     let frames = vec![
         hello(None),
         hello(Some(identity.clone())),
@@ -162,7 +166,13 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
         VisitorFrame::Send { client_id: ClientId::new("m2").unwrap(), text: "Yes".into(), prompt: Some("pay".into()) },
         VisitorFrame::Typing { typing: false },
         VisitorFrame::Identify(identity),
-        VisitorFrame::Identify(Identity { user_id: "u".into(), name: None, email: None, user_hash: "h".into() }),
+        VisitorFrame::Identify(Identity {
+            user_id: Some("u".into()),
+            user_hash: Some("h".into()),
+            ..Identity::default()
+        }),
+        VisitorFrame::Identify(by_token.clone()),
+        hello(Some(by_token)),
         VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 4, comment: Some("ok".into()) },
         VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 2, comment: None },
         VisitorFrame::LeaveMessage {

@@ -185,6 +185,7 @@ const DUTCH: &[(&str, &str)] = &[
     ),
     ("Unverified", "Niet geverifieerd"),
     ("Verified customer", "Geverifieerde klant"),
+    ("Verified user id", "Geverifieerd klantnummer"),
     ("Waiting", "Wachtend"),
     ("With", "Bij"),
     (
@@ -207,7 +208,9 @@ const DUTCH: &[(&str, &str)] = &[
     ("online", "online"),
     ("unanswered", "onbeantwoord"),
     ("unknown", "onbekend"),
+    ("unverified", "niet geverifieerd"),
     ("user id", "klantnummer"),
+    ("verified", "geverifieerd"),
     ("waiting", "wacht"),
     ("{who} ended the conversation", "{who} heeft het gesprek beëindigd"),
     ("{who} joined the conversation", "{who} neemt deel aan het gesprek"),

@@ -12,8 +12,8 @@ use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
 use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
 use checkout_chat_protocol::{
-    AgentId, AgentStatus, Author, ConversationId, ConversationStatus, ConversationSummary, EventBody, IdentityStatus,
-    InboxKey, InboxTab, TransferTo,
+    AgentId, AgentStatus, Author, Claimed, ConversationId, ConversationStatus, ConversationSummary, EventBody,
+    IdentityStatus, InboxKey, InboxTab, TransferTo,
 };
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -290,7 +290,7 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
                 <p class="empty">{t("Nothing here. New chats appear as shoppers write.")}</p>
             </Show>
             <ul role="tabpanel">
-                <For each=rows key=|c| (c.id.clone(), c.last_seq, c.status as u8, c.unanswered, c.cart_total, c.checkout_step.clone()) let:summary>
+                <For each=rows key=|c| (c.id.clone(), c.last_seq, c.status as u8, c.unanswered, c.cart_total, c.checkout_step.clone(), c.name.clone()) let:summary>
                     <InboxRow summary service now />
                 </For>
             </ul>
@@ -327,6 +327,7 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
             <button type="button" class="row" class:selected=is_selected on:click=move |_| service.select(id.clone())>
                 <span class="row-top">
                     <span class="visitor" dir="auto">{summary.visitor_name.clone()}</span>
+                    {name_is_unverified(&summary).then(unverified_mark)}
                     {(unread > 0).then(|| view! {
                         <span class="unread" data-test="unread" aria-label=format!("{unread} {}", t("unanswered"))>{unread}</span>
                     })}
@@ -343,6 +344,46 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
             </button>
         </li>
     }
+}
+
+/// The badge beside a shopper's name: what the shop's signature vouches for. "Verified customer"
+/// only when it covers everything shown of them; a signed user id beside a name or an email the
+/// page passed unsigned is said to be only that.
+fn identity_badge(summary: &ConversationSummary) -> (&'static str, String) {
+    let all_signed = [&summary.name, &summary.email].into_iter().flatten().all(|field| field.verified);
+    match (summary.identity, &summary.user_id) {
+        (IdentityStatus::Verified, Some(user_id)) if all_signed => {
+            ("badge badge-verified", format!("{} · {} {user_id}", t("Verified customer"), t("user id")))
+        }
+        (IdentityStatus::Verified, None) if all_signed => ("badge badge-verified", t("Verified customer").to_owned()),
+        (IdentityStatus::Verified, Some(user_id)) => {
+            ("badge badge-verified-id", format!("{} {user_id}", t("Verified user id")))
+        }
+        (IdentityStatus::Verified, None) => ("badge badge-verified-id", t("Verified user id").to_owned()),
+        (IdentityStatus::Unverified, _) => ("badge badge-unverified", t("Unverified").to_owned()),
+        (IdentityStatus::Anonymous, _) => ("badge", t("Anonymous").to_owned()),
+    }
+}
+
+/// Whether the name shown is one the page gave without the shop's signature.
+fn name_is_unverified(summary: &ConversationSummary) -> bool {
+    summary.name.as_ref().is_some_and(|name| !name.verified)
+}
+
+/// Said beside a name or email the shop did not sign.
+fn unverified_mark() -> impl IntoView {
+    view! { <span class="claim claim-unverified" data-test="unverified">{t("unverified")}</span> }
+}
+
+/// Something the shop said about the shopper (shown as text, in its own direction) and whether
+/// its signature covers it.
+fn claimed_view(claimed: Claimed) -> impl IntoView {
+    let mark = if claimed.verified {
+        view! { <span class="claim claim-verified" data-test="verified">{t("verified")}</span> }.into_any()
+    } else {
+        unverified_mark().into_any()
+    };
+    view! { <bdi>{claimed.value}</bdi>{mark} }
 }
 
 /// "€54.90 · payment": the cart and the checkout step, as far as they are known.
@@ -405,15 +446,8 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).map(|t| t.pending.clone()).unwrap_or_default())
     };
-    // Only the user id is vouched for by the shop's signature; the name beside it is the page's.
-    let identity = move || match summary().map(|s| (s.identity, s.user_id)) {
-        Some((IdentityStatus::Verified, Some(user_id))) => {
-            ("badge badge-verified", format!("{} · {} {user_id}", t("Verified customer"), t("user id")))
-        }
-        Some((IdentityStatus::Verified, None)) => ("badge badge-verified", t("Verified customer").to_owned()),
-        Some((IdentityStatus::Unverified, _)) => ("badge badge-unverified", t("Unverified").to_owned()),
-        _ => ("badge", t("Anonymous").to_owned()),
-    };
+    let identity = move || summary().map_or_else(|| ("badge", t("Anonymous").to_owned()), |s| identity_badge(&s));
+    let name_unverified = move || summary().is_some_and(|s| name_is_unverified(&s));
     let contact = move || summary().and_then(|s| s.contact_email).map(|email| format!("{} {email}", t("Email:")));
     let closed = move || {
         let id = conversation.get_value();
@@ -481,7 +515,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
         <section class="thread" aria-label=title>
             <header class="thread-header">
                 <div>
-                    <h2 dir="auto">{title}</h2>
+                    <h2 dir="auto"><bdi>{title}</bdi>{move || name_unverified().then(unverified_mark)}</h2>
                     <p class="thread-meta">
                         <span class=move || identity().0>{move || identity().1}</span>
                         {move || contact().map(|c| view! { <span class="contact">{c}</span> })}

@@ -101,7 +101,8 @@ pub enum IdentityStatus {
     /// The shop did not say.
     #[default]
     Anonymous,
-    /// The shop identified the shopper with a valid signature.
+    /// The shop vouched for the shopper's user id with a valid signature (their name and email
+    /// may still be the page's word: see [`ConversationSummary::name`]).
     Verified,
     /// An identity was claimed but its signature was wrong: treat the shopper as anonymous.
     Unverified,
@@ -117,21 +118,38 @@ pub enum ConversationStatus {
     Closed,
 }
 
+/// Something the shop said about the shopper, and whether its signature covers it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Claimed {
+    pub value: String,
+    /// Signed by the shop (in an identity token); false for what the page passed beside a signed
+    /// user id, which agents are shown as unverified.
+    #[serde(default)]
+    pub verified: bool,
+}
+
 /// One row of an agent's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: ConversationId,
-    /// A readable name for the shopper: their name when verified, else "Visitor 7F3A".
+    /// A readable name for the shopper: the name the shop gave with a verified user id (signed
+    /// or not: see `name`), else "Visitor 7F3A".
     pub visitor_name: String,
     #[serde(default)]
     pub identity: IdentityStatus,
     /// Where the shopper asked to be answered or sent the transcript, if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
-    /// The shop's user id, when the identity is verified (the signature covers only this: the
-    /// name and email came with it but are the page's word).
+    /// The shop's user id, when the identity is verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The name and email the shop gave with the verified user id, each marked with whether the
+    /// shop signed it; none for an anonymous or unverified shopper. Boxed because a summary rides
+    /// in `ServerFrame`, and every frame (events above all) is as large as its largest variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Box<Claimed>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Box<Claimed>>,
     pub status: ConversationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_agent: Option<AgentProfile>,

@@ -59,17 +59,30 @@ pub enum VisitorFrame {
     Ping,
 }
 
-/// What the shop's page passes to `checkoutChat.push(["identify", …])`. The relay believes it only
-/// if `user_hash` is the hex HMAC-SHA256 of `user_id` under the shop's identity secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the shop's page passes to `checkoutChat.push(["identify", …])`, in one of two forms:
+///
+/// - `identity_token`: a compact JWS (HS256 under the shop's identity secret) whose claims carry
+///   the user id (`user_id` or `sub`), optionally `name` and `email`, and `exp`. Every field it
+///   carries is verified.
+/// - `user_id` + `user_hash` (the hex HMAC-SHA256 of `user_id`), as older integrations send it:
+///   only the user id is verified; `name` and `email` beside it are the page's word and are shown
+///   to agents as unverified.
+///
+/// With a token, plain `name` and `email` fill in only what the token does not carry (and are
+/// unverified); a plain `user_id` must equal the token's.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
-    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    pub user_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -452,10 +465,10 @@ mod tests {
                 conversation_id: Some(cid("c1")),
                 last_seq: 7,
                 identity: Some(Identity {
-                    user_id: "u-1".into(),
+                    user_id: Some("u-1".into()),
                     name: Some("Sara".into()),
-                    email: None,
-                    user_hash: "ab12".into(),
+                    user_hash: Some("ab12".into()),
+                    ..Identity::default()
                 }),
                 session_id: Some(ClientId::new("s1").unwrap()),
                 activity_only: true,
@@ -469,6 +482,7 @@ mod tests {
                 }],
             },
             VisitorFrame::Typing { typing: true },
+            VisitorFrame::Identify(Identity { identity_token: Some("e30.e30.sig".into()), ..Identity::default() }),
             VisitorFrame::Rate { client_id: ClientId::new("r").unwrap(), score: 5, comment: Some("great".into()) },
             VisitorFrame::LeaveMessage {
                 client_id: ClientId::new("l").unwrap(),

@@ -15,14 +15,19 @@ use arbitrary::{Result, Unstructured};
 
 use crate::activity::{Activity, ActivityBody, CartItem};
 use crate::api::Role;
-use crate::event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus};
+use crate::event::{
+    AgentProfile, Author, Claimed, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus,
+};
 use crate::frames::{
     AgentFrame, AgentStatus, ErrorCode, Identity, ServerFrame, TeamMember, TransferTo, VisitorFrame, VisitorHello,
 };
 use crate::ids::{AgentId, ConversationId, ShopId, VisitorId, VisitorToken};
 use crate::inbox::{InboxCounts, InboxKey, InboxStart, InboxTab, TabPage};
-use crate::limits::{MAX_ID_LEN, MAX_MESSAGE_CHARS, MAX_TOKEN_LEN};
-use crate::text::{MessageText, Segment, is_plausible_email, linkify, mask_card_numbers, normalize_message, preview};
+use crate::limits::{MAX_ID_LEN, MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_TOKEN_LEN};
+use crate::text::{
+    MessageText, Segment, is_bidi_override, is_invisible, is_plausible_email, is_visible, linkify, mask_card_numbers,
+    normalize_message, normalize_name, preview,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Frames as the relay reads them
@@ -80,7 +85,23 @@ fn check_identity_fields(identity: &Identity) {
     }
     if let Some(name) = &identity.name {
         let _ = preview(name, 40);
+        check_name(name);
     }
+}
+
+/// A name as agents are shown it ([`normalize_name`]): one line, trimmed, no control, bidi
+/// control or invisible character but the joiners, something visible, within the limit; and
+/// normalising it again changes nothing.
+pub fn check_name(name: &str) {
+    let Ok(shown) = normalize_name(name) else { return };
+    assert!(shown.trim() == shown && !shown.contains("  "), "name not collapsed: {shown:?}");
+    assert!(shown.chars().any(is_visible), "name with nothing visible: {shown:?}");
+    assert!(shown.chars().count() <= MAX_NAME_CHARS, "name too long: {shown:?}");
+    assert!(
+        !shown.chars().any(|c| c.is_control() || (is_invisible(c) && c != '\u{200C}' && c != '\u{200D}')),
+        "invisible or control character kept in the name {shown:?}"
+    );
+    assert_eq!(normalize_name(&shown).as_ref(), Ok(&shown), "normalising a name twice changed it");
 }
 
 /// What serde writes of a visitor frame, serde reads back as the same frame.
@@ -129,6 +150,8 @@ pub fn check_message_text(text: &str) {
     assert!(!stored.is_empty() && stored.trim() == stored, "stored text not trimmed: {stored:?}");
     assert!(stored.chars().count() <= MAX_MESSAGE_CHARS, "stored text too long: {} chars", stored.chars().count());
     assert!(!stored.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "control character kept in {stored:?}");
+    assert!(!stored.chars().any(is_bidi_override), "bidi override kept in {stored:?}");
+    assert!(stored.chars().any(is_visible), "stored text with nothing visible: {stored:?}");
     assert_eq!(mask_card_numbers(stored), None, "a card number survived in the stored text {stored:?}");
     let joined: String = linkify(stored)
         .iter()
@@ -337,7 +360,17 @@ pub fn visitor_frame(u: &mut Unstructured) -> Result<VisitorFrame> {
 }
 
 fn identity(u: &mut Unstructured) -> Result<Identity> {
-    Ok(Identity { user_id: text(u)?, name: optional(u, text)?, email: optional(u, text)?, user_hash: text(u)? })
+    Ok(Identity {
+        user_id: optional(u, text)?,
+        name: optional(u, text)?,
+        email: optional(u, text)?,
+        user_hash: optional(u, text)?,
+        identity_token: optional(u, text)?,
+    })
+}
+
+fn claimed(u: &mut Unstructured) -> Result<Box<Claimed>> {
+    Ok(Box::new(Claimed { value: text(u)?, verified: u.arbitrary()? }))
 }
 
 /// Any agent frame the relay's reader accepts.
@@ -479,6 +512,8 @@ fn summary(u: &mut Unstructured, integers: Integers) -> Result<ConversationSumma
         identity: *u.choose(&[IdentityStatus::Anonymous, IdentityStatus::Verified, IdentityStatus::Unverified])?,
         contact_email: optional(u, text)?,
         user_id: optional(u, text)?,
+        name: optional(u, claimed)?,
+        email: optional(u, claimed)?,
         status: *u.choose(&[ConversationStatus::Waiting, ConversationStatus::Active, ConversationStatus::Closed])?,
         assigned_agent: optional(u, agent_profile)?,
         last_seq: integers.unsigned(u)?,

@@ -139,6 +139,8 @@ mod tests {
             identity: IdentityStatus::Anonymous,
             contact_email: None,
             user_id: None,
+            name: None,
+            email: None,
             status,
             assigned_agent: None,
             last_seq: 1,

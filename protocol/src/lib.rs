@@ -17,7 +17,9 @@ pub mod timeline;
 pub mod transcript;
 
 pub use activity::{Activity, ActivityBody, CartItem};
-pub use event::{AgentProfile, Author, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus};
+pub use event::{
+    AgentProfile, Author, Claimed, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus,
+};
 pub use frames::{
     AgentFrame, AgentStatus, ErrorCode, FrameError, Identity, ServerFrame, TeamMember, TransferTo, VisitorFrame,
     VisitorHello,

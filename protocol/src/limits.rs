@@ -32,6 +32,9 @@ pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_USER_ID_LEN: usize = 128;
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_USER_HASH_LEN: usize = 128;
+/// Longest signed identity token (`identity_token`). An HS256 token with a user id, a name and an
+/// email at their limits is under 1 KB; the cap keeps a page from making the relay decode more.
+pub const MAX_IDENTITY_TOKEN_LEN: usize = 2048;
 
 /// A shopper typing is announced at most this often; silence this long ends it.
 pub const TYPING_THROTTLE_MS: u32 = 3_000;

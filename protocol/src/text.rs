@@ -1,12 +1,15 @@
 //! Checks and normalisation of the text people type, applied by the clients before sending and by
 //! the relay again before storing (the relay never trusts a client to have done it).
 
-use crate::limits::MAX_MESSAGE_CHARS;
+use crate::limits::{MAX_MESSAGE_CHARS, MAX_NAME_CHARS};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     #[error("the message is empty")]
     Empty,
+    /// Only zero-width or blank-looking characters: it would show as an empty bubble.
+    #[error("the message has no visible character")]
+    NothingVisible,
     #[error("the message is longer than {max} characters")]
     TooLong { max: usize },
 }
@@ -32,22 +35,95 @@ impl MessageText {
 }
 
 /// Returns the message as it will be stored: line endings normalised to `\n`, control characters
-/// other than newline and tab removed, surrounding whitespace trimmed.
+/// other than newline and tab removed, bidi embeddings, overrides and isolates removed, surrounding
+/// whitespace trimmed. A text with nothing visible in it (only zero-width spaces, say) is refused.
+///
+/// The bidi marks (LRM, RLM, ALM) stay: right-to-left writers use them to place punctuation, and
+/// they cannot reorder letters. Embeddings and overrides can (an RLO shows "Anna" as "annA"), and
+/// nobody needs them in a chat: every message is shown in an element of its own direction.
 pub fn normalize_message(text: &str) -> Result<String, TextError> {
     let cleaned: String = text
         .replace("\r\n", "\n")
         .chars()
         .map(|c| if c == '\r' { '\n' } else { c })
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .filter(|c| (!c.is_control() || *c == '\n' || *c == '\t') && !is_bidi_override(*c))
         .collect();
     let trimmed = cleaned.trim();
     if trimmed.is_empty() {
         return Err(TextError::Empty);
     }
+    if !trimmed.chars().any(is_visible) {
+        return Err(TextError::NothingVisible);
+    }
     if trimmed.chars().count() > MAX_MESSAGE_CHARS {
         return Err(TextError::TooLong { max: MAX_MESSAGE_CHARS });
     }
     Ok(trimmed.to_owned())
+}
+
+/// A person's name as agents see it: every bidi control and invisible character removed, runs of
+/// whitespace (newlines too) made one space, trimmed. A name is one short line beside other text,
+/// where a stray override or mark reorders what follows; only the zero-width joiner and non-joiner
+/// stay, which Persian and emoji need between visible letters. Refused when nothing visible is left
+/// or it is longer than [`MAX_NAME_CHARS`].
+pub fn normalize_name(name: &str) -> Result<String, TextError> {
+    let kept = |c: &char| !c.is_control() && (*c == ZWNJ || *c == ZWJ || !is_invisible(*c));
+    let words: Vec<String> =
+        name.split_whitespace().map(|word| word.chars().filter(kept).collect::<String>()).collect();
+    let joined = words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    if joined.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if !joined.chars().any(is_visible) {
+        return Err(TextError::NothingVisible);
+    }
+    if joined.chars().count() > MAX_NAME_CHARS {
+        return Err(TextError::TooLong { max: MAX_NAME_CHARS });
+    }
+    Ok(joined)
+}
+
+const ZWNJ: char = '\u{200C}';
+const ZWJ: char = '\u{200D}';
+
+/// Whether `c` draws something: not whitespace, not a control, not [invisible](is_invisible).
+pub fn is_visible(c: char) -> bool {
+    !c.is_whitespace() && !c.is_control() && !is_invisible(c)
+}
+
+/// Characters that draw nothing although they are not whitespace: Unicode's
+/// Default_Ignorable_Code_Point set (zero-width spaces and joiners, bidi controls, the soft
+/// hyphen, variation selectors, tags; from DerivedCoreProperties.txt, Unicode 16) and the
+/// Braille blank, which is how "empty" names are faked.
+pub fn is_invisible(c: char) -> bool {
+    // A table rather than a `match`: the widget carries this, and the table is smaller there.
+    const RANGES: [(char, char); 18] = [
+        ('\u{00AD}', '\u{00AD}'),
+        ('\u{034F}', '\u{034F}'),
+        ('\u{061C}', '\u{061C}'),
+        ('\u{115F}', '\u{1160}'),
+        ('\u{17B4}', '\u{17B5}'),
+        ('\u{180B}', '\u{180F}'),
+        ('\u{200B}', '\u{200F}'),
+        ('\u{202A}', '\u{202E}'),
+        ('\u{2060}', '\u{206F}'),
+        ('\u{2800}', '\u{2800}'),
+        ('\u{3164}', '\u{3164}'),
+        ('\u{FE00}', '\u{FE0F}'),
+        ('\u{FEFF}', '\u{FEFF}'),
+        ('\u{FFA0}', '\u{FFA0}'),
+        ('\u{FFF0}', '\u{FFF8}'),
+        ('\u{1BCA0}', '\u{1BCA3}'),
+        ('\u{1D173}', '\u{1D17A}'),
+        ('\u{E0000}', '\u{E0FFF}'),
+    ];
+    RANGES.iter().any(|&(first, last)| (first..=last).contains(&c))
+}
+
+/// The bidi controls that reorder text: embeddings (LRE, RLE), overrides (LRO, RLO), isolates
+/// (LRI, RLI, FSI) and their ends (PDF, PDI). The marks (LRM, RLM, ALM) are not among them.
+pub fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A one-line preview of a message for lists, cut at a character boundary.
@@ -238,7 +314,7 @@ pub fn is_plausible_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
 }
 
 #[cfg(test)]
@@ -267,6 +343,60 @@ mod tests {
         let long = "é".repeat(MAX_MESSAGE_CHARS + 1);
         assert_eq!(normalize_message(&long), Err(TextError::TooLong { max: MAX_MESSAGE_CHARS }));
         assert!(normalize_message(&"é".repeat(MAX_MESSAGE_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn messages_with_nothing_visible_are_refused() {
+        // Zero-width spaces, a word joiner, a BOM, bidi marks, a Hangul filler, the Braille blank:
+        // each would be an empty bubble in the console.
+        for text in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}",
+            " \u{2060}\u{FEFF} ",
+            "\u{200E}\u{200F}",
+            "\u{3164}",
+            "\u{2800}\n\u{2800}",
+        ] {
+            assert_eq!(normalize_message(text), Err(TextError::NothingVisible), "{text:?}");
+            assert_eq!(MessageText::new(text), Err(TextError::NothingVisible), "{text:?}");
+        }
+        // One visible character is enough, and the invisible ones beside it stay (a ZWJ joins
+        // an emoji sequence; a ZWNJ belongs in Persian words).
+        assert_eq!(normalize_message("\u{200B}a").unwrap(), "\u{200B}a");
+        assert_eq!(normalize_message("👩\u{200D}💻").unwrap(), "👩\u{200D}💻");
+        assert_eq!(normalize_message("می\u{200C}خواهم").unwrap(), "می\u{200C}خواهم");
+    }
+
+    #[test]
+    fn bidi_overrides_are_removed_from_messages_but_marks_stay() {
+        // An RLO would show the rest of the line reversed ("Anna" as "annA").
+        assert_eq!(normalize_message("\u{202E}annA\u{202C}").unwrap(), "annA");
+        assert_eq!(normalize_message("pay\u{2067}\u{202D}.exe\u{2069}").unwrap(), "pay.exe");
+        assert_eq!(normalize_message("\u{202E}\u{202C}"), Err(TextError::Empty));
+        // The right-to-left mark places the question mark for an Arabic reader.
+        assert_eq!(normalize_message("متى؟\u{200F}").unwrap(), "متى؟\u{200F}");
+    }
+
+    #[test]
+    fn names_lose_bidi_controls_and_invisible_characters() {
+        assert_eq!(normalize_name("\u{202E}annA").unwrap(), "annA");
+        assert_eq!(normalize_name("\u{2067}Anna\u{2069} \u{200F}de\u{200B} Vries\u{200E}").unwrap(), "Anna de Vries");
+        assert_eq!(normalize_name("  Sara\n\tAhmadi\u{00A0} ").unwrap(), "Sara Ahmadi");
+        // Persian keeps its non-joiner between letters.
+        assert_eq!(normalize_name("علی\u{200C}رضا").unwrap(), "علی\u{200C}رضا");
+        assert_eq!(normalize_name("سارا احمدی").unwrap(), "سارا احمدی");
+        for blank in ["", " \n", "\u{202E}", "\u{200B}\u{200D}", "\u{2800}\u{3164}", "\u{200C} \u{202E}"] {
+            assert!(normalize_name(blank).is_err(), "{blank:?}");
+        }
+        assert_eq!(normalize_name(&"é".repeat(MAX_NAME_CHARS + 1)), Err(TextError::TooLong { max: MAX_NAME_CHARS }));
+        // Removed characters do not count against the length.
+        assert!(normalize_name(&format!("{}{}", "\u{200B}".repeat(50), "é".repeat(MAX_NAME_CHARS))).is_ok());
+    }
+
+    #[test]
+    fn emails_with_invisible_characters_are_refused() {
+        assert!(!is_plausible_email("anna\u{202E}@shop.example"));
+        assert!(!is_plausible_email("anna\u{200B}@shop.example"));
     }
 
     #[test]

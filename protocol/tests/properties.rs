@@ -4,7 +4,7 @@
 
 use arbitrary::Unstructured;
 use checkout_chat_protocol::fuzzing::{
-    agent_frame, check_agent_frame_text, check_card_masking, check_frames_round_trip, check_message_text,
+    agent_frame, check_agent_frame_text, check_card_masking, check_frames_round_trip, check_message_text, check_name,
     check_visitor_frame_text, visitor_frame,
 };
 use proptest::prelude::*;
@@ -33,7 +33,7 @@ const JUNK: &str = r#"[{}\[\]",:0-9a-z\\ .eE+-]{0,6}"#;
 /// Frames written by hand: known types with known and unknown fields of every JSON shape.
 fn hand_written_frame() -> impl Strategy<Value = String> {
     let name = "(type|shop|token|conversation_id|last_seq|identity|session_id|activity_only|locale|client_id|text\
-                |prompt|batch_id|events|typing|user_id|name|email|user_hash|score|comment|to|note|status|agent|x)";
+                |prompt|batch_id|events|typing|user_id|name|email|user_hash|identity_token|score|comment|to|note|status|agent|x)";
     let value = r#"("[a-z0-9_ -]{0,8}"|-?[0-9]{1,20}(\.[0-9]{1,3})?(e[0-9])?|true|false|null|\[\]|\{\}|\{"agent":"a"\}|"supervisor")"#;
     let kind = "(hello|send|activity|typing|identify|rate|leave_message|email_transcript|ping|open|leave|note|close\
                 |claim|transfer|set_status|unknown)";
@@ -72,6 +72,16 @@ proptest! {
     #[test]
     fn stored_messages_are_normalised_and_hold_no_card_number(text in any::<String>()) {
         check_message_text(&text);
+    }
+
+    /// Names mixing letters, spaces and the characters that hide or reorder text.
+    #[test]
+    fn shown_names_are_one_visible_line(
+        name in "[a-zA-Z \t\n\u{00A0}\u{0627}-\u{0645}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{2800}\u{FEFF}]{0,40}",
+        any_text in any::<String>(),
+    ) {
+        check_name(&name);
+        check_name(&any_text);
     }
 }
 

@@ -111,16 +111,6 @@ pub async fn close_session(storage: &dyn Storage, token: &str) -> Result<(), Aut
     Ok(storage.delete_session(hash_token(token)).await?)
 }
 
-/// Whether `identity.user_hash` is the hex HMAC-SHA256 of `identity.user_id` under `secret`
-/// (compared in constant time).
-pub fn identity_is_signed(secret: &str, user_id: &str, user_hash: &str) -> bool {
-    use hmac::{Hmac, Mac};
-    let Ok(signature) = hex::decode(user_hash.trim()) else { return false };
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else { return false };
-    mac.update(user_id.as_bytes());
-    mac.verify_slice(&signature).is_ok()
-}
-
 /// On a first run (the demo shop has no agent yet) creates the demo agent and returns its
 /// password so it can be shown once.
 pub async fn ensure_demo_agent(
@@ -147,24 +137,5 @@ pub async fn ensure_demo_agent(
         // Another process created it in the meantime; theirs stands.
         Err(StorageError::DuplicateAgent) => Ok(None),
         Err(err) => Err(err.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identities_are_believed_only_with_the_right_signature() {
-        use hmac::{Hmac, Mac};
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"a-secret-of-the-shop").unwrap();
-        mac.update(b"customer-42");
-        let good = hex::encode(mac.finalize().into_bytes());
-        assert!(identity_is_signed("a-secret-of-the-shop", "customer-42", &good));
-        assert!(identity_is_signed("a-secret-of-the-shop", "customer-42", &good.to_uppercase()));
-        assert!(!identity_is_signed("a-secret-of-the-shop", "customer-43", &good));
-        assert!(!identity_is_signed("another-secret-entirely", "customer-42", &good));
-        assert!(!identity_is_signed("a-secret-of-the-shop", "customer-42", "not hex"));
-        assert!(!identity_is_signed("a-secret-of-the-shop", "customer-42", ""));
     }
 }

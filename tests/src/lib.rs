@@ -389,6 +389,24 @@ pub async fn find(client: &Client, css: &str) -> Result<Element> {
     eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await
 }
 
+/// axe-core's WCAG 2.1 A and AA audit of the parts of the page matching `parts` (CSS selectors;
+/// none: the whole document), as it is now (axe reads open shadow roots too): one line per violated
+/// rule, naming the elements. axe comes from `tools/node_modules` (scripts/setup.sh installs it)
+/// and is injected through WebDriver, which the page's CSP does not govern.
+pub async fn accessibility_violations(client: &Client, parts: &[&str]) -> Result<Vec<String>> {
+    let path = workspace_root().join("tools/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&path).with_context(|| format!("{} (run scripts/setup.sh)", path.display()))?;
+    client.execute(&axe, Vec::new()).await?;
+    let audit = "const done = arguments[arguments.length - 1];
+        const parts = arguments[0];
+        axe.run(parts.length ? { include: parts.map((css) => [css]) } : document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+          .then((r) => done(r.violations.map((v) => v.id + ': ' + v.help + ' — '
+                + v.nodes.map((n) => n.target.join(' ')).join(', '))))
+          .catch((e) => done(['axe did not run: ' + e]));";
+    let found = client.execute_async(audit, vec![serde_json::json!(parts)]).await?;
+    Ok(serde_json::from_value(found)?)
+}
+
 pub async fn save_screenshot(client: &Client, name: &str) -> Result<PathBuf> {
     let png = client.screenshot().await?;
     let path = artifacts_dir().join(name);

@@ -3,12 +3,14 @@
 //! (added in the console, expanded by typing `/shortcut`), and each shopper gets their own answer.
 //! An admin adds a colleague on the team page and hands a chat over to them with a note; the tab
 //! title counts the chats that wait for an answer, and a console in a background tab chimes and
-//! notifies; in Dutch, the report page is Dutch too.
+//! notifies; in Dutch, the report page is Dutch too. "Verified customer" is shown only over what
+//! the shop signed: a name and email beside a signed user id are marked unverified, in English
+//! and Dutch, and names reach agents without the bidi controls that once showed them reversed.
 
-use anyhow::{Result, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use checkout_chat_e2e::{
-    Chrome, Relay, click_in_widget, console_login, console_login_as, eventually, find, in_widget, js, page_texts,
-    save_screenshot, wait_for_text, widget_texts,
+    Chrome, Page, Relay, ShopSite, accessibility_violations, click_in_widget, console_login, console_login_as,
+    eventually, find, in_widget, js, page_texts, save_screenshot, wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 
@@ -305,5 +307,170 @@ async fn block_spammer(relay: &Relay, agent: &Client, spammer: &Client) -> Resul
     find(agent, "[data-test=block-confirmed]").await?.click().await?;
     wait_for_text(spammer, true, ".cc-notice", "This chat has ended.").await?;
     wait_for_text(agent, false, "[data-test=tab-mine] .tab-count", "0").await?;
+    Ok(())
+}
+
+/// The demo shop's identity secret (public on purpose: see docs/embedding.md).
+const DEMO_IDENTITY_SECRET: &[u8] = b"demo-identity-secret";
+const TOM_ASKS: &str = "Has my return arrived?";
+const SARA_ASKS: &str = "Please send my refund to a new account";
+
+fn hmac_sha256(message: &str) -> Result<Vec<u8>> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(DEMO_IDENTITY_SECRET)?;
+    mac.update(message.as_bytes());
+    Ok(mac.finalize().into_bytes().to_vec())
+}
+
+/// An identity token as the shop's server signs one (HS256, an hour's validity).
+fn identity_token(claims: serde_json::Value) -> Result<String> {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 3600;
+    let mut claims = claims;
+    claims["exp"] = exp.into();
+    let input = format!("{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.to_string().as_bytes()));
+    Ok(format!("{input}.{}", b64(&hmac_sha256(&input)?)))
+}
+
+/// A shopper's socket, as an older shop integration identifies them: a valid `user_hash` for
+/// their own user id, beside a name and an email they chose (with bidi controls in the name).
+/// Their first message is stored (acknowledged) when this returns.
+async fn legacy_shopper(
+    relay: &Relay,
+) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
+    let identity = serde_json::json!({
+        "user_id": "cust-17",
+        "name": "\u{2067}Sara\u{2069} \u{202E}Ahmadi\u{202C}\u{200B}",
+        "email": "sara@example.com",
+        "user_hash": hex::encode(hmac_sha256("cust-17")?),
+    });
+    let hello = serde_json::json!({"type": "hello", "shop": "demo", "identity": identity});
+    let send = serde_json::json!({"type": "send", "client_id": "m1", "text": SARA_ASKS});
+    for frame in [hello, send] {
+        socket.send(Message::Text(frame.to_string().into())).await?;
+    }
+    let acked = tokio::time::timeout(checkout_chat_e2e::PATIENCE, async {
+        while let Some(message) = socket.next().await {
+            if let Message::Text(text) = message? {
+                let frame: serde_json::Value = serde_json::from_str(text.as_str())?;
+                match frame["type"].as_str() {
+                    Some("ack") => return Ok(()),
+                    Some("error") => bail!("the relay refused the shopper: {frame}"),
+                    _ => {}
+                }
+            }
+        }
+        bail!("the relay closed the shopper's socket")
+    });
+    acked.await.context("no ack for the shopper's message")??;
+    Ok(socket)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsigned_name_and_email_never_show_as_verified() -> Result<()> {
+    let relay = Relay::start()?;
+    // Tom's shop signs everything it says of him into an identity token; the page passes it on.
+    let token =
+        identity_token(serde_json::json!({"sub": "cust-18", "name": "Tom Bakker", "email": "tom@example.com"}))?;
+    let account = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Your account</title>
+        <script>window.checkoutChat = window.checkoutChat || []; checkoutChat.push(["identify", {{ identity_token: "{token}" }}]);</script>
+        </head><body><h1>Signed in as Tom</h1>
+        <script src="{}" data-shop="demo" data-open-on-load async></script></body></html>"#,
+        relay.url("/widget.js")
+    );
+    let site = ShopSite::serve(vec![Page::html("/account", account)])?;
+    let mut chrome = Chrome::start()?;
+    let agent = chrome.session().await?;
+    let tom = chrome.session().await?;
+    let outcome = verified_only_where_signed(&relay, &site, &agent, &tom).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&agent, "console-identity-failure.png").await;
+        let _ = save_screenshot(&tom, "console-identity-shopper-failure.png").await;
+    } else {
+        save_screenshot(&agent, "console-identity.png").await?;
+    }
+    for session in [agent, tom] {
+        let _ = session.close().await;
+    }
+    outcome
+}
+
+async fn verified_only_where_signed(relay: &Relay, site: &ShopSite, agent: &Client, tom: &Client) -> Result<()> {
+    // The agent is online, so both chats are theirs.
+    console_login(agent, relay).await?;
+    let _sara = legacy_shopper(relay).await?;
+    tom.goto(&site.url("/account")).await?;
+    in_widget(tom, ".cc-input").await?.send_keys(TOM_ASKS).await?;
+    click_in_widget(tom, ".cc-send").await?;
+    wait_for_text(tom, true, ".cc-mine:not(.cc-pending) .cc-bubble", TOM_ASKS).await?;
+
+    // In the inbox, Sara's name is the page's word, marked so; the bidi controls are gone, so it
+    // reads as written. Tom's is signed and unmarked.
+    let rows: Vec<(String, Vec<String>)> = eventually("both rows", || async {
+        let rows: Vec<(String, Vec<String>)> = js(
+            agent,
+            "return [...document.querySelectorAll('.row')].map((r) => [
+                 r.querySelector('.visitor').textContent,
+                 [...r.querySelectorAll('[data-test=unverified]')].map((m) => m.textContent)]);",
+            serde_json::Value::Null,
+        )
+        .await?;
+        Ok((rows.len() == 2).then_some(rows))
+    })
+    .await?;
+    let sara_row = rows.iter().find(|(name, _)| name.contains("Sara")).context("Sara's row")?;
+    ensure!(sara_row.0 == "Sara Ahmadi", "the name as shown: {:?}", sara_row.0);
+    ensure!(sara_row.1 == ["unverified"], "Sara's row marks the name unverified: {rows:?}");
+    let tom_row = rows.iter().find(|(name, _)| name.contains("Tom")).context("Tom's row")?;
+    ensure!(*tom_row == ("Tom Bakker".to_owned(), Vec::new()), "Tom's row: {rows:?}");
+
+    // Sara's thread: her user id is verified, nothing more; no "Verified customer" anywhere.
+    open_row(agent, SARA_ASKS).await?;
+    wait_for_text(agent, false, ".thread-meta .badge-verified-id", "Verified user id cust-17").await?;
+    wait_for_text(agent, false, ".thread-header h2 [data-test=unverified]", "unverified").await?;
+    wait_for_text(agent, false, "[data-test=shopper-name] bdi", "Sara Ahmadi").await?;
+    wait_for_text(agent, false, "[data-test=shopper-name] [data-test=unverified]", "unverified").await?;
+    wait_for_text(agent, false, "[data-test=shopper-email] bdi", "sara@example.com").await?;
+    wait_for_text(agent, false, "[data-test=shopper-email] [data-test=unverified]", "unverified").await?;
+    let verified_anywhere: Vec<String> = js(
+        agent,
+        "return [...document.querySelectorAll('.badge-verified, [data-test=verified]')].map((e) => e.textContent);",
+        serde_json::Value::Null,
+    )
+    .await?;
+    ensure!(verified_anywhere.is_empty(), "something of Sara's shows as verified: {verified_anywhere:?}");
+    // The marks and badges this adds, with their colours, pass (the rest of the console is not
+    // this test's to audit).
+    let violations = accessibility_violations(agent, &[".thread-header", "#shopper-context"]).await?;
+    ensure!(violations.is_empty(), "axe-core finds WCAG 2.1 AA violations: {violations:#?}");
+
+    // Tom's thread: everything shown was signed.
+    open_row(agent, TOM_ASKS).await?;
+    wait_for_text(agent, false, ".thread-meta .badge-verified", "Verified customer · user id cust-18").await?;
+    wait_for_text(agent, false, "[data-test=shopper-name] [data-test=verified]", "verified").await?;
+    wait_for_text(agent, false, "[data-test=shopper-email] [data-test=verified]", "verified").await?;
+    let unverified: Vec<String> =
+        page_texts(agent, ".thread-header [data-test=unverified], #shopper-context [data-test=unverified]").await?;
+    ensure!(unverified.is_empty(), "Tom's signed fields are marked unverified: {unverified:?}");
+
+    // In Dutch, the marks are Dutch.
+    js::<bool>(
+        agent,
+        "const select = document.querySelector('.language-choice select');
+         select.value = 'nl';
+         select.dispatchEvent(new Event('change', { bubbles: true }));
+         return true;",
+        serde_json::Value::Null,
+    )
+    .await?;
+    find(agent, ".inbox").await?;
+    open_row(agent, SARA_ASKS).await?;
+    wait_for_text(agent, false, ".thread-meta .badge-verified-id", "Geverifieerd klantnummer cust-17").await?;
+    wait_for_text(agent, false, "[data-test=shopper-name] [data-test=unverified]", "niet geverifieerd").await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! listeners; this side holds what the page controls (open, shown, language) and acts on calls.
 
 use checkout_chat_protocol::Identity;
-use checkout_chat_protocol::limits::{MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
+use checkout_chat_protocol::limits::{MAX_IDENTITY_TOKEN_LEN, MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
 use checkout_chat_protocol::text::is_plausible_email;
 use std::cell::RefCell;
 
@@ -104,13 +104,21 @@ pub fn install(queue: &JsValue, relay: &str, service: ChatService, ui: Ui) {
     EMIT.set(Some(emit));
 }
 
-/// The identity host.js checked the shape of, if its values are within bounds.
+/// The identity host.js checked the shape of (an `identity_token`, or a `user_id` with its
+/// `user_hash`), if its values are within bounds.
 fn identity(value: &JsValue) -> Option<Identity> {
     let text = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
-    let identity =
-        Identity { user_id: text("user_id")?, name: text("name"), email: text("email"), user_hash: text("user_hash")? };
-    let fits = identity.user_id.len() <= MAX_USER_ID_LEN
-        && identity.user_hash.len() <= MAX_USER_HASH_LEN
+    let identity = Identity {
+        user_id: text("user_id"),
+        name: text("name"),
+        email: text("email"),
+        user_hash: text("user_hash"),
+        identity_token: text("identity_token"),
+    };
+    // host.js has checked that it is one of the two forms.
+    let fits = identity.identity_token.as_ref().is_none_or(|t| t.len() <= MAX_IDENTITY_TOKEN_LEN)
+        && identity.user_id.as_ref().is_none_or(|id| id.len() <= MAX_USER_ID_LEN)
+        && identity.user_hash.as_ref().is_none_or(|hash| hash.len() <= MAX_USER_HASH_LEN)
         && identity.name.as_ref().is_none_or(|n| n.chars().count() <= MAX_NAME_CHARS)
         && identity.email.as_ref().is_none_or(|e| is_plausible_email(e));
     fits.then_some(identity)

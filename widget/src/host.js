@@ -14,13 +14,14 @@ function warn(message) {
 
 function identity(value) {
   const text = (v) => typeof v === "string";
-  if (!value || typeof value !== "object" || !text(value.user_id) || !text(value.user_hash) || !value.user_id.trim()) {
-    return warn("identify needs an object {user_id, name, email, user_hash} with string user_id and user_hash");
+  if (!value || typeof value !== "object" || !(text(value.identity_token) || (text(value.user_id) && text(value.user_hash) && value.user_id.trim()))) {
+    return warn("identify needs a string identity_token, or string user_id and user_hash");
   }
   if ((value.name != null && !text(value.name)) || (value.email != null && !text(value.email))) {
     return warn("identify: name and email must be strings");
   }
-  return { user_id: value.user_id, name: value.name, email: value.email, user_hash: value.user_hash };
+  const { user_id, name, email, user_hash, identity_token } = value;
+  return { user_id, name, email, user_hash, identity_token };
 }
 
 const tables = {};

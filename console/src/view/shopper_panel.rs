@@ -9,6 +9,7 @@ use checkout_chat_client::util::{clock, now_ms};
 use checkout_chat_protocol::{Activity, ConversationId, EventBody};
 use leptos::prelude::*;
 
+use super::claimed_view;
 use crate::agent::AgentService;
 use crate::format::{elapsed, money};
 use crate::i18n::t;
@@ -30,7 +31,7 @@ pub fn ShopperPanel(id: ConversationId, service: AgentService) -> impl IntoView 
         let id = conversation.get_value();
         let row = service.inbox.with(|i| i.iter().find(|c| c.id == id).cloned());
         let row = row.or_else(|| service.closed.with(|c| c.iter().find(|c| c.id == id).cloned()));
-        row.map(|c| (c.locale, c.device))
+        row.map(|c| (c.locale, c.device, c.name, c.email))
     };
     let earlier = move || {
         let id = conversation.get_value();
@@ -40,6 +41,14 @@ pub fn ShopperPanel(id: ConversationId, service: AgentService) -> impl IntoView 
         <aside class="cc-shopper" id="shopper-context" aria-label=t("Shopper")>
             <h2>{t("Shopper")}</h2>
             <dl class="about" data-test="shopper-about">
+                {move || about().and_then(|a| a.2).map(|name| view! {
+                    <dt>{t("Name")}</dt>
+                    <dd data-test="shopper-name">{claimed_view(*name)}</dd>
+                })}
+                {move || about().and_then(|a| a.3).map(|email| view! {
+                    <dt>{t("Email")}</dt>
+                    <dd data-test="shopper-email">{claimed_view(*email)}</dd>
+                })}
                 <dt>{t("Language")}</dt>
                 <dd data-test="shopper-locale">{move || about().and_then(|a| a.0).unwrap_or_else(|| t("unknown").to_owned())}</dd>
                 <dt>{t("Device")}</dt>

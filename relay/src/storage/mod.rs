@@ -9,8 +9,8 @@ pub mod sqlite;
 use async_trait::async_trait;
 use checkout_chat_protocol::api::{CannedResponse, Role};
 use checkout_chat_protocol::{
-    Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
-    EventBody, InboxCounts, InboxKey, InboxTab, Seq, ShopId, VisitorId,
+    Activity, AgentId, AgentProfile, Author, Claimed, ClientId, ConversationId, ConversationStatus,
+    ConversationSummary, Event, EventBody, InboxCounts, InboxKey, InboxTab, Seq, ShopId, VisitorId,
 };
 
 /// A sha256 of a secret token; tokens themselves are never stored.
@@ -103,11 +103,8 @@ pub struct NewEvent {
 /// What the relay knows of a visitor's identity, as checked against the shop's secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdentityUpdate {
-    Verified {
-        user_id: String,
-        name: Option<String>,
-        email: Option<String>,
-    },
+    /// The user id is signed; the name and email each say whether they are.
+    Verified { user_id: String, name: Option<Claimed>, email: Option<Claimed> },
     /// A claim with a wrong signature: nothing of it is kept.
     Unverified,
 }

@@ -22,8 +22,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use checkout_chat_protocol::api::{CannedResponse, Role};
 use checkout_chat_protocol::{
-    Activity, AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, Event,
-    EventBody, IdentityStatus, InboxCounts, InboxKey, InboxTab, Seq, ShopId, VisitorId, text::preview,
+    Activity, AgentId, AgentProfile, Author, Claimed, ClientId, ConversationId, ConversationStatus,
+    ConversationSummary, Event, EventBody, IdentityStatus, InboxCounts, InboxKey, InboxTab, Seq, ShopId, VisitorId,
+    text::{normalize_name, preview},
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
@@ -48,6 +49,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/008_routing_and_canned.sql")),
     M::up(include_str!("../../migrations/009_inbox_pages.sql")),
     M::up(include_str!("../../migrations/010_blocked_visitors.sql")),
+    M::up(include_str!("../../migrations/011_verified_identity_fields.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -293,7 +295,8 @@ fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResu
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
      c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email, v.user_id, c.waiting_since, c.unanswered, \
-     v.cart_total, v.cart_currency, v.checkout_step, v.last_order_id, v.locale, v.device FROM conversations c \
+     v.cart_total, v.cart_currency, v.checkout_step, v.last_order_id, v.locale, v.device, v.email, v.name_verified, \
+     v.email_verified FROM conversations c \
      JOIN visitors v ON v.id = c.visitor_id LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
 /// Every row `sql` gives for `params`, each read with `read`.
@@ -317,18 +320,24 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         _ => None,
     };
     let identity = identity_from_str(&row.get::<_, String>(9)?);
-    let verified_name: Option<String> = row.get(10)?;
-    let visitor_name = match (identity, verified_name) {
-        (IdentityStatus::Verified, Some(name)) if !name.trim().is_empty() => name,
-        _ => visitor.display_name(),
+    let verified = identity == IdentityStatus::Verified;
+    // Name and email are kept only beside a verified user id; each says whether it was signed.
+    let claimed = |value: Option<String>, signed: bool| {
+        value.filter(|v| verified && !v.trim().is_empty()).map(|value| Box::new(Claimed { value, verified: signed }))
     };
-    let user_id = if identity == IdentityStatus::Verified { row.get(12)? } else { None };
+    // Names stored before bidi controls were stripped are cleaned on the way out as well.
+    let name = claimed(row.get::<_, Option<String>>(10)?.and_then(|n| normalize_name(&n).ok()), row.get(22)?);
+    let email = claimed(row.get(21)?, row.get(23)?);
+    let visitor_name = name.as_ref().map_or_else(|| visitor.display_name(), |n| n.value.clone());
+    let user_id = if verified { row.get(12)? } else { None };
     Ok(ConversationSummary {
         id: parse_id(row.get(0)?)?,
         visitor_name,
         identity,
         contact_email: row.get(11)?,
         user_id,
+        name,
+        email,
         status: status_from_str(&row.get::<_, String>(2)?),
         assigned_agent,
         last_seq: row.get(3)?,
@@ -999,18 +1008,28 @@ impl Storage for SqliteStorage {
                 (IdentityUpdate::Verified { user_id, .. }, Some(bound)) if user_id != bound => Ok(Some(bound)),
                 (IdentityUpdate::Unverified, Some(bound)) => Ok(Some(bound)),
                 (IdentityUpdate::Verified { user_id, name, email }, _) => {
+                    let signed = |field: &Option<Claimed>| field.as_ref().is_some_and(|f| f.verified);
+                    let (name_verified, email_verified) = (signed(&name), signed(&email));
                     execute(
                         conn,
-                        "UPDATE visitors SET identity = 'verified', user_id = ?2, name = ?3, email = ?4 WHERE id = ?1",
-                        params![visitor.as_str(), user_id, name, email],
+                        "UPDATE visitors SET identity = 'verified', user_id = ?2, name = ?3, email = ?4, \
+                         name_verified = ?5, email_verified = ?6 WHERE id = ?1",
+                        params![
+                            visitor.as_str(),
+                            user_id,
+                            name.map(|n| n.value),
+                            email.map(|e| e.value),
+                            name_verified,
+                            email_verified
+                        ],
                     )?;
                     Ok(Some(user_id))
                 }
                 (IdentityUpdate::Unverified, None) => {
                     execute(
                         conn,
-                        "UPDATE visitors SET identity = 'unverified', user_id = NULL, name = NULL, email = NULL \
-                         WHERE id = ?1",
+                        "UPDATE visitors SET identity = 'unverified', user_id = NULL, name = NULL, email = NULL, \
+                         name_verified = 0, email_verified = 0 WHERE id = ?1",
                         [visitor.as_str()],
                     )?;
                     Ok(None)

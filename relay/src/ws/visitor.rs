@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use checkout_chat_protocol::limits::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_USER_HASH_LEN, MAX_USER_ID_LEN};
+use checkout_chat_protocol::limits::MAX_COMMENT_CHARS;
 use checkout_chat_protocol::text::{MessageText, is_plausible_email, mask_card_numbers, normalize_message};
 use checkout_chat_protocol::{
     Author, ClientId, ConversationId, ConversationStatus, ErrorCode, EventBody, Identity, ServerFrame, ShopId,
@@ -19,10 +19,11 @@ use checkout_chat_protocol::{
 use super::{Connection, Handler, WsError, accept, close_code};
 use crate::accept::Peer;
 use crate::activity;
-use crate::auth::identity_is_signed;
 use crate::chat::{self, ChatError};
+use crate::clock::now_ms;
 use crate::config::{Config, ShopConfig};
 use crate::hub::Audience;
+use crate::identity;
 use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
@@ -493,29 +494,19 @@ impl VisitorSession {
         self.apply_identity(conn, identity, update).await
     }
 
-    /// Believes the shop's word about who the shopper is only with a valid signature; a wrong
-    /// one keeps the shopper anonymous and shows agents "unverified". Only the user id is signed:
-    /// the name and email are kept as the page gave them.
+    /// Believes the shop's word about who the shopper is only as far as its signature goes (see
+    /// [`identity::check`]): a claim without a valid one keeps the shopper anonymous and shows
+    /// agents "unverified"; a signed user id with unsigned name and email keeps those marked so.
     fn check_identity(&self, identity: &Identity) -> Result<IdentityUpdate, WsError> {
         let Some((shop, _)) = &self.identity else { return Err(invalid("send hello first")) };
-        let too_long = identity.user_id.len() > MAX_USER_ID_LEN
-            || identity.user_hash.len() > MAX_USER_HASH_LEN
-            || identity.name.as_ref().is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
-            || identity.email.as_ref().is_some_and(|e| !is_plausible_email(e));
-        if identity.user_id.trim().is_empty() || too_long {
-            return Err(invalid("identify needs a user_id, a user_hash, and a short name and a valid email if given"));
+        match identity::check(shop.identity_secret.as_deref(), identity, now_ms()) {
+            Ok(update) => Ok(update),
+            Err(error) if error.is_malformed() => Err(invalid(&error.to_string())),
+            Err(error) => {
+                tracing::info!(shop = %shop.id, %error, "an identity that is not the shop's word was ignored");
+                Ok(IdentityUpdate::Unverified)
+            }
         }
-        let signed = shop
-            .identity_secret
-            .as_deref()
-            .is_some_and(|secret| identity_is_signed(secret, &identity.user_id, &identity.user_hash));
-        Ok(if signed {
-            let name = identity.name.as_deref().and_then(|n| normalize_message(n).ok());
-            IdentityUpdate::Verified { user_id: identity.user_id.clone(), name, email: identity.email.clone() }
-        } else {
-            tracing::info!(shop = %shop.id, "an identity with a wrong signature was ignored");
-            IdentityUpdate::Unverified
-        })
     }
 
     /// Records the identity. A visitor verified as one user never becomes another: the
@@ -531,8 +522,12 @@ impl VisitorSession {
         self.ensure_stored(conn).await?;
         let Some((shop, visitor)) = &self.identity else { return Err(invalid("send hello first")) };
         let state = conn.state.clone();
+        let named = match &update {
+            IdentityUpdate::Verified { user_id, .. } => Some(user_id.clone()),
+            IdentityUpdate::Unverified => identity::claimed_user_id(identity),
+        };
         let verified_as = state.storage.set_visitor_identity(&visitor.id, update).await?;
-        if verified_as.as_ref().is_some_and(|bound| *bound != identity.user_id) {
+        if verified_as.as_ref().is_some_and(|bound| Some(bound) != named.as_ref()) {
             return Err(WsError::fatal(
                 ErrorCode::IdentityChanged,
                 close_code::POLICY,
