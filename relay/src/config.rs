@@ -123,8 +123,10 @@ pub struct ShopConfig {
     /// Origins (`https://shop.example`) whose pages may open the widget. Empty means any.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
-    /// Secret the shop's backend signs user ids with (`identify`'s `user_hash` is the hex
-    /// HMAC-SHA256 of the user id under it). Without it every identity stays unverified.
+    /// Secret the shop's backend signs identities with: an `identity_token` (HS256, verifies
+    /// the user id, name and email it carries) or, the older way, a `user_hash` (the hex
+    /// HMAC-SHA256 of the user id alone; name and email then stay unverified). Without it every
+    /// identity stays unverified (see docs/embedding.md).
     #[serde(default)]
     pub identity_secret: Option<String>,
     /// Proactive prompts: when to speak up and what to say (see docs/cart-events.md).

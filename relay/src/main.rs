@@ -5,6 +5,8 @@ use std::io::Read;
 
 use anyhow::Context;
 use checkout_chat_protocol::ShopId;
+use checkout_chat_protocol::limits::MAX_NAME_CHARS;
+use checkout_chat_protocol::text::normalize_name;
 use checkout_chat_protocol::api::{DEFAULT_CAPACITY, MAX_CAPACITY, Role};
 use checkout_chat_relay::auth;
 use checkout_chat_relay::config::{Config, ConfigArgs};
@@ -179,6 +181,8 @@ async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<
             anyhow::ensure!(config.shop(&shop).is_some(), "shop \"{shop}\" is not in the configuration");
             // A shop's first account manages the others.
             let role = if storage.agent_count(&shop).await? == 0 { Role::Admin } else { role };
+            let name = normalize_name(&name)
+                .map_err(|_| anyhow::anyhow!("the name must have 1 to {MAX_NAME_CHARS} visible characters"))?;
             let (password, generated) = choose_password(password_stdin)?;
             let password_hash = auth::hash_password(password.clone()).await?;
             let agent = NewAgent { shop_id: shop, email: email.clone(), name, password_hash, role, capacity };

@@ -279,3 +279,19 @@ async fn an_agent_cannot_take_a_colleagues_chat_by_writing_into_it() {
     // The chat stays Anna's, and she goes on answering in it.
     anna.acked(json!({"type": "send", "conversation_id": conversation, "client_id": "anna-1", "text": "Here"})).await;
 }
+
+/// Shoppers see agents' names: an admin cannot give one a bidi override or an invisible name.
+#[tokio::test]
+async fn agents_names_lose_bidi_controls_and_an_invisible_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let add = |email: &'static str, name: &'static str| {
+        let body = json!({"email": email, "name": name, "password": "long-enough-1"});
+        call(&relay, Method::POST, "/v1/admin/agents", Some(&admin), Some(body))
+    };
+    let created = add("rtl@demo.example", "\u{202E}annA\u{202C}").await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(created.json::<AgentAccount>().await.unwrap().agent.name, "annA");
+    assert_eq!(add("ghost@demo.example", "\u{200B}\u{2060}").await.status(), StatusCode::BAD_REQUEST);
+}

@@ -10,7 +10,7 @@ use axum_extra::extract::CookieJar;
 use checkout_chat_protocol::AgentId;
 use checkout_chat_protocol::api::{AccountChange, AgentAccount, DEFAULT_CAPACITY, MAX_CAPACITY, NewAccount, Role};
 use checkout_chat_protocol::limits::{MAX_EMAIL_LEN, MAX_NAME_CHARS};
-use checkout_chat_protocol::text::is_plausible_email;
+use checkout_chat_protocol::text::{is_plausible_email, normalize_name};
 
 use super::error::ApiError;
 use super::session::current_admin;
@@ -50,10 +50,10 @@ pub async fn add(
     if email.len() > MAX_EMAIL_LEN || !is_plausible_email(&email) {
         return Err(ApiError::BadRequest("that is not an email address".into()));
     }
-    let name = request.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::BadRequest(format!("the name must have 1 to {MAX_NAME_CHARS} characters")));
-    }
+    // Shoppers see this name: no bidi overrides or invisible characters in it.
+    let name = normalize_name(&request.name).map_err(|_| {
+        ApiError::BadRequest(format!("the name must have 1 to {MAX_NAME_CHARS} visible characters"))
+    })?;
     let capacity = checked_capacity(request.capacity.unwrap_or(DEFAULT_CAPACITY))?;
     let password_hash = auth::hash_password(request.password).await?;
     let new = NewAgent { shop_id: admin.shop_id.clone(), email, name, password_hash, role: request.role, capacity };

@@ -72,9 +72,9 @@ const FRAME_BURST: u32 = 40;
 
 /// The largest frame the relay can write. Every send is awaited until flushed, so the write
 /// buffer never holds more than the frame being written: this caps one frame, not a backlog. The
-/// agent's welcome lists every open conversation of the shop (~450 bytes each) and a shopper's
-/// activity history can be large; a frame over the cap cannot be sent at all (the connection
-/// just drops), which with 256 KiB locked every console out of a shop with ~550 open chats.
+/// agent's welcome is paged (a page per inbox tab, ~17 KB) but a shopper's activity history can
+/// be large; a frame over the cap cannot be sent at all (the connection just drops), which with
+/// 256 KiB once locked every console out of a shop with ~550 open chats.
 const MAX_OUTGOING_FRAME: usize = 64 * 1024 * 1024;
 
 /// Bytes read from a socket at a time, and what every connection keeps allocated for reading.
