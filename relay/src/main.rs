@@ -5,9 +5,9 @@ use std::io::Read;
 
 use anyhow::Context;
 use checkout_chat_protocol::ShopId;
+use checkout_chat_protocol::api::{DEFAULT_CAPACITY, MAX_CAPACITY, Role};
 use checkout_chat_protocol::limits::MAX_NAME_CHARS;
 use checkout_chat_protocol::text::normalize_name;
-use checkout_chat_protocol::api::{DEFAULT_CAPACITY, MAX_CAPACITY, Role};
 use checkout_chat_relay::auth;
 use checkout_chat_relay::config::{Config, ConfigArgs};
 use checkout_chat_relay::report;

@@ -376,14 +376,18 @@ async fn spraying_many_emails_from_one_address_is_held_and_a_flood_of_logins_is_
     });
     let errors = futures_util::future::join_all(guesses).await;
     let held = errors.iter().filter(|e| *e == "too_many_attempts").count();
-    assert!((28..=30).contains(&held), "one address spraying 60 accounts: {errors:?}");
+    // 30 through at once; a slow machine may refill a few while the 60 arrive.
+    assert!((25..=30).contains(&held), "one address spraying 60 accounts: {errors:?}");
 
-    // 120 logins at once from 120 addresses: more than may wait for a password check are
-    // refused at once with Retry-After rather than queued.
-    let logins = (0..120u8).map(|n| {
+    // 200 logins at once from 200 addresses: more than may wait for a password check are
+    // refused at once with Retry-After rather than queued. The clients are made first, so the
+    // requests arrive together even on a slow machine.
+    let clients: Vec<reqwest::Client> = (0..200u8)
+        .map(|n| reqwest::Client::builder().local_address(IpAddr::from([127, 0, 1, n])).build().unwrap())
+        .collect();
+    let logins = clients.iter().enumerate().map(|(n, client)| {
         let url = relay.http("/v1/agent/login");
         async move {
-            let client = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 1, n])).build().unwrap();
             let body = json!({"email": format!("nobody-{n}@shop.example"), "password": "password1"});
             let response = client.post(url).json(&body).send().await.unwrap();
             (response.status().as_u16(), response.headers().contains_key("retry-after"))
@@ -391,7 +395,7 @@ async fn spraying_many_emails_from_one_address_is_held_and_a_flood_of_logins_is_
     });
     let answers = futures_util::future::join_all(logins).await;
     let busy = answers.iter().filter(|(status, _)| *status == 429).count();
-    assert!(busy > 0, "some of 120 simultaneous logins are refused early: {answers:?}");
+    assert!(busy > 0, "some of 200 simultaneous logins are refused early: {answers:?}");
     assert!(answers.iter().all(|(status, retry)| *status == 401 || (*status == 429 && *retry)), "{answers:?}");
     assert_eq!(login_from(relay.addr, OTHER, support::DEMO_PASSWORD).await, 200);
 }

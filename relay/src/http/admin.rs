@@ -51,9 +51,8 @@ pub async fn add(
         return Err(ApiError::BadRequest("that is not an email address".into()));
     }
     // Shoppers see this name: no bidi overrides or invisible characters in it.
-    let name = normalize_name(&request.name).map_err(|_| {
-        ApiError::BadRequest(format!("the name must have 1 to {MAX_NAME_CHARS} visible characters"))
-    })?;
+    let name = normalize_name(&request.name)
+        .map_err(|_| ApiError::BadRequest(format!("the name must have 1 to {MAX_NAME_CHARS} visible characters")))?;
     let capacity = checked_capacity(request.capacity.unwrap_or(DEFAULT_CAPACITY))?;
     let password_hash = auth::hash_password(request.password).await?;
     let new = NewAgent { shop_id: admin.shop_id.clone(), email, name, password_hash, role: request.role, capacity };
