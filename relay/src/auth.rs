@@ -81,17 +81,26 @@ async fn password_matches(password: String, hash: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+/// Accounts of one email checked at a login: the same person in a few shops (an agency), not
+/// more, so one login costs a bounded number of password checks.
+const MAX_ACCOUNTS_PER_EMAIL: usize = 5;
+
 /// Checks an agent's email and password. Unknown emails cost as much time as wrong passwords,
-/// so the answer time does not tell which emails exist.
+/// so the answer time does not tell which emails exist. An email with accounts in several shops
+/// logs into the first (by shop id) whose password it is.
 pub async fn check_credentials(storage: &dyn Storage, email: &str, password: &str) -> Result<AgentRecord, AuthError> {
     let Ok(_queued) = LOGIN_QUEUE.try_acquire() else { return Err(AuthError::Busy) };
-    let agent = storage.agent_by_email(email.trim()).await?;
-    let hash = agent.as_ref().map(|a| a.password_hash.clone());
-    let matches = password_matches(password.to_owned(), hash).await;
-    match agent {
-        Some(agent) if matches && !agent.disabled => Ok(agent),
-        _ => Err(AuthError::BadCredentials),
+    let accounts = storage.agents_by_email(email.trim()).await?;
+    if accounts.is_empty() {
+        password_matches(password.to_owned(), None).await;
+        return Err(AuthError::BadCredentials);
     }
+    for agent in accounts.into_iter().take(MAX_ACCOUNTS_PER_EMAIL) {
+        if password_matches(password.to_owned(), Some(agent.password_hash.clone())).await && !agent.disabled {
+            return Ok(agent);
+        }
+    }
+    Err(AuthError::BadCredentials)
 }
 
 /// Opens a session for `agent` and returns the token for the cookie.

@@ -13,7 +13,7 @@ use checkout_chat_relay::config::{Config, ConfigArgs};
 use checkout_chat_relay::report;
 use checkout_chat_relay::server;
 use checkout_chat_relay::storage::sqlite::SqliteStorage;
-use checkout_chat_relay::storage::{NewAgent, Storage};
+use checkout_chat_relay::storage::{AgentRecord, NewAgent, Storage};
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -77,12 +77,25 @@ enum AgentCommand {
         shop: Option<ShopId>,
     },
     /// Stop an agent from logging in; their sessions end (open consoles within a heartbeat).
-    Disable { email: String },
+    Disable {
+        email: String,
+        /// The agent's shop, needed when the email has accounts in several shops.
+        #[arg(long, value_parser = parse_shop)]
+        shop: Option<ShopId>,
+    },
     /// Let a disabled agent log in again.
-    Enable { email: String },
+    Enable {
+        email: String,
+        /// The agent's shop, needed when the email has accounts in several shops.
+        #[arg(long, value_parser = parse_shop)]
+        shop: Option<ShopId>,
+    },
     /// Set a new password (ends the agent's sessions); read from standard input, or generated.
     ResetPassword {
         email: String,
+        /// The agent's shop, needed when the email has accounts in several shops.
+        #[arg(long, value_parser = parse_shop)]
+        shop: Option<ShopId>,
         #[arg(long)]
         password_stdin: bool,
     },
@@ -196,22 +209,44 @@ async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<
                 println!("{shop}\t{email}\t{name}\t{role}\t{state}\tcapacity {}", agent.capacity);
             }
         }
-        AgentCommand::Disable { email } => {
-            storage.set_agent_disabled(&email, true).await?;
-            println!("agent {email} disabled; their sessions have ended");
+        AgentCommand::Disable { email, shop } => {
+            let agent = account(&storage, &email, shop.as_ref()).await?;
+            storage.set_agent_disabled(&agent.id, true).await?;
+            println!("agent {email} of {} disabled; their sessions have ended", agent.shop_id);
         }
-        AgentCommand::Enable { email } => {
-            storage.set_agent_disabled(&email, false).await?;
-            println!("agent {email} enabled");
+        AgentCommand::Enable { email, shop } => {
+            let agent = account(&storage, &email, shop.as_ref()).await?;
+            storage.set_agent_disabled(&agent.id, false).await?;
+            println!("agent {email} of {} enabled", agent.shop_id);
         }
-        AgentCommand::ResetPassword { email, password_stdin } => {
+        AgentCommand::ResetPassword { email, shop, password_stdin } => {
+            let agent = account(&storage, &email, shop.as_ref()).await?;
             let (password, generated) = choose_password(password_stdin)?;
             let password_hash = auth::hash_password(password.clone()).await?;
-            storage.set_agent_password(&email, password_hash).await?;
+            storage.set_agent_password(&agent.id, password_hash).await?;
             report_password(&email, &password, generated, "updated");
         }
     }
     Ok(())
+}
+
+/// The account with `email` (in `shop`, which is needed only when the email has accounts in
+/// several shops).
+async fn account(storage: &SqliteStorage, email: &str, shop: Option<&ShopId>) -> anyhow::Result<AgentRecord> {
+    let accounts = storage.agents_by_email(email.trim()).await?;
+    let mut matching: Vec<AgentRecord> =
+        accounts.into_iter().filter(|a| shop.is_none_or(|s| &a.shop_id == s)).collect();
+    match matching.len() {
+        0 => anyhow::bail!(
+            "no agent with the email {email}{}",
+            shop.map(|s| format!(" in shop {s}")).unwrap_or_default()
+        ),
+        1 => Ok(matching.remove(0)),
+        _ => {
+            let shops: Vec<String> = matching.iter().map(|a| a.shop_id.to_string()).collect();
+            anyhow::bail!("{email} has accounts in the shops {}: name one with --shop", shops.join(", "))
+        }
+    }
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {

@@ -3,14 +3,10 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::json;
-use support::{DEMO_EMAIL, DEMO_PASSWORD, Relay};
-
-fn relay_cli(database: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relay")).arg("--database").arg(database).args(args).output().expect("run relay")
-}
+use support::{DEMO_EMAIL, DEMO_PASSWORD, Relay, relay_cli};
 
 async fn me(relay: &Relay, cookie: &str) -> reqwest::Response {
     reqwest::Client::new().get(relay.http("/v1/agent/me")).header("cookie", cookie).send().await.unwrap()

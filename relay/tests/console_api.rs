@@ -295,3 +295,50 @@ async fn agents_names_lose_bidi_controls_and_an_invisible_name_is_refused() {
     assert_eq!(created.json::<AgentAccount>().await.unwrap().agent.name, "annA");
     assert_eq!(add("ghost@demo.example", "\u{200B}\u{2060}").await.status(), StatusCode::BAD_REQUEST);
 }
+
+/// Found live: another shop's admin learned that an email had an account elsewhere (409) and
+/// could take an address first. Accounts belong to a shop: the same email may have one in each,
+/// and each logs in with its own password.
+#[tokio::test]
+async fn the_same_email_may_have_an_account_in_each_shop_and_no_shop_learns_of_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("chat.db");
+    let config = dir.path().join("relay.toml");
+    std::fs::write(
+        &config,
+        "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\n[[shops]]\nid = \"rival\"\nname = \"Rival\"\n",
+    )
+    .unwrap();
+    let relay = Relay::start_with(&database, &["--config", config.to_str().unwrap()]);
+    support::add_agent(&database, &config, "rival", "rival@rival.example", "rival-password-1");
+    let rival_admin = relay.login("rival@rival.example", "rival-password-1").await.unwrap();
+
+    let body = json!({"email": DEMO_EMAIL.to_uppercase(), "name": "Anna at Rival", "password": "anna-at-rival-1"});
+    let created = call(&relay, Method::POST, "/v1/admin/agents", Some(&rival_admin), Some(body.clone())).await;
+    assert_eq!(created.status(), StatusCode::CREATED, "the demo shop's account is not the rival's business");
+    let again = call(&relay, Method::POST, "/v1/admin/agents", Some(&rival_admin), Some(body)).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT, "within one shop an email is still one account");
+
+    let me = |cookie: String| {
+        let relay = &relay;
+        async move {
+            let info: serde_json::Value =
+                call(relay, Method::GET, "/v1/agent/me", Some(&cookie), None).await.json().await.unwrap();
+            info["shop"].as_str().unwrap().to_owned()
+        }
+    };
+    let at_rival = relay.login(DEMO_EMAIL, "anna-at-rival-1").await.expect("the rival account logs in");
+    assert_eq!(me(at_rival).await, "rival");
+    let at_demo = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.expect("the demo account logs in");
+    assert_eq!(me(at_demo).await, "demo");
+
+    // The command line asks which shop is meant when an email has accounts in two.
+    let ambiguous =
+        support::relay_cli(&database, &["--config", config.to_str().unwrap(), "agent", "disable", DEMO_EMAIL]);
+    assert!(!ambiguous.status.success());
+    assert!(String::from_utf8_lossy(&ambiguous.stderr).contains("--shop"), "{ambiguous:?}");
+    let args = ["--config", config.to_str().unwrap(), "agent", "disable", DEMO_EMAIL, "--shop", "rival"];
+    assert!(support::relay_cli(&database, &args).status.success());
+    assert!(relay.login(DEMO_EMAIL, "anna-at-rival-1").await.is_none(), "the rival account is disabled");
+    assert!(relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.is_some(), "the demo account is not");
+}

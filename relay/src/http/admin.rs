@@ -86,10 +86,10 @@ pub async fn change(
         state.storage.set_agent_role(&id, role).await?;
     }
     if let Some(password) = change.password {
-        state.storage.set_agent_password(&agent.email, auth::hash_password(password).await?).await?;
+        state.storage.set_agent_password(&agent.id, auth::hash_password(password).await?).await?;
     }
     if let Some(disabled) = change.disabled {
-        state.storage.set_agent_disabled(&agent.email, disabled).await?;
+        state.storage.set_agent_disabled(&agent.id, disabled).await?;
     }
     // Storage ended the agent's sessions; their open consoles close now, not at a heartbeat.
     if sessions_end {

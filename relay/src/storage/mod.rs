@@ -350,13 +350,15 @@ pub trait Storage: Send + Sync + 'static {
     async fn agent_by_id(&self, id: &AgentId) -> StorageResult<Option<AgentRecord>>;
     async fn set_agent_role(&self, id: &AgentId, role: Role) -> StorageResult<()>;
     async fn set_agent_capacity(&self, id: &AgentId, capacity: u32) -> StorageResult<()>;
-    async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>>;
+    /// The accounts with this email (any letter case), one per shop at most, by shop.
+    async fn agents_by_email(&self, email: &str) -> StorageResult<Vec<AgentRecord>>;
     async fn agent_count(&self, shop: &ShopId) -> StorageResult<u64>;
-    async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()>;
+    /// Sets a new password, ending every session of the agent.
+    async fn set_agent_password(&self, agent: &AgentId, password_hash: String) -> StorageResult<()>;
     /// A shop's agents (or every shop's), by email.
     async fn agents(&self, shop: Option<&ShopId>) -> StorageResult<Vec<AgentRecord>>;
     /// Disables (ending every session of) or enables an agent.
-    async fn set_agent_disabled(&self, email: &str, disabled: bool) -> StorageResult<()>;
+    async fn set_agent_disabled(&self, agent: &AgentId, disabled: bool) -> StorageResult<()>;
 
     async fn create_session(&self, token_hash: TokenHash, agent: &AgentId, expires_at_ms: i64) -> StorageResult<()>;
     /// The agent of a session that has not expired and whose agent is not disabled.

@@ -50,6 +50,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/009_inbox_pages.sql")),
     M::up(include_str!("../../migrations/010_blocked_visitors.sql")),
     M::up(include_str!("../../migrations/011_verified_identity_fields.sql")),
+    M::up(include_str!("../../migrations/012_agent_email_per_shop.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -119,10 +120,18 @@ impl SqliteStorage {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // Off while migrating: a migration that rebuilds a table (SQLite's way of changing a
+        // constraint) would otherwise cascade its DROP into the rows that refer to it. Checked
+        // after, so a migration cannot leave a dangling reference behind.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        let dangling: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |row| row.get(0))?;
+        if dangling > 0 {
+            return Err(StorageError::Database(format!("the migrated database has {dangling} dangling references")));
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         // Readers open after the migrations, so they never see an older schema.
         let readers = (0..READERS).map(|_| open_reader(path).map(Mutex::new)).collect::<StorageResult<_>>()?;
         let readers = Arc::new(Readers { connections: readers, next: AtomicUsize::new(0) });
@@ -1148,7 +1157,7 @@ impl Storage for SqliteStorage {
             let inserted = execute(
                 conn,
                 "INSERT INTO agents (id, shop_id, email, name, password_hash, role, capacity, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (email) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (shop_id, email) DO NOTHING",
                 params![
                     row.id.as_str(),
                     row.shop_id.as_str(),
@@ -1198,11 +1207,11 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn agent_by_email(&self, email: &str) -> StorageResult<Option<AgentRecord>> {
+    async fn agents_by_email(&self, email: &str) -> StorageResult<Vec<AgentRecord>> {
         let email = email.to_owned();
         self.read(move |conn| {
-            let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE email = ?1");
-            optional_row(conn, &sql, [email], agent_from_row)
+            let sql = format!("SELECT {AGENT_COLUMNS} FROM agents WHERE email = ?1 ORDER BY shop_id");
+            all_rows(conn, &sql, [email], agent_from_row)
         })
         .await
     }
@@ -1215,20 +1224,19 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn set_agent_password(&self, email: &str, password_hash: String) -> StorageResult<()> {
-        let email = email.to_owned();
+    async fn set_agent_password(&self, agent: &AgentId, password_hash: String) -> StorageResult<()> {
+        let agent = agent.clone();
         self.write(move |conn| {
-            let changed =
-                execute(conn, "UPDATE agents SET password_hash = ?2 WHERE email = ?1", params![email, password_hash])?;
+            let changed = execute(
+                conn,
+                "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+                params![agent.as_str(), password_hash],
+            )?;
             if changed == 0 {
                 return Err(StorageError::AgentNotFound);
             }
             // A new password ends every session opened with the old one.
-            execute(
-                conn,
-                "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
-                [&email],
-            )?;
+            execute(conn, "DELETE FROM agent_sessions WHERE agent_id = ?1", [agent.as_str()])?;
             Ok(())
         })
         .await
@@ -1244,19 +1252,16 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn set_agent_disabled(&self, email: &str, disabled: bool) -> StorageResult<()> {
-        let email = email.to_owned();
+    async fn set_agent_disabled(&self, agent: &AgentId, disabled: bool) -> StorageResult<()> {
+        let agent = agent.clone();
         self.write(move |conn| {
-            let changed = execute(conn, "UPDATE agents SET disabled = ?2 WHERE email = ?1", params![email, disabled])?;
+            let changed =
+                execute(conn, "UPDATE agents SET disabled = ?2 WHERE id = ?1", params![agent.as_str(), disabled])?;
             if changed == 0 {
                 return Err(StorageError::AgentNotFound);
             }
             if disabled {
-                execute(
-                    conn,
-                    "DELETE FROM agent_sessions WHERE agent_id = (SELECT id FROM agents WHERE email = ?1)",
-                    [&email],
-                )?;
+                execute(conn, "DELETE FROM agent_sessions WHERE agent_id = ?1", [agent.as_str()])?;
             }
             Ok(())
         })
@@ -1492,6 +1497,39 @@ fn id_error(err: checkout_chat_protocol::IdError) -> StorageError {
 
 #[cfg(test)]
 mod tests {
+    /// Migration 012 rebuilds `agents`; with foreign keys on, dropping the old table would have
+    /// deleted every session (`ON DELETE CASCADE`).
+    #[test]
+    fn rebuilding_the_agents_table_keeps_sessions_and_scopes_emails_to_a_shop() {
+        use super::*;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("before-012.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(MIGRATIONS).to_version(&mut conn, 11).unwrap();
+            conn.execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 INSERT INTO agents (id, shop_id, email, name, password_hash, disabled, created_at, role, capacity)
+                     VALUES ('a1', 'demo', 'anna@demo.example', 'Anna', 'hash', 0, 1, 'admin', 7);
+                 INSERT INTO agent_sessions (token_hash, agent_id, created_at, expires_at) VALUES (x'01', 'a1', 1, 2);",
+            )
+            .unwrap();
+        }
+        drop(SqliteStorage::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM agent_sessions WHERE agent_id = 'a1'"), 1, "the session is kept");
+        assert_eq!(count("SELECT capacity FROM agents WHERE id = 'a1'"), 7, "every column is kept");
+        let add = |id: &str, shop: &str| {
+            conn.execute(
+                "INSERT INTO agents (id, shop_id, email, name, password_hash, created_at) VALUES (?1, ?2, 'ANNA@demo.example', 'A', 'h', 1)",
+                params![id, shop],
+            )
+        };
+        assert!(add("a2", "rival").is_ok(), "another shop may have the same email");
+        assert!(add("a3", "demo").is_err(), "one shop may not, whatever the letter case");
+    }
+
     #[test]
     fn disk_errors_name_their_usual_causes() {
         let failure = |extended_code| {

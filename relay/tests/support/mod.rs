@@ -193,6 +193,11 @@ impl Drop for Relay {
 }
 
 /// Runs `relay agent add` against the database, with the password on stdin.
+/// Runs the relay's command line on `database` (as an operator would, beside the running relay).
+pub fn relay_cli(database: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_relay")).arg("--database").arg(database).args(args).output().expect("run relay")
+}
+
 pub fn add_agent(database: &Path, config: &Path, shop: &str, email: &str, password: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_relay"))
         .arg("--config")
