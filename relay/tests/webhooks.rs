@@ -117,3 +117,73 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.accepted.lock().unwrap().len(), expected.len());
 }
+
+/// Found live: one cart frame fanned out into 50 POSTs, so a flood of cart changes held a real
+/// `order.completed` up behind it. Orders have their own lane, and a page's carts are one POST
+/// per shopper.
+#[tokio::test]
+async fn an_order_is_not_held_up_behind_a_flood_of_cart_changes() {
+    let receiver = Arc::new(Receiver::default());
+    receiver.down.store(true, Ordering::SeqCst);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(receiver.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("relay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "activity_events_per_minute_per_ip = 1000000\n[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\
+             [[shops.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let relay = Relay::start_with(&dir.path().join("relay.db"), &["--config", config.to_str().unwrap()]);
+
+    // Ten shoppers change their carts 250 times each while the receiver is down...
+    let cart = |n: usize| json!({"at_ms": 1, "body": {"kind": "cart", "currency": "EUR", "total": n, "items": []}});
+    for shopper_n in 0..10 {
+        let mut shopper = Client::visitor(relay.addr).await;
+        shopper.send_json(json!({"type": "hello", "shop": "demo", "session_id": format!("s{shopper_n}")})).await;
+        assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
+        for batch in 0..5 {
+            let events: Vec<Value> = (0..50).map(|k| cart(batch * 50 + k)).collect();
+            shopper.send_json(json!({"type": "activity", "batch_id": format!("b{batch}"), "events": events})).await;
+            assert!(matches!(shopper.recv().await, ServerFrame::ActivityAck { .. }));
+        }
+    }
+    // ...then one of them orders.
+    let mut buyer = Client::visitor(relay.addr).await;
+    buyer.send_json(json!({"type": "hello", "shop": "demo", "session_id": "buyer"})).await;
+    assert!(matches!(buyer.recv().await, ServerFrame::Welcome { .. }));
+    let order =
+        json!({"at_ms": 2, "body": {"kind": "order_completed", "order_id": "o-1", "total": 2400, "currency": "EUR"}});
+    buyer.send_json(json!({"type": "activity", "batch_id": "order", "events": [order]})).await;
+    assert!(matches!(buyer.recv().await, ServerFrame::ActivityAck { .. }));
+
+    support::eventually_some(Duration::from_secs(10), || (*receiver.refused.lock().unwrap() > 0).then_some(())).await;
+    receiver.down.store(false, Ordering::SeqCst);
+    let types = |accepted: &[(String, String, String)]| -> Vec<String> {
+        accepted
+            .iter()
+            .map(|(_, _, body)| serde_json::from_str::<Value>(body).unwrap()["type"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = support::eventually_some(Duration::from_secs(30), || {
+        let accepted = receiver.accepted.lock().unwrap().clone();
+        (!accepted.is_empty()).then(|| types(&accepted)[0].clone())
+    })
+    .await;
+    assert_eq!(first, "order.completed", "the order comes before 2,500 cart changes");
+    // And the carts arrive coalesced: each shopper's latest per page of 500, not 2,500 POSTs.
+    let all = support::eventually_some(Duration::from_secs(30), || {
+        let accepted = receiver.accepted.lock().unwrap().clone();
+        let told = types(&accepted);
+        (told.iter().filter(|t| *t == "cart.updated").count() >= 10).then_some(told)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let carts = types(&receiver.accepted.lock().unwrap()).iter().filter(|t| *t == "cart.updated").count();
+    assert!(carts <= 60, "{carts} cart POSTs for 2,500 changes ({} in all)", all.len());
+}

@@ -167,6 +167,8 @@ pub struct ActivityRow {
 pub struct WebhookCursor {
     pub feed_after: i64,
     pub activity_after: i64,
+    /// Orders travel on their own lane (see `crate::webhooks`).
+    pub orders_after: i64,
     pub attempts: u32,
     pub next_attempt_ms: i64,
 }
@@ -285,6 +287,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn feed_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<(i64, Event)>>;
     /// The shop's activity rows after `after`, in order.
     async fn activity_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>>;
+    /// The shop's `order_completed` rows after `after`, in order.
+    async fn orders_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>>;
     /// A webhook's cursor; a webhook seen for the first time starts at the current end.
     async fn webhook_cursor(&self, shop: &ShopId, url: &str) -> StorageResult<WebhookCursor>;
     async fn save_webhook_cursor(

@@ -51,6 +51,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/010_blocked_visitors.sql")),
     M::up(include_str!("../../migrations/011_verified_identity_fields.sql")),
     M::up(include_str!("../../migrations/012_agent_email_per_shop.sql")),
+    M::up(include_str!("../../migrations/013_webhook_order_lane.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -1413,14 +1414,22 @@ impl Storage for SqliteStorage {
                 "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
                  WHERE shop_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
                 params![shop.as_str(), after, limit],
-                |row| {
-                    Ok(ActivityRow {
-                        id: row.get(0)?,
-                        visitor_id: parse_id(row.get(1)?)?,
-                        conversation_id: row.get::<_, Option<String>>(2)?.map(parse_id).transpose()?,
-                        activity: Activity { at_ms: row.get(3)?, body: json_column(row, 4)? },
-                    })
-                },
+                activity_row,
+            )
+        })
+        .await
+    }
+
+    async fn orders_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>> {
+        let shop = shop.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn| {
+            all_rows(
+                conn,
+                "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
+                 WHERE shop_id = ?1 AND kind = 'order_completed' AND id > ?2 ORDER BY id LIMIT ?3",
+                params![shop.as_str(), after, limit],
+                activity_row,
             )
         })
         .await
@@ -1432,13 +1441,14 @@ impl Storage for SqliteStorage {
             // A new webhook starts from now: it is told what happens from here on.
             execute(
                 conn,
-                "INSERT OR IGNORE INTO webhook_cursors (shop_id, url, feed_after, activity_after) VALUES (?1, ?2, \
-                 (SELECT COALESCE(MAX(id), 0) FROM event_feed), (SELECT COALESCE(MAX(id), 0) FROM activity))",
+                "INSERT OR IGNORE INTO webhook_cursors (shop_id, url, feed_after, activity_after, orders_after) \
+                 VALUES (?1, ?2, (SELECT COALESCE(MAX(id), 0) FROM event_feed), \
+                 (SELECT COALESCE(MAX(id), 0) FROM activity), (SELECT COALESCE(MAX(id), 0) FROM activity))",
                 params![shop.as_str(), url],
             )?;
             one_row(
                 conn,
-                "SELECT feed_after, activity_after, attempts, next_attempt_ms FROM webhook_cursors \
+                "SELECT feed_after, activity_after, attempts, next_attempt_ms, orders_after FROM webhook_cursors \
                  WHERE shop_id = ?1 AND url = ?2",
                 params![shop.as_str(), url],
                 |row| {
@@ -1447,6 +1457,7 @@ impl Storage for SqliteStorage {
                         activity_after: row.get(1)?,
                         attempts: row.get(2)?,
                         next_attempt_ms: row.get(3)?,
+                        orders_after: row.get(4)?,
                     })
                 },
             )
@@ -1466,7 +1477,7 @@ impl Storage for SqliteStorage {
             execute(
                 conn,
                 "UPDATE webhook_cursors SET feed_after = ?3, activity_after = ?4, attempts = ?5, next_attempt_ms = ?6, \
-                 last_error = ?7 WHERE shop_id = ?1 AND url = ?2",
+                 last_error = ?7, orders_after = ?8 WHERE shop_id = ?1 AND url = ?2",
                 params![
                     shop.as_str(),
                     url,
@@ -1474,7 +1485,8 @@ impl Storage for SqliteStorage {
                     cursor.activity_after,
                     cursor.attempts,
                     cursor.next_attempt_ms,
-                    error
+                    error,
+                    cursor.orders_after
                 ],
             )?;
             Ok(())
@@ -1489,6 +1501,15 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+}
+
+fn activity_row(row: &Row<'_>) -> rusqlite::Result<ActivityRow> {
+    Ok(ActivityRow {
+        id: row.get(0)?,
+        visitor_id: parse_id(row.get(1)?)?,
+        conversation_id: row.get::<_, Option<String>>(2)?.map(parse_id).transpose()?,
+        activity: Activity { at_ms: row.get(3)?, body: json_column(row, 4)? },
+    })
 }
 
 fn id_error(err: checkout_chat_protocol::IdError) -> StorageError {
