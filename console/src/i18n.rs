@@ -118,6 +118,10 @@ const DUTCH: &[(&str, &str)] = &[
     ("Email:", "E-mail:"),
     ("Enable", "Inschakelen"),
     ("End chat", "Chat beëindigen"),
+    (
+        "End this chat? The shopper is asked to rate it.",
+        "Deze chat beëindigen? De klant wordt gevraagd om een beoordeling.",
+    ),
     ("Ended", "Beëindigd"),
     ("Language", "Taal"),
     ("Log in to answer your shop's shoppers.", "Log in om de klanten van je winkel te helpen."),

@@ -249,6 +249,19 @@ impl Tab {
 #[component]
 fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
     let tab = RwSignal::new(Tab::Paged(InboxTab::Mine));
+    // Until the agent picks a tab, the inbox opens where the work is: Waiting when chats wait and
+    // none is the agent's, Mine otherwise (never an empty Mine beside a full queue).
+    let picked = StoredValue::new(false);
+    Effect::new(move |_| {
+        let counts = service.counts.get();
+        if picked.get_value() {
+            return;
+        }
+        let work = if counts.mine == 0 && counts.waiting > 0 { InboxTab::Waiting } else { InboxTab::Mine };
+        if tab.get_untracked() != Tab::Paged(work) {
+            tab.set(Tab::Paged(work));
+        }
+    });
     // The tab's loaded conversations in the relay's order (longest waiting first): what a page
     // holds, never the whole of a flooded inbox.
     let rows = move || match tab.get() {
@@ -274,6 +287,7 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
                         aria-selected=move || if tab.get() == which { "true" } else { "false" }
                         on:click=move |_| {
                             if which == Tab::Closed { service.load_closed(); }
+                            picked.set_value(true);
                             tab.set(which);
                         }>
                         {which.label()}
@@ -511,6 +525,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
     };
     let transferring = RwSignal::new(false);
     let blocking = RwSignal::new(false);
+    let ending = RwSignal::new(false);
     view! {
         <section class="thread" aria-label=title>
             <header class="thread-header">
@@ -533,7 +548,8 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                         <button class="ghost" type="button" data-test="transfer" on:click=move |_| transferring.update(|t| *t = !*t)>
                             {t("Transfer")}
                         </button>
-                        <button class="ghost end-chat" type="button" on:click=move |_| service.close_conversation(&conversation.get_value())>
+                        <button class="ghost end-chat" type="button" aria-expanded=move || ending.get().to_string()
+                            on:click=move |_| ending.update(|e| *e = !*e)>
                             {t("End chat")}
                         </button>
                         <button class="ghost" type="button" data-test="block" aria-expanded=move || blocking.get().to_string()
@@ -543,6 +559,16 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                     </Show>
                 </div>
             </header>
+            <Show when=move || ending.get() && !closed()>
+                <div class="block-confirm" role="group" aria-label=t("End chat") data-test="end-confirm">
+                    <p>{t("End this chat? The shopper is asked to rate it.")}</p>
+                    <button class="primary" type="button" data-test="end-confirmed"
+                        on:click=move |_| { service.close_conversation(&conversation.get_value()); ending.set(false); }>
+                        {t("End chat")}
+                    </button>
+                    <button class="ghost" type="button" on:click=move |_| ending.set(false)>{t("Cancel")}</button>
+                </div>
+            </Show>
             <Show when=move || blocking.get() && !closed()>
                 <div class="block-confirm" role="group" aria-label=t("Block as spam") data-test="block-confirm">
                     <p>{t("Block this shopper? The chat ends, they cannot start a new one, and nobody at their address can for an hour.")}</p>

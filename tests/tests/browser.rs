@@ -135,7 +135,10 @@ async fn after_the_first_reply(shopper: &Client, agent: &Client) -> Result<()> {
     wait_for_text(shopper, true, ".cc-notice", "We'll email this conversation to sara@example.com.").await?;
 
     // The agent ends the chat; the shopper rates it; the agent sees the rating.
+    // Ending asks first.
     find(agent, ".end-chat").await?.click().await?;
+    find(agent, "[data-test=end-confirm]").await?;
+    find(agent, "[data-test=end-confirmed]").await?.click().await?;
     wait_for_text(shopper, true, ".cc-notice", "This chat has ended.").await?;
     click_in_widget(shopper, "label[for=cc-star-4]").await?;
     in_widget(shopper, "#cc-comment").await?.send_keys("Quick and kind").await?;

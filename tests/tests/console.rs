@@ -474,3 +474,69 @@ async fn verified_only_where_signed(relay: &Relay, site: &ShopSite, agent: &Clie
     wait_for_text(agent, false, "[data-test=shopper-name] [data-test=unverified]", "niet geverifieerd").await?;
     Ok(())
 }
+
+const WAITS: &str = "Is anyone there? I have a question about sizes.";
+
+/// The inbox opens where the work is: with chats waiting and none of them the agent's, Waiting,
+/// not an empty Mine; once the agent picks a tab, it stays theirs.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_inbox_shows_waiting_chats_when_none_is_the_agents() -> Result<()> {
+    let relay = Relay::start()?;
+    let mut chrome = Chrome::start()?;
+    let agent = chrome.session().await?;
+    let outcome = work_first(&relay, &agent).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&agent, "console-work-first-failure.png").await;
+    }
+    let _ = agent.close().await;
+    outcome
+}
+
+async fn selected_tab(agent: &Client) -> Result<String> {
+    js(agent, "return document.querySelector('[role=tab][aria-selected=true]').dataset.test;", serde_json::Value::Null)
+        .await
+}
+
+/// A shopper (the visitor protocol over a WebSocket, as the widget speaks it) who writes and
+/// leaves: routing gives a chat whose shopper is gone to nobody, so it waits.
+async fn shopper_writes_and_leaves(relay: &Relay, text: &str) -> Result<()> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
+    let frames = [
+        serde_json::json!({"type": "hello", "shop": "demo"}),
+        serde_json::json!({"type": "send", "client_id": "m1", "text": text}),
+    ];
+    for (frame, answer) in frames.into_iter().zip(["welcome", "ack"]) {
+        socket.send(Message::Text(frame.to_string().into())).await?;
+        loop {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await?;
+            let Some(Ok(Message::Text(text))) = next else { bail!("the shopper's socket ended") };
+            let got: serde_json::Value = serde_json::from_str(text.as_str())?;
+            if got["type"] == answer {
+                break;
+            }
+        }
+    }
+    socket.close(None).await?;
+    Ok(())
+}
+
+async fn work_first(relay: &Relay, agent: &Client) -> Result<()> {
+    // A chat waits before the agent comes in (its shopper left, so it is given to nobody).
+    shopper_writes_and_leaves(relay, WAITS).await?;
+    console_login(agent, relay).await?;
+    wait_for_text(agent, false, "[data-test=tab-waiting] .tab-count", "1").await?;
+    eventually("the Waiting tab is shown", || async {
+        Ok((selected_tab(agent).await? == "tab-waiting").then_some(()))
+    })
+    .await?;
+    wait_for_text(agent, false, ".row .preview", WAITS).await?;
+    // The agent's own choice stands, even as more chats wait (away: none is given to them).
+    find(agent, "[data-test=my-status]").await?.select_by_value("away").await?;
+    find(agent, "[data-test=tab-mine]").await?.click().await?;
+    shopper_writes_and_leaves(relay, "And one more question").await?;
+    wait_for_text(agent, false, "[data-test=tab-waiting] .tab-count", "2").await?;
+    ensure!(selected_tab(agent).await? == "tab-mine", "the agent chose Mine");
+    Ok(())
+}
