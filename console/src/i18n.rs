@@ -138,6 +138,7 @@ const DUTCH: &[(&str, &str)] = &[
     ("None", "Geen"),
     ("Not in checkout", "Niet aan het afrekenen"),
     ("Not sent", "Niet verzonden"),
+    ("Nobody else is online to take this chat.", "Er is verder niemand online om deze chat over te nemen."),
     ("Note for them", "Notitie voor de collega"),
     (
         "Nothing here. New chats appear as shoppers write.",

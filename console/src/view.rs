@@ -620,13 +620,14 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
     }
 }
 
-/// To whom, and a note for them: colleagues online or away, or "a supervisor" (an admin).
+/// To whom, and a note for them: colleagues online or away, with their load, and "a supervisor"
+/// (the least busy admin online) only when an admin other than this agent is connected.
 #[component]
 fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSignal<bool>) -> impl IntoView {
-    let me = service.my_id();
-    let target = RwSignal::new(String::from("supervisor"));
-    let note = RwSignal::new(String::new());
+    // Kept in the reactive arena, so the closures below stay `Copy`.
+    let me = StoredValue::new(service.my_id());
     let colleagues = move || {
+        let me = me.get_value();
         service.team.with(|team| {
             team.iter()
                 .filter(|m| Some(&m.agent.id) != me.as_ref() && m.status != AgentStatus::Offline)
@@ -634,6 +635,15 @@ fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSig
                 .collect::<Vec<_>>()
         })
     };
+    let has_supervisor = move || colleagues().iter().any(|m| m.role == Role::Admin);
+    // The first choice offered: a supervisor when there is one, else the first colleague.
+    let first_choice = if has_supervisor() {
+        String::from("supervisor")
+    } else {
+        colleagues().first().map(|m| m.agent.id.to_string()).unwrap_or_default()
+    };
+    let target = RwSignal::new(first_choice);
+    let note = RwSignal::new(String::new());
     let conversation = StoredValue::new(conversation);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -647,25 +657,33 @@ fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSig
         service.transfer(&conversation.get_value(), to, &note.get_untracked());
         done.set(false);
     };
+    let nobody = move || colleagues().is_empty();
     view! {
         <form class="transfer" data-test="transfer-form" on:submit=on_submit>
             <label>
                 {t("Transfer to")}
-                <select on:change=move |ev| target.set(event_target_value(&ev))>
-                    <option value="supervisor">{t("A supervisor")}</option>
+                <select on:change=move |ev| target.set(event_target_value(&ev)) disabled=nobody>
+                    {move || has_supervisor().then(|| view! {
+                        <option value="supervisor" selected=move || target.get() == "supervisor">{t("A supervisor")}</option>
+                    })}
                     {move || colleagues().into_iter().map(|m| {
                         let status = if m.status == AgentStatus::Away { t("away") } else { t("online") };
-                        let label = format!("{} ({status}, {}/{})", m.agent.name, m.load, m.capacity);
-                        view! { <option value=m.agent.id.to_string()>{label}</option> }
+                        let label = format!("{} ({status} · {}/{})", m.agent.name, m.load, m.capacity);
+                        let id = m.agent.id.to_string();
+                        let value = id.clone();
+                        view! { <option value=value selected=move || target.get() == id>{label}</option> }
                     }).collect_view()}
                 </select>
             </label>
+            <Show when=nobody>
+                <p class="form-note" role="status">{t("Nobody else is online to take this chat.")}</p>
+            </Show>
             <label>
                 {t("Note for them")}
                 <input type="text" maxlength="4000" prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev)) />
             </label>
-            <button class="primary" type="submit">{t("Transfer")}</button>
+            <button class="primary" type="submit" disabled=nobody>{t("Transfer")}</button>
             <button class="ghost" type="button" on:click=move |_| done.set(false)>{t("Cancel")}</button>
         </form>
     }

@@ -189,6 +189,15 @@ async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &
     open_row(admin, ASKS).await?;
     wait_for_text(admin, false, ".message .bubble", ASKS).await?;
     find(admin, "[data-test=transfer]").await?.click().await?;
+    let offered: Vec<String> = js(
+        admin,
+        "return [...document.querySelector('[data-test=transfer-form] select').options].map((o) => o.textContent);",
+        serde_json::Value::Null,
+    )
+    .await?;
+    // The admin is the shop's only admin: no "supervisor" to hand over to, and each colleague
+    // with their availability and load.
+    ensure!(offered == [format!("{COLLEAGUE} (online · 0/3)")], "the transfer choices: {offered:?}");
     let choice: bool = js(
         admin,
         "const select = document.querySelector('[data-test=transfer-form] select');
