@@ -139,6 +139,27 @@ impl SqliteStorage {
         Ok(Self { writer: Writer::spawn(conn)?, readers })
     }
 
+    /// The shop's activity rows after `after`, in order, narrowed by `filter` (an SQL condition
+    /// starting with `AND`, written here, never from input).
+    async fn activity_rows_after(
+        &self,
+        shop: &ShopId,
+        after: i64,
+        limit: usize,
+        filter: &'static str,
+    ) -> StorageResult<Vec<ActivityRow>> {
+        let shop = shop.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
+                 WHERE shop_id = ?1 AND id > ?2 {filter} ORDER BY id LIMIT ?3"
+            );
+            all_rows(conn, &sql, params![shop.as_str(), after, limit], activity_row)
+        })
+        .await
+    }
+
     /// Runs `work` on the writer thread, inside the transaction of the next batch (group commit:
     /// the writes queued together share one COMMIT, and so one fsync). Returns once that batch is
     /// committed, so `Ok` means durable. `work` is atomic on its own: when it returns an error,
@@ -1406,33 +1427,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn activity_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>> {
-        let shop = shop.clone();
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.read(move |conn| {
-            all_rows(
-                conn,
-                "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
-                 WHERE shop_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                params![shop.as_str(), after, limit],
-                activity_row,
-            )
-        })
-        .await
+        self.activity_rows_after(shop, after, limit, "").await
     }
 
     async fn orders_after(&self, shop: &ShopId, after: i64, limit: usize) -> StorageResult<Vec<ActivityRow>> {
-        let shop = shop.clone();
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.read(move |conn| {
-            all_rows(
-                conn,
-                "SELECT id, visitor_id, conversation_id, at_ms, body FROM activity \
-                 WHERE shop_id = ?1 AND kind = 'order_completed' AND id > ?2 ORDER BY id LIMIT ?3",
-                params![shop.as_str(), after, limit],
-                activity_row,
-            )
-        })
-        .await
+        self.activity_rows_after(shop, after, limit, "AND kind = 'order_completed'").await
     }
 
     async fn webhook_cursor(&self, shop: &ShopId, url: &str) -> StorageResult<WebhookCursor> {
