@@ -111,6 +111,13 @@ const MAX_TRACKED_LOGIN_KEYS: usize = 10_000;
 
 type Keyed<K> = RateLimiter<K, HashMapStateStore<K>, DefaultClock>;
 
+/// A quota of `at_once` at once, then one more every `refill_every`: the one shape of every
+/// per-client limit (logins here, what clients may store in [`crate::quotas`]).
+pub fn quota(at_once: u32, refill_every: Duration) -> Quota {
+    let at_once = NonZeroU32::new(at_once).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(refill_every).map_or_else(|| Quota::per_second(at_once), |quota| quota.allow_burst(at_once))
+}
+
 /// How often logins may be tried, per account and address and per address. The address is the
 /// client's ([`crate::accept::Peer::client_ip`]), so behind a proxy it will be the shopper's
 /// real one once the proxy is trusted to say it.
@@ -121,18 +128,10 @@ pub struct LoginLimits {
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        let quota = |burst: u32, seconds: u64| {
-            let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-            Quota::with_period(Duration::from_secs(seconds)).map(|quota| quota.allow_burst(burst))
-        };
-        let fallback = Quota::per_minute(NonZeroU32::MIN);
+        let every = |seconds| Duration::from_secs(seconds);
         Self {
-            per_account: RateLimiter::hashmap(
-                quota(LOGINS_PER_ACCOUNT_AT_ONCE, SECONDS_PER_LOGIN_PER_ACCOUNT).unwrap_or(fallback),
-            ),
-            per_address: RateLimiter::hashmap(
-                quota(LOGINS_PER_ADDRESS_AT_ONCE, SECONDS_PER_LOGIN_PER_ADDRESS).unwrap_or(fallback),
-            ),
+            per_account: RateLimiter::hashmap(quota(LOGINS_PER_ACCOUNT_AT_ONCE, every(SECONDS_PER_LOGIN_PER_ACCOUNT))),
+            per_address: RateLimiter::hashmap(quota(LOGINS_PER_ADDRESS_AT_ONCE, every(SECONDS_PER_LOGIN_PER_ADDRESS))),
         }
     }
 }

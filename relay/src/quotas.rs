@@ -20,6 +20,7 @@ use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::config::Config;
+use crate::limits;
 
 type Keyed<K> = RateLimiter<K, HashMapStateStore<K>, DefaultClock>;
 
@@ -37,6 +38,7 @@ const TRANSCRIPTS_PER_HOUR_PER_RECIPIENT: u32 = 3;
 /// How long an address an agent blocked may not start conversations.
 pub const BLOCK_ADDRESS_FOR: Duration = Duration::from_secs(60 * 60);
 
+const MINUTE: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Why something was refused.
@@ -74,30 +76,29 @@ pub struct Quotas {
 }
 
 /// `count` a minute, all of them at once.
-fn per_minute(count: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN))
+fn spread_minute(count: u32) -> Quota {
+    spread(count, MINUTE)
 }
 
-/// `count` spread over `period`, all of them at once.
-fn per_period(count: u32, period: Duration) -> Quota {
-    let count = NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN);
-    Quota::with_period(period / count.get()).map_or_else(|| Quota::per_second(count), |q| q.allow_burst(count))
+/// `count` over `period`, all of them at once.
+fn spread(count: u32, period: Duration) -> Quota {
+    limits::quota(count, period / count.max(1))
 }
 
 impl Quotas {
     pub fn new(config: &Config) -> Self {
         let chats_per_visitor =
-            per_period(NEW_CHATS_PER_VISITOR_AT_ONCE, Duration::from_secs(SECONDS_PER_NEW_CHAT_PER_VISITOR * 3));
+            limits::quota(NEW_CHATS_PER_VISITOR_AT_ONCE, Duration::from_secs(SECONDS_PER_NEW_CHAT_PER_VISITOR));
         Self {
-            new_visitors: RateLimiter::hashmap(per_minute(config.new_visitors_per_minute_per_ip)),
-            new_chats_per_address: RateLimiter::hashmap(per_minute(config.new_chats_per_minute_per_ip)),
+            new_visitors: RateLimiter::hashmap(spread_minute(config.new_visitors_per_minute_per_ip)),
+            new_chats_per_address: RateLimiter::hashmap(spread_minute(config.new_chats_per_minute_per_ip)),
             new_chats_per_visitor: RateLimiter::hashmap(chats_per_visitor),
-            events_per_visitor: RateLimiter::hashmap(per_minute(ACTIVITY_EVENTS_PER_MINUTE_PER_VISITOR)),
-            events_per_address: RateLimiter::hashmap(per_minute(config.activity_events_per_minute_per_ip)),
-            kib_per_visitor: RateLimiter::hashmap(per_period(ACTIVITY_KIB_PER_DAY_PER_VISITOR, DAY)),
-            kib_per_address: RateLimiter::hashmap(per_period(config.activity_kib_per_day_per_ip, DAY)),
-            transcripts_per_address: RateLimiter::hashmap(per_period(TRANSCRIPTS_PER_HOUR_PER_IP, DAY / 24)),
-            transcripts_per_recipient: RateLimiter::hashmap(per_period(TRANSCRIPTS_PER_HOUR_PER_RECIPIENT, DAY / 24)),
+            events_per_visitor: RateLimiter::hashmap(spread_minute(ACTIVITY_EVENTS_PER_MINUTE_PER_VISITOR)),
+            events_per_address: RateLimiter::hashmap(spread_minute(config.activity_events_per_minute_per_ip)),
+            kib_per_visitor: RateLimiter::hashmap(spread(ACTIVITY_KIB_PER_DAY_PER_VISITOR, DAY)),
+            kib_per_address: RateLimiter::hashmap(spread(config.activity_kib_per_day_per_ip, DAY)),
+            transcripts_per_address: RateLimiter::hashmap(spread(TRANSCRIPTS_PER_HOUR_PER_IP, DAY / 24)),
+            transcripts_per_recipient: RateLimiter::hashmap(spread(TRANSCRIPTS_PER_HOUR_PER_RECIPIENT, DAY / 24)),
             blocked: Mutex::new(HashMap::new()),
             refused_events: AtomicU64::new(0),
             refused_chats: AtomicU64::new(0),
