@@ -158,16 +158,9 @@ async fn admins_manage_canned_responses_and_accounts_and_agents_only_use_them() 
 async fn no_shop_sees_or_changes_another_shops_canned_responses_accounts_or_conversations() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("chat.db");
-    let config = dir.path().join("relay.toml");
-    std::fs::write(
-        &config,
-        "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\n[[shops]]\nid = \"rival\"\nname = \"Rival\"\n",
-    )
-    .unwrap();
-    let relay = Relay::start_with(&database, &["--config", config.to_str().unwrap()]);
-    support::add_agent(&database, &config, "rival", "rival@rival.example", "rival-password-1");
+    let (relay, _config) = support::two_shops(&database);
     let demo_admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
-    let rival_admin = relay.login("rival@rival.example", "rival-password-1").await.unwrap();
+    let rival_admin = relay.login(support::RIVAL_EMAIL, support::RIVAL_PASSWORD).await.unwrap();
 
     let path = "/v1/agent/canned/secret-discount";
     let body = Some(json!({"text": "Use code DEMO50"}));
@@ -303,15 +296,8 @@ async fn agents_names_lose_bidi_controls_and_an_invisible_name_is_refused() {
 async fn the_same_email_may_have_an_account_in_each_shop_and_no_shop_learns_of_the_other() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("chat.db");
-    let config = dir.path().join("relay.toml");
-    std::fs::write(
-        &config,
-        "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\n[[shops]]\nid = \"rival\"\nname = \"Rival\"\n",
-    )
-    .unwrap();
-    let relay = Relay::start_with(&database, &["--config", config.to_str().unwrap()]);
-    support::add_agent(&database, &config, "rival", "rival@rival.example", "rival-password-1");
-    let rival_admin = relay.login("rival@rival.example", "rival-password-1").await.unwrap();
+    let (relay, config) = support::two_shops(&database);
+    let rival_admin = relay.login(support::RIVAL_EMAIL, support::RIVAL_PASSWORD).await.unwrap();
 
     let body = json!({"email": DEMO_EMAIL.to_uppercase(), "name": "Anna at Rival", "password": "anna-at-rival-1"});
     let created = call(&relay, Method::POST, "/v1/admin/agents", Some(&rival_admin), Some(body.clone())).await;

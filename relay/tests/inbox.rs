@@ -191,15 +191,8 @@ async fn a_page_of_another_shop_is_never_read() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("chat.db");
     let waiting = flood(&database, 3).await;
-    let config = dir.path().join("relay.toml");
-    std::fs::write(
-        &config,
-        "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\n[[shops]]\nid = \"rival\"\nname = \"Rival\"\n",
-    )
-    .unwrap();
-    let relay = Relay::start_with(&database, &["--config", config.to_str().unwrap()]);
-    support::add_agent(&database, &config, "rival", "rival@rival.example", "rival-password-1");
-    let cookie = relay.login("rival@rival.example", "rival-password-1").await.expect("rival agent logs in");
+    let (relay, _config) = support::two_shops(&database);
+    let cookie = relay.login(support::RIVAL_EMAIL, support::RIVAL_PASSWORD).await.expect("rival agent logs in");
     let mut rival = Client::agent(relay.addr, &cookie).await.unwrap();
     let ServerFrame::AgentWelcome { inbox, .. } = rival.recv().await else { panic!("expected agent_welcome") };
     assert_eq!(inbox.counts, InboxCounts::default());

@@ -44,25 +44,26 @@ fn signature_is_valid(header: &str, body: &str) -> bool {
     hex::decode(v1).is_ok_and(|bytes| mac.verify_slice(&bytes).is_ok())
 }
 
-#[tokio::test]
-async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
+/// A receiver on loopback, down (answering 503) until the test brings it up, and a relay whose
+/// demo shop posts to it; `settings` are more top-level lines of the relay's config.
+async fn down_receiver_and_relay(settings: &str) -> (Arc<Receiver>, Relay, tempfile::TempDir) {
     let receiver = Arc::new(Receiver::default());
     receiver.down.store(true, Ordering::SeqCst);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(receiver.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
-
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("relay.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n[[shops.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n"
-        ),
-    )
-    .unwrap();
+    let hook = format!("[[shops.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n");
+    std::fs::write(&config, format!("{settings}[[shops]]\nid = \"demo\"\nname = \"Demo\"\n{hook}")).unwrap();
     let relay = Relay::start_with(&dir.path().join("relay.db"), &["--config", config.to_str().unwrap()]);
+    (receiver, relay, dir)
+}
+
+#[tokio::test]
+async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
+    let (receiver, relay, _dir) = down_receiver_and_relay("").await;
 
     let mut shopper = Client::visitor(relay.addr).await;
     shopper.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1"})).await;
@@ -123,23 +124,7 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_and_signed() {
 /// per shopper.
 #[tokio::test]
 async fn an_order_is_not_held_up_behind_a_flood_of_cart_changes() {
-    let receiver = Arc::new(Receiver::default());
-    receiver.down.store(true, Ordering::SeqCst);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(receiver.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("relay.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "activity_events_per_minute_per_ip = 1000000\n[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\
-             [[shops.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret = \"{SECRET}\"\n"
-        ),
-    )
-    .unwrap();
-    let relay = Relay::start_with(&dir.path().join("relay.db"), &["--config", config.to_str().unwrap()]);
+    let (receiver, relay, _dir) = down_receiver_and_relay("activity_events_per_minute_per_ip = 1000000\n").await;
 
     // Ten shoppers change their carts 250 times each while the receiver is down...
     let cart = |n: usize| json!({"at_ms": 1, "body": {"kind": "cart", "currency": "EUR", "total": n, "items": []}});

@@ -193,6 +193,24 @@ impl Drop for Relay {
 }
 
 /// Runs `relay agent add` against the database, with the password on stdin.
+/// The admin of the second shop [`two_shops`] serves.
+pub const RIVAL_EMAIL: &str = "rival@rival.example";
+pub const RIVAL_PASSWORD: &str = "rival-password-1";
+
+/// The relay serving two shops on `database`: `demo` (with the demo agent) and `rival` (with its
+/// admin, [`RIVAL_EMAIL`]). Returns the relay and its config file (beside the database).
+pub fn two_shops(database: &Path) -> (Relay, PathBuf) {
+    let config = database.with_file_name("relay.toml");
+    std::fs::write(
+        &config,
+        "[[shops]]\nid = \"demo\"\nname = \"Demo\"\n\n[[shops]]\nid = \"rival\"\nname = \"Rival\"\n",
+    )
+    .expect("write the config file");
+    let relay = Relay::start_with(database, &["--config", config.to_str().expect("a UTF-8 path")]);
+    add_agent(database, &config, "rival", RIVAL_EMAIL, RIVAL_PASSWORD);
+    (relay, config)
+}
+
 /// Runs the relay's command line on `database` (as an operator would, beside the running relay).
 pub fn relay_cli(database: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_relay")).arg("--database").arg(database).args(args).output().expect("run relay")
