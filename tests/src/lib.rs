@@ -487,3 +487,63 @@ fn answer(mut stream: TcpStream, pages: &[Page]) -> std::io::Result<()> {
     }
     write!(stream, "{head}\r\n{}", page.body)
 }
+
+/// A shopper played by a WebSocket client speaking the visitor protocol (the frames the widget
+/// sends): for tests about the relay and the console, where widgets in browsers would only make
+/// the test about Chromium.
+pub type VisitorSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A visitor socket after `hello` (the relay's welcome read).
+pub async fn visitor_socket(relay: &Relay, hello: serde_json::Value) -> Result<VisitorSocket> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
+    send_frame(&mut socket, hello).await?;
+    until(&mut socket, "welcome").await?;
+    Ok(socket)
+}
+
+pub async fn send_frame(socket: &mut VisitorSocket, frame: serde_json::Value) -> Result<()> {
+    use futures_util::SinkExt;
+    socket.send(tokio_tungstenite::tungstenite::Message::Text(frame.to_string().into())).await?;
+    Ok(())
+}
+
+/// Reads frames until one of `kind` arrives (10 s at most); an error frame fails.
+pub async fn until(socket: &mut VisitorSocket, kind: &str) -> Result<serde_json::Value> {
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.context(format!("no {kind} frame"))?;
+        if let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = message {
+            let frame: serde_json::Value = serde_json::from_str(text.as_str())?;
+            if frame["type"] == kind {
+                return Ok(frame);
+            }
+            if frame["type"] == "error" {
+                bail!("the relay refused: {frame}");
+            }
+        }
+    }
+}
+
+/// A shopper who writes `text` and leaves (gone, so routing gives the chat to nobody: it waits).
+pub async fn shopper_writes_and_leaves(relay: &Relay, text: &str) -> Result<()> {
+    let mut socket = visitor_socket(relay, serde_json::json!({"type": "hello", "shop": "demo"})).await?;
+    send_frame(&mut socket, serde_json::json!({"type": "send", "client_id": "m1", "text": text})).await?;
+    until(&mut socket, "ack").await?;
+    socket.close(None).await?;
+    Ok(())
+}
+
+/// Switches the console to `language` (`en`, `nl`) with its language menu.
+pub async fn choose_console_language(client: &Client, language: &str) -> Result<()> {
+    js::<bool>(
+        client,
+        "const select = document.querySelector('.language-choice select');
+         select.value = arguments[0];
+         select.dispatchEvent(new Event('change', { bubbles: true }));
+         return true;",
+        serde_json::json!(language),
+    )
+    .await?;
+    Ok(())
+}

@@ -9,8 +9,9 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use checkout_chat_e2e::{
-    Chrome, Page, Relay, ShopSite, accessibility_violations, click_in_widget, console_login, console_login_as,
-    eventually, find, in_widget, js, page_texts, save_screenshot, wait_for_text, widget_texts,
+    Chrome, Page, Relay, ShopSite, accessibility_violations, choose_console_language, click_in_widget, console_login,
+    console_login_as, eventually, find, in_widget, js, page_texts, save_screenshot, shopper_writes_and_leaves,
+    wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 
@@ -240,15 +241,7 @@ async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &
     .await?;
 
     // The admin switches the console to Dutch; the report page speaks it too, rates included.
-    js::<bool>(
-        admin,
-        "const select = document.querySelector('.language-choice select');
-         select.value = 'nl';
-         select.dispatchEvent(new Event('change', { bubbles: true }));
-         return true;",
-        serde_json::Value::Null,
-    )
-    .await?;
+    choose_console_language(admin, "nl").await?;
     wait_for_text(admin, false, "[data-test=open-report]", "Rapport").await?;
     find(admin, "[data-test=open-report]").await?.click().await?;
     wait_for_text(admin, false, ".report-page h1", "Proactieve uitnodigingen").await?;
@@ -468,15 +461,7 @@ async fn verified_only_where_signed(relay: &Relay, site: &ShopSite, agent: &Clie
     ensure!(unverified.is_empty(), "Tom's signed fields are marked unverified: {unverified:?}");
 
     // In Dutch, the marks are Dutch.
-    js::<bool>(
-        agent,
-        "const select = document.querySelector('.language-choice select');
-         select.value = 'nl';
-         select.dispatchEvent(new Event('change', { bubbles: true }));
-         return true;",
-        serde_json::Value::Null,
-    )
-    .await?;
+    choose_console_language(agent, "nl").await?;
     find(agent, ".inbox").await?;
     open_row(agent, SARA_ASKS).await?;
     wait_for_text(agent, false, ".thread-meta .badge-verified-id", "Geverifieerd klantnummer cust-17").await?;
@@ -504,31 +489,6 @@ async fn the_inbox_shows_waiting_chats_when_none_is_the_agents() -> Result<()> {
 async fn selected_tab(agent: &Client) -> Result<String> {
     js(agent, "return document.querySelector('[role=tab][aria-selected=true]').dataset.test;", serde_json::Value::Null)
         .await
-}
-
-/// A shopper (the visitor protocol over a WebSocket, as the widget speaks it) who writes and
-/// leaves: routing gives a chat whose shopper is gone to nobody, so it waits.
-async fn shopper_writes_and_leaves(relay: &Relay, text: &str) -> Result<()> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
-    let frames = [
-        serde_json::json!({"type": "hello", "shop": "demo"}),
-        serde_json::json!({"type": "send", "client_id": "m1", "text": text}),
-    ];
-    for (frame, answer) in frames.into_iter().zip(["welcome", "ack"]) {
-        socket.send(Message::Text(frame.to_string().into())).await?;
-        loop {
-            let next = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await?;
-            let Some(Ok(Message::Text(text))) = next else { bail!("the shopper's socket ended") };
-            let got: serde_json::Value = serde_json::from_str(text.as_str())?;
-            if got["type"] == answer {
-                break;
-            }
-        }
-    }
-    socket.close(None).await?;
-    Ok(())
 }
 
 async fn work_first(relay: &Relay, agent: &Client) -> Result<()> {

@@ -6,47 +6,16 @@
 //! The shoppers are WebSocket clients speaking the visitor protocol (the frames the widget
 //! sends): 120 widgets in browsers would make this test about Chromium, not the inbox.
 
-use anyhow::{Context, Result, bail, ensure};
-use checkout_chat_e2e::{Relay, console_login, eventually, find, js, page_texts, press, save_screenshot};
+use anyhow::{Result, ensure};
+use checkout_chat_e2e::{
+    Relay, console_login, eventually, find, js, page_texts, press, save_screenshot, shopper_writes_and_leaves,
+};
 use checkout_chat_protocol::limits::INBOX_PAGE;
 use fantoccini::Client;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use serde_json::Value;
 
 /// More than two pages, so that the last page is a part one.
 const SHOPPERS: usize = 2 * INBOX_PAGE + 20;
-
-/// Reads frames until one of `kind` arrives (10 s at most).
-async fn until(socket: &mut Socket, kind: &str) -> Result<Value> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next()).await.context(format!("no {kind} frame"))?;
-        if let Some(Ok(Message::Text(text))) = message {
-            let frame: Value = serde_json::from_str(text.as_str())?;
-            if frame["type"] == kind {
-                return Ok(frame);
-            }
-            if frame["type"] == "error" {
-                bail!("the relay refused: {frame}");
-            }
-        }
-    }
-}
-
-/// A shopper who writes `text` and leaves (gone, so routing gives the chat to nobody: it waits).
-async fn shopper_writes(relay: &Relay, text: &str) -> Result<()> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
-    socket.send(Message::Text(json!({"type": "hello", "shop": "demo"}).to_string().into())).await?;
-    until(&mut socket, "welcome").await?;
-    let send = json!({"type": "send", "client_id": "m1", "text": text});
-    socket.send(Message::Text(send.to_string().into())).await?;
-    until(&mut socket, "ack").await?;
-    socket.close(None).await?;
-    Ok(())
-}
 
 fn question(n: usize) -> String {
     format!("Question {n:03}: does the grinder come in black?")
@@ -66,7 +35,7 @@ async fn a_flooded_inbox_shows_a_page_and_the_agent_loads_more() -> Result<()> {
     // per-address quota of new conversations, which is not what this test is about.
     let relay = Relay::start_with_config("new_chats_per_minute_per_ip = 1000\n")?;
     for n in 0..SHOPPERS {
-        shopper_writes(&relay, &question(n)).await?;
+        shopper_writes_and_leaves(&relay, &question(n)).await?;
     }
     let mut chrome = checkout_chat_e2e::Chrome::start()?;
     let agent = chrome.session().await?;
@@ -116,7 +85,7 @@ async fn pages(relay: &Relay, agent: &Client) -> Result<()> {
 
     // A chat arriving now goes to the agent, who is online with room: the counts move with it
     // (Open from storage, Mine as the agent's load), and it is in their Mine tab.
-    shopper_writes(relay, &question(SHOPPERS)).await?;
+    shopper_writes_and_leaves(relay, &question(SHOPPERS)).await?;
     let open = (SHOPPERS + 1).to_string();
     checkout_chat_e2e::wait_for_text(agent, false, "[data-test=tab-all] .tab-count", &open).await?;
     checkout_chat_e2e::wait_for_text(agent, false, "[data-test=tab-mine] .tab-count", "1").await?;

@@ -5,50 +5,24 @@
 //! The shopper is played by a WebSocket client speaking the visitor protocol (the frames the
 //! widget sends), so this test is about the relay and the console.
 
-use anyhow::{Context, Result, bail};
-use checkout_chat_e2e::{Relay, console_login, eventually, find, page_texts, save_screenshot};
+use anyhow::{Context, Result};
+use checkout_chat_e2e::{
+    Relay, VisitorSocket, console_login, eventually, find, page_texts, save_screenshot, send_frame, until,
+    visitor_socket,
+};
 use fantoccini::Client;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A shopper's socket after `hello`.
-async fn shopper(relay: &Relay) -> Result<Socket> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/visitor", relay.addr)).await?;
-    send(&mut socket, json!({"type": "hello", "shop": "demo", "session_id": "e2e-session"})).await?;
-    until(&mut socket, "welcome").await?;
-    Ok(socket)
+async fn shopper(relay: &Relay) -> Result<VisitorSocket> {
+    visitor_socket(relay, json!({"type": "hello", "shop": "demo", "session_id": "e2e-session"})).await
 }
 
-async fn send(socket: &mut Socket, frame: Value) -> Result<()> {
-    socket.send(Message::Text(frame.to_string().into())).await?;
-    Ok(())
-}
-
-/// Reads frames until one of `kind` arrives (10 s at most).
-async fn until(socket: &mut Socket, kind: &str) -> Result<Value> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let message = tokio::time::timeout_at(deadline, socket.next()).await.context(format!("no {kind} frame"))?;
-        if let Some(Ok(Message::Text(text))) = message {
-            let frame: Value = serde_json::from_str(text.as_str())?;
-            if frame["type"] == kind {
-                return Ok(frame);
-            }
-            if frame["type"] == "error" {
-                bail!("the relay refused: {frame}");
-            }
-        }
-    }
-}
-
-async fn activity(socket: &mut Socket, batch: &str, bodies: Value) -> Result<()> {
+async fn activity(socket: &mut VisitorSocket, batch: &str, bodies: Value) -> Result<()> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
     let events: Vec<Value> =
         bodies.as_array().context("bodies")?.iter().map(|body| json!({"at_ms": now, "body": body})).collect();
-    send(socket, json!({"type": "activity", "batch_id": batch, "events": events})).await?;
+    send_frame(socket, json!({"type": "activity", "batch_id": batch, "events": events})).await?;
     until(socket, "activity_ack").await?;
     Ok(())
 }
@@ -98,7 +72,8 @@ async fn follow_a_shopper(relay: &Relay, agent: &Client) -> Result<()> {
     )
     .await?;
     let question = "Which payment methods can I use?";
-    send(&mut shopper, json!({"type": "send", "client_id": "m1", "text": question, "prompt": "payment-help"})).await?;
+    send_frame(&mut shopper, json!({"type": "send", "client_id": "m1", "text": question, "prompt": "payment-help"}))
+        .await?;
     until(&mut shopper, "ack").await?;
     activity(&mut shopper, "b2", json!([{"kind": "prompt_accepted", "rule_id": "payment-help"}])).await?;
 
