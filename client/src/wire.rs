@@ -10,8 +10,8 @@
 //! fuzz targets and proptests (`fuzzing` feature), so what is fuzzed is this very decoder.
 
 use checkout_chat_protocol::{
-    AgentProfile, Author, ConversationId, ErrorCode, Event, EventBody, Identity, ServerFrame, VisitorFrame,
-    VisitorToken,
+    AgentProfile, Author, CloseReason, ConversationId, ErrorCode, Event, EventBody, Identity, ServerFrame,
+    VisitorFrame, VisitorToken,
 };
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -94,7 +94,13 @@ fn event<V: JsonValue>(value: &V) -> Option<Event> {
     let body = match string(&body, "kind")?.as_str() {
         "message" => EventBody::Message { text: string(&body, "text")? },
         "joined" => EventBody::Joined,
-        "closed" => EventBody::Closed,
+        "closed" => EventBody::Closed {
+            reason: match string(&body, "reason").as_deref() {
+                Some("missed") => Some(CloseReason::Missed),
+                Some("shopper_left") => Some(CloseReason::ShopperLeft),
+                _ => None,
+            },
+        },
         "rated" => EventBody::Rated { score: number(&body, "score")?, comment: string(&body, "comment") },
         "left_message" => EventBody::LeftMessage { email: string(&body, "email")?, text: string(&body, "text")? },
         "transcript_requested" => EventBody::TranscriptRequested { email: string(&body, "email")? },

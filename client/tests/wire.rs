@@ -54,7 +54,7 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         ServerFrame::ActivityAck { batch_id: ClientId::new("b-1").unwrap() },
         event(1, Author::Visitor, EventBody::Message { text: "سلام <b>hi</b>\n😀".into() }, Some("m1")),
         event(2, anna.clone(), EventBody::Joined, None),
-        event(3, anna.clone(), EventBody::Closed, None),
+        event(3, anna.clone(), EventBody::Closed { reason: None }, None),
         event(4, Author::Visitor, EventBody::Rated { score: 5, comment: Some("great".into()) }, Some("r")),
         event(5, Author::Visitor, EventBody::Rated { score: 1, comment: None }, Some("r2")),
         event(6, Author::Visitor, EventBody::LeftMessage { email: "a@b.example".into(), text: "x".into() }, None),

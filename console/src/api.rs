@@ -67,15 +67,17 @@ pub async fn canned() -> Result<Vec<CannedResponse>, String> {
     get_json("/v1/agent/canned").await
 }
 
-/// Adds or replaces a canned response (admins).
-pub async fn save_canned(shortcut: &str, text: &str) -> Result<(), String> {
+/// Adds or replaces a canned response (admins), for shoppers of `lang` or (none) every language.
+pub async fn save_canned(shortcut: &str, lang: Option<&str>, text: &str) -> Result<(), String> {
     let path = format!("/v1/agent/canned/{shortcut}");
-    let request = Request::put(&path).json(&serde_json::json!({ "text": text })).map_err(|e| e.to_string())?;
+    let body = serde_json::json!({ "text": text, "lang": lang });
+    let request = Request::put(&path).json(&body).map_err(|e| e.to_string())?;
     expect_ok(request.send().await).await
 }
 
-pub async fn delete_canned(shortcut: &str) -> Result<(), String> {
-    expect_ok(Request::delete(&format!("/v1/agent/canned/{shortcut}")).send().await).await
+pub async fn delete_canned(shortcut: &str, lang: Option<&str>) -> Result<(), String> {
+    let path = format!("/v1/agent/canned/{shortcut}?lang={}", lang.unwrap_or_default());
+    expect_ok(Request::delete(&path).send().await).await
 }
 
 /// The shop's recently ended conversations.

@@ -1,6 +1,7 @@
-//! Canned responses in the composer: typing `/shipping` and a space (or Tab) puts the shop's
+//! Canned responses in the composer: typing `/shortcut` and a space (or Tab) puts the shop's
 //! text in its place, with `{{name}}`, `{{cart_total}}` and `{{order_id}}` filled in for the
-//! conversation. Pure text work, tested natively.
+//! conversation (`{{name|there}}` when a word should stand in for an unknown value), in the
+//! version for the shopper's language. Pure text work, tested natively.
 
 use checkout_chat_protocol::api::CannedResponse;
 
@@ -12,19 +13,75 @@ pub struct Values {
     pub order_id: Option<String>,
 }
 
-/// The text with its variables filled in. A variable without a value disappears with the space
-/// before it, so "Hi {{name}}!" reads "Hi!" for a shopper whose name is not known.
-pub fn fill(text: &str, values: &Values) -> String {
-    let mut out = text.to_owned();
-    for (variable, value) in
-        [("{{name}}", &values.name), ("{{cart_total}}", &values.cart_total), ("{{order_id}}", &values.order_id)]
-    {
-        match value {
-            Some(value) => out = out.replace(variable, value),
-            None => out = out.replace(&format!(" {variable}"), "").replace(variable, ""),
+impl Values {
+    fn get(&self, variable: &str) -> Option<Option<&str>> {
+        match variable {
+            "name" => Some(self.name.as_deref()),
+            "cart_total" => Some(self.cart_total.as_deref()),
+            "order_id" => Some(self.order_id.as_deref()),
+            _ => None,
         }
     }
+}
+
+/// The text with its variables filled in. A variable without a value takes its fallback
+/// (`{{name|there}}`); without one it disappears with the space or comma before it, so
+/// "Hi {{name}}!" reads "Hi!" and "Total {{cart_total}}, {{name}}." reads "Total €5.00." for a
+/// shopper whose name is not known. Anything else in braces is left as written.
+pub fn fill(text: &str, values: &Values) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let (variable, fallback) = match after[..end].split_once('|') {
+            Some((variable, fallback)) => (variable.trim(), Some(fallback.trim())),
+            None => (after[..end].trim(), None),
+        };
+        let token = &rest[start..start + 2 + end + 2];
+        rest = &after[end + 2..];
+        match values.get(variable) {
+            None => out.push_str(token),
+            Some(Some(value)) => out.push_str(value),
+            Some(None) => match fallback.filter(|f| !f.is_empty()) {
+                Some(fallback) => out.push_str(fallback),
+                None => {
+                    let kept = out.trim_end().trim_end_matches([',', ';']).trim_end().len();
+                    out.truncate(kept);
+                    if out.is_empty() {
+                        rest = rest.trim_start().trim_start_matches([',', ';']).trim_start();
+                    }
+                }
+            },
+        }
+    }
+    out.push_str(rest);
     out
+}
+
+/// The responses an agent may use in a conversation with a shopper of `locale` (`nl-NL`): per
+/// shortcut the version in the shopper's language, else the one for every language; a shortcut
+/// written only for other languages is not offered.
+pub fn for_language(canned: &[CannedResponse], locale: Option<&str>) -> Vec<CannedResponse> {
+    let wanted = locale.and_then(|l| l.split(['-', '_']).next()).map(str::to_ascii_lowercase);
+    let mut chosen: Vec<CannedResponse> = Vec::new();
+    for response in canned {
+        let fits = response.lang.is_none() || response.lang == wanted;
+        if !fits {
+            continue;
+        }
+        match chosen.iter_mut().find(|c| c.shortcut == response.shortcut) {
+            // The shopper's language wins over the version for every language.
+            Some(existing) if response.lang.is_some() => *existing = response.clone(),
+            Some(_) => {}
+            None => chosen.push(response.clone()),
+        }
+    }
+    chosen
 }
 
 /// The `/word` being typed at the end of the draft, if any (without the slash).
@@ -65,13 +122,14 @@ mod tests {
 
     fn canned() -> Vec<CannedResponse> {
         vec![
-            CannedResponse {
-                shortcut: "shipping".into(),
-                text: "Hi {{name}}! Your cart of {{cart_total}} ships today.".into(),
-            },
-            CannedResponse { shortcut: "order".into(), text: "Order {{order_id}} is on its way.".into() },
-            CannedResponse { shortcut: "shop".into(), text: "Our shop is open 9–17.".into() },
+            response("shipping", "Hi {{name}}! Your cart of {{cart_total}} ships today.", None),
+            response("order", "Order {{order_id}} is on its way.", None),
+            response("shop", "Our shop is open 9–17.", None),
         ]
+    }
+
+    fn response(shortcut: &str, text: &str, lang: Option<&str>) -> CannedResponse {
+        CannedResponse { shortcut: shortcut.into(), text: text.into(), lang: lang.map(Into::into) }
     }
 
     fn sara() -> Values {
@@ -91,6 +149,35 @@ mod tests {
         let anonymous = Values { cart_total: Some("€5.00".into()), ..Values::default() };
         assert_eq!(fill("Hi {{name}}! Total {{cart_total}}.", &anonymous), "Hi! Total €5.00.");
         assert_eq!(fill("{{order_id}}", &Values::default()), "");
+        assert_eq!(fill("Your total is {{cart_total}}, {{name}}.", &anonymous), "Your total is €5.00.");
+        assert_eq!(fill("{{name}}, your cart is saved.", &anonymous), "your cart is saved.");
+    }
+
+    #[test]
+    fn a_fallback_stands_in_for_an_unknown_value_only() {
+        let text = "Hi {{name|there}}, order {{ order_id | in progress }}.";
+        assert_eq!(fill(text, &Values::default()), "Hi there, order in progress.");
+        assert_eq!(fill(text, &sara()), "Hi Sara, order NC-7.");
+    }
+
+    #[test]
+    fn braces_that_are_not_our_variables_stay_as_written() {
+        assert_eq!(fill("Use {{code}} or {{name", &sara()), "Use {{code}} or {{name");
+        assert_eq!(fill("{{}} {{|x}}", &sara()), "{{}} {{|x}}");
+    }
+
+    #[test]
+    fn the_shoppers_language_picks_the_version() {
+        let canned = [
+            response("hello", "Hello!", None),
+            response("hello", "Hallo!", Some("nl")),
+            response("tulips", "Tulpen!", Some("nl")),
+        ];
+        let texts = |locale| for_language(&canned, locale).into_iter().map(|c| c.text).collect::<Vec<_>>();
+        assert_eq!(texts(Some("nl-NL")), ["Hallo!", "Tulpen!"]);
+        assert_eq!(texts(Some("NL")), ["Hallo!", "Tulpen!"]);
+        assert_eq!(texts(Some("ar")), ["Hello!"], "Dutch-only responses are not offered");
+        assert_eq!(texts(None), ["Hello!"]);
     }
 
     #[test]

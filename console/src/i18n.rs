@@ -185,8 +185,8 @@ const DUTCH: &[(&str, &str)] = &[
     ("Transfer to", "Doorverbinden naar"),
     ("Transfer", "Doorverbinden"),
     (
-        "Type /shortcut in a reply and a space (or Tab) to insert one. {{name}}, {{cart_total}} and {{order_id}} are filled in for the shopper.",
-        "Typ /sneltoets en een spatie (of Tab) in een antwoord om er een in te voegen. {{name}}, {{cart_total}} en {{order_id}} worden voor de klant ingevuld.",
+        "Type /shortcut in a reply and a space (or Tab) to insert one. {{name}}, {{cart_total}} and {{order_id}} are filled in for the shopper; {{name|there}} says “there” when the name is not known. A version for the shopper's language is used before the one for every language.",
+        "Typ /sneltoets en een spatie (of Tab) in een antwoord om er een in te voegen. {{name}}, {{cart_total}} en {{order_id}} worden voor de klant ingevuld; {{name|there}} zegt “there” als de naam niet bekend is. Een versie in de taal van de klant gaat voor de versie voor elke taal.",
     ),
     ("Unverified", "Niet geverifieerd"),
     ("Verified customer", "Geverifieerde klant"),
@@ -252,6 +252,21 @@ const DUTCH: &[(&str, &str)] = &[
     ("With no prompt", "Zonder uitnodiging"),
     ("{from} to {to}", "{from} tot en met {to}"),
     ("{who} went offline; the chat went back to the queue", "{who} ging offline; de chat staat weer in de wachtrij"),
+    ("Every language", "Elke taal"),
+    ("For shoppers in", "Voor klanten in"),
+    ("Search", "Zoeken"),
+    ("Actions", "Acties"),
+    ("Edit", "Bewerken"),
+    ("Text of", "Tekst van"),
+    (
+        "No canned responses yet. Add one below: a shortcut, like shipping, and the text it stands for.",
+        "Nog geen standaardantwoorden. Voeg er hieronder een toe: een sneltoets, zoals verzending, en de tekst die erbij hoort.",
+    ),
+    (
+        "No canned responses yet. An admin of your shop can add them here.",
+        "Nog geen standaardantwoorden. Een beheerder van je winkel kan ze hier toevoegen.",
+    ),
+    ("No canned response matches the search.", "Geen standaardantwoord past bij de zoekopdracht."),
 ];
 
 #[cfg(test)]

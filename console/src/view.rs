@@ -486,9 +486,18 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
             })
             .unwrap_or_default()
     };
+    // The versions for this shopper's language, shown as they will be sent.
+    let canned_here = move || {
+        let locale = summary().and_then(|s| s.locale);
+        service.canned.with(|canned| canned::for_language(canned, locale.as_deref()))
+    };
     let suggestions = move || {
-        let draft = draft.get();
-        service.canned.with(|canned| canned::suggestions(&draft, canned).into_iter().cloned().collect::<Vec<_>>())
+        let (draft, values) = (draft.get(), values());
+        let canned = canned_here();
+        canned::suggestions(&draft, &canned)
+            .into_iter()
+            .map(|c| (c.shortcut.clone(), canned::fill(&c.text, &values)))
+            .collect::<Vec<_>>()
     };
     let submit = move || {
         let (id, text) = (conversation.get_value(), draft.get_untracked());
@@ -503,8 +512,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
     };
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Tab" && !ev.shift_key() {
-            let expanded =
-                service.canned.with_untracked(|c| canned::expand_first(&draft.get_untracked(), c, &values()));
+            let expanded = untrack(|| canned::expand_first(&draft.get_untracked(), &canned_here(), &values()));
             if let Some(expanded) = expanded {
                 ev.prevent_default();
                 set_draft(expanded);
@@ -516,7 +524,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
     };
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
-        let expanded = service.canned.with_untracked(|c| canned::expand_on_space(&text, c, &values()));
+        let expanded = untrack(|| canned::expand_on_space(&text, &canned_here(), &values()));
         set_draft(expanded.unwrap_or(text));
         // A note is not typing to the shopper.
         if !as_note.get_untracked() {
@@ -594,8 +602,8 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
             <form class="composer" on:submit=on_submit>
                 <Show when=move || !suggestions().is_empty()>
                     <ul class="canned-suggestions" data-test="canned-suggestions" aria-label=t("Canned responses (Tab inserts the first)")>
-                        {move || suggestions().into_iter().map(|c| view! {
-                            <li><strong>{format!("/{}", c.shortcut)}</strong>" "<span dir="auto">{c.text}</span></li>
+                        {move || suggestions().into_iter().map(|(shortcut, preview)| view! {
+                            <li><strong>{format!("/{shortcut}")}</strong>" "<span dir="auto">{preview}</span></li>
                         }).collect_view()}
                     </ul>
                 </Show>
@@ -700,7 +708,7 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
     let notice = |text: String| view! { <li class="notice">{text}</li> }.into_any();
     match line.body {
         EventBody::Joined => notice(t("{who} joined the conversation").replace("{who}", &who)),
-        EventBody::Closed => notice(t("{who} ended the conversation").replace("{who}", &who)),
+        EventBody::Closed { .. } => notice(t("{who} ended the conversation").replace("{who}", &who)),
         EventBody::TranscriptRequested { email } => {
             notice(t("The shopper asked for the transcript at {email}").replace("{email}", &email))
         }

@@ -48,11 +48,22 @@ impl Role {
 }
 
 /// A reply a shop keeps ready: typing `/shortcut` in the console expands it. `{{name}}`,
-/// `{{cart_total}}` and `{{order_id}}` in the text are filled in for the conversation.
+/// `{{cart_total}}` and `{{order_id}}` in the text are filled in for the conversation, and
+/// `{{name|there}}` says "there" when the name is not known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CannedResponse {
     pub shortcut: String,
     pub text: String,
+    /// The shoppers' language this version is for (`nl`); none for every language. A shortcut
+    /// may have one version per language besides the one for every language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
+/// Whether `lang` may name the language of a canned response: a primary language subtag, two
+/// or three lowercase letters (`en`, `nl`, `ar`, `fa`).
+pub fn is_valid_canned_lang(lang: &str) -> bool {
+    (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// Longest shortcut, and longest canned text (in characters).

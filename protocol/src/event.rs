@@ -39,8 +39,12 @@ pub enum EventBody {
     Message { text: String },
     /// The author (an agent) joined the conversation.
     Joined,
-    /// The author (an agent) ended the conversation; the shopper is asked for a rating.
-    Closed,
+    /// The conversation ended: the author (an agent) ended it and the shopper is asked for a
+    /// rating, or the relay (the system) closed it for `reason` after the shopper left.
+    Closed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<CloseReason>,
+    },
     /// The shopper rated the conversation, 1 to 5.
     Rated {
         score: u8,
@@ -73,6 +77,16 @@ impl EventBody {
     pub fn is_internal(&self) -> bool {
         matches!(self, EventBody::Note { .. } | EventBody::Handover { .. })
     }
+}
+
+/// Why the relay closed a conversation by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The shopper left with nothing unanswered, and did not come back in time.
+    ShopperLeft,
+    /// The shopper left while their last messages were still unanswered.
+    Missed,
 }
 
 /// The public face of an agent: what a shopper and other agents may see.
@@ -180,6 +194,10 @@ pub struct ConversationSummary {
     pub locale: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// When the shopper's last connection to the conversation went; none while they have it
+    /// open somewhere (on this relay's word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shopper_left_at_ms: Option<i64>,
 }
 
 #[cfg(test)]

@@ -597,7 +597,7 @@ mod tests {
             estimated_wait_seconds: Some(90),
         });
         for body in [
-            EventBody::Closed,
+            EventBody::Closed { reason: None },
             EventBody::Rated { score: 4, comment: None },
             EventBody::LeftMessage { email: "a@b.example".into(), text: "hi".into() },
             EventBody::TranscriptRequested { email: "a@b.example".into() },

@@ -16,7 +16,8 @@ use arbitrary::{Result, Unstructured};
 use crate::activity::{Activity, ActivityBody, CartItem};
 use crate::api::Role;
 use crate::event::{
-    AgentProfile, Author, Claimed, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus,
+    AgentProfile, Author, Claimed, CloseReason, ConversationStatus, ConversationSummary, Event, EventBody,
+    IdentityStatus,
 };
 use crate::frames::{
     AgentFrame, AgentStatus, ErrorCode, Identity, ServerFrame, TeamMember, TransferTo, VisitorFrame, VisitorHello,
@@ -464,7 +465,9 @@ pub fn event(u: &mut Unstructured, integers: Integers) -> Result<Event> {
     let body = match u.int_in_range(0..=8)? {
         0 => EventBody::Message { text: text(u)? },
         1 => EventBody::Joined,
-        2 => EventBody::Closed,
+        2 => {
+            EventBody::Closed { reason: *u.choose(&[None, Some(CloseReason::ShopperLeft), Some(CloseReason::Missed)])? }
+        }
         3 => EventBody::Rated { score: u.arbitrary()?, comment: optional(u, text)? },
         4 => EventBody::LeftMessage { email: text(u)?, text: text(u)? },
         5 => EventBody::TranscriptRequested { email: text(u)? },
@@ -528,6 +531,7 @@ fn summary(u: &mut Unstructured, integers: Integers) -> Result<ConversationSumma
         last_order_id: optional(u, text)?,
         locale: optional(u, text)?,
         device: optional(u, text)?,
+        shopper_left_at_ms: optional(u, signed)?,
     })
 }
 

@@ -155,6 +155,7 @@ mod tests {
             last_order_id: None,
             locale: None,
             device: None,
+            shopper_left_at_ms: None,
         }
     }
 

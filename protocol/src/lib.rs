@@ -18,7 +18,8 @@ pub mod transcript;
 
 pub use activity::{Activity, ActivityBody, CartItem};
 pub use event::{
-    AgentProfile, Author, Claimed, ConversationStatus, ConversationSummary, Event, EventBody, IdentityStatus,
+    AgentProfile, Author, Claimed, CloseReason, ConversationStatus, ConversationSummary, Event, EventBody,
+    IdentityStatus,
 };
 pub use frames::{
     AgentFrame, AgentStatus, ErrorCode, FrameError, Identity, ServerFrame, TeamMember, TransferTo, VisitorFrame,

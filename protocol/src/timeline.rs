@@ -98,7 +98,7 @@ impl Timeline {
         }
         self.last_seq = event.seq;
         match &event.body {
-            EventBody::Closed => self.closed = true,
+            EventBody::Closed { .. } => self.closed = true,
             EventBody::Rated { score, .. } => self.rating = Some(*score),
             _ => {}
         }
@@ -267,7 +267,7 @@ mod tests {
         let mut c = Timeline::default();
         c.welcome(Some(cid("c1")));
         c.apply(message(1, None, "old"));
-        c.apply(Event { body: EventBody::Closed, ..message(2, None, "") });
+        c.apply(Event { body: EventBody::Closed { reason: None }, ..message(2, None, "") });
         assert!(c.closed);
         c.apply(Event { body: EventBody::Rated { score: 5, comment: None }, ..message(3, None, "") });
         assert_eq!(c.rating, Some(5));
@@ -292,7 +292,10 @@ mod tests {
         assert!(c.apply(first_of_new));
         assert_eq!(c.id, Some(cid("c2")));
         assert!(c.pending.is_empty());
-        assert!(!c.apply(Event { body: EventBody::Closed, ..message(2, None, "") }), "c1's late end is not shown");
+        assert!(
+            !c.apply(Event { body: EventBody::Closed { reason: None }, ..message(2, None, "") }),
+            "c1's late end is not shown"
+        );
     }
 
     #[test]
@@ -300,7 +303,7 @@ mod tests {
         let mut c = Timeline::default();
         c.welcome(Some(cid("c1")));
         c.apply(message(1, None, "old"));
-        c.apply(Event { body: EventBody::Closed, ..message(2, None, "") });
+        c.apply(Event { body: EventBody::Closed { reason: None }, ..message(2, None, "") });
         c.start_over();
         // A late event of c1 (the rating, from another tab) does not bring it back.
         assert!(!c.apply(Event { body: EventBody::Rated { score: 5, comment: None }, ..message(3, None, "") }));
@@ -315,7 +318,7 @@ mod tests {
         let mut third = message(1, Some("m3"), "third");
         third.conversation_id = cid("c3");
         assert!(c.apply(third));
-        let mut end_of_third = Event { body: EventBody::Closed, ..message(2, None, "") };
+        let mut end_of_third = Event { body: EventBody::Closed { reason: None }, ..message(2, None, "") };
         end_of_third.conversation_id = cid("c3");
         assert!(c.apply(end_of_third));
         let mut late_of_second = message(2, None, "late");

@@ -38,7 +38,7 @@ pub fn render<'a>(
                 format!("{who}: {}", text.replace('\n', "\n    "))
             }
             EventBody::Joined => format!("— {} —", labels.joined.replace("{name}", &who)),
-            EventBody::Closed => format!("— {} —", labels.ended),
+            EventBody::Closed { .. } => format!("— {} —", labels.ended),
             EventBody::Rated { score, .. } => format!("{who}: {}", "★".repeat(usize::from(*score).min(5))),
             EventBody::TranscriptRequested { .. } | EventBody::Note { .. } | EventBody::Handover { .. } => continue,
         };
@@ -60,7 +60,7 @@ mod tests {
         let joined = EventBody::Joined;
         let answer = EventBody::Message { text: "<b>On its way</b>".into() };
         let asked = EventBody::TranscriptRequested { email: "a@b.example".into() };
-        let closed = EventBody::Closed;
+        let closed = EventBody::Closed { reason: None };
         let rated = EventBody::Rated { score: 4, comment: None };
         let note = EventBody::Note { text: "internal: VIP".into() };
         let labels = TranscriptLabels {

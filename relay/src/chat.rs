@@ -52,7 +52,8 @@ pub async fn join(state: &AppState, conversation: &ConversationRecord, agent: &A
 pub async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) {
     publish(state, shop, appended);
     let event = &appended.event;
-    let assignment_changed = matches!(event.body, EventBody::Joined | EventBody::Closed | EventBody::Handover { .. });
+    let assignment_changed =
+        matches!(event.body, EventBody::Joined | EventBody::Closed { .. } | EventBody::Handover { .. });
     // The team list also carries the inbox's counts, which a conversation's first event moves
     // too (it enters Waiting and Open).
     if assignment_changed || event.seq == 1 {
@@ -68,7 +69,7 @@ pub async fn after_append(state: &AppState, shop: &ShopId, appended: &Appended) 
     if assignment_changed || writes_while_waiting {
         routing::rebalance(state, shop).await;
     }
-    if matches!(event.body, EventBody::Closed | EventBody::TranscriptRequested { .. }) {
+    if matches!(event.body, EventBody::Closed { .. } | EventBody::TranscriptRequested { .. }) {
         state.outbox_ready.notify_one();
     }
 }

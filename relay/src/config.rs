@@ -73,6 +73,10 @@ pub struct Config {
     /// How long an agent's console may be disconnected (a reload, a train tunnel) before the
     /// agent counts as offline and their open chats go back to the queue.
     pub agent_offline_after_seconds: u64,
+    /// How long after the shopper's last connection went an open conversation closes by itself
+    /// (as "missed" when their last messages were unanswered); 0 keeps it open until an agent
+    /// ends it. Fractions are allowed (0.5 is thirty seconds).
+    pub auto_close_after_minutes: f64,
     /// Password for the demo agent created on first run; a random one is generated and logged
     /// when unset.
     pub demo_agent_password: Option<String>,
@@ -174,6 +178,7 @@ impl Default for Config {
             activity_kib_per_day_per_ip: 50 * 1024,
             max_frames_per_second_per_ip: 500,
             agent_offline_after_seconds: 60,
+            auto_close_after_minutes: 30.0,
             demo_agent_password: None,
             smtp: None,
             shops: vec![ShopConfig {
@@ -331,6 +336,11 @@ impl Config {
                     smtp.from
                 )));
             }
+        }
+        if !(0.0..=10_080.0).contains(&self.auto_close_after_minutes) {
+            return Err(ConfigError::Invalid(
+                "auto_close_after_minutes must be from 0 (never) to 10080 (a week)".into(),
+            ));
         }
         if !(1..=86_400).contains(&self.agent_offline_after_seconds) {
             return Err(ConfigError::Invalid("agent_offline_after_seconds must be from 1 to 86400".into()));

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod chat;
 pub mod clock;
 pub mod config;
+pub mod departures;
 pub mod http;
 pub mod hub;
 pub mod identity;

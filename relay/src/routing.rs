@@ -18,6 +18,7 @@ use checkout_chat_protocol::{AgentId, AgentProfile, AgentStatus, ConversationId,
 
 use crate::chat;
 use crate::clock::now_ms;
+use crate::departures;
 use crate::hub::{Audience, SharedFrame, VisitorGuard};
 use crate::state::AppState;
 use crate::storage::StorageError;
@@ -305,22 +306,26 @@ pub fn rebalance_soon(state: &AppState, shop: &ShopId) {
 
 /// A shopper's connection present in their conversation: while it lasts they keep their place
 /// in the queue, and when it goes the others are told their new places.
+/// Its coming and going are also recorded for the agents (see `departures`).
 pub struct QueuePlace {
     here: Option<VisitorGuard>,
     state: AppState,
     shop: ShopId,
+    conversation: ConversationId,
 }
 
 impl QueuePlace {
     pub fn take(state: &AppState, shop: &ShopId, conversation: &ConversationId, address: IpAddr) -> Self {
         let here = state.hub.visitor_here(conversation, address);
-        QueuePlace { here: Some(here), state: state.clone(), shop: shop.clone() }
+        departures::record_soon(state, shop, conversation);
+        QueuePlace { here: Some(here), state: state.clone(), shop: shop.clone(), conversation: conversation.clone() }
     }
 }
 
 impl Drop for QueuePlace {
     fn drop(&mut self) {
         drop(self.here.take());
+        departures::record_soon(&self.state, &self.shop, &self.conversation);
         rebalance_soon(&self.state, &self.shop);
     }
 }

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::http::router;
 use crate::limits::{ConnectionBudget, raise_open_files_limit};
 use crate::state::AppState;
+use crate::storage::Storage;
 use crate::storage::sqlite::SqliteStorage;
 
 /// How long shutdown waits for WebSocket sessions to say goodbye.
@@ -34,6 +35,8 @@ pub async fn run(mut config: Config, shutdown: CancellationToken) -> anyhow::Res
             auth::DEMO_AGENT_EMAIL
         );
     }
+    // Nobody is connected to a relay that was not running (see `departures`).
+    storage.shoppers_all_left(crate::clock::now_ms()).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -48,6 +51,7 @@ pub async fn run(mut config: Config, shutdown: CancellationToken) -> anyhow::Res
     let webhooks = tokio::spawn(crate::webhooks::run_deliverer(state.clone()));
     let sweeper = tokio::spawn(crate::routing::run_offline_sweeper(state.clone()));
     let forgetter = tokio::spawn(forget_quiet_addresses(state.clone()));
+    let auto_closer = tokio::spawn(crate::departures::run_auto_closer(state.clone()));
     // Chat frames are small and often written two at a time (an ack, then the event; an inbox
     // update, then the event): with Nagle's algorithm the second waits for the client's delayed
     // ACK, up to 40 ms. Node's `ws` turns it off too.
@@ -57,6 +61,7 @@ pub async fn run(mut config: Config, shutdown: CancellationToken) -> anyhow::Res
     webhooks.abort();
     sweeper.abort();
     forgetter.abort();
+    auto_closer.abort();
     if tokio::time::timeout(SESSION_DRAIN, sessions.wait()).await.is_err() {
         tracing::warn!("some WebSocket sessions did not close in time");
     }

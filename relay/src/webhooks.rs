@@ -247,7 +247,7 @@ fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, D
             Some(("message.created", with(json!({ "text": text }))))
         }
         EventBody::Joined => Some(("conversation.assigned", base.clone())),
-        EventBody::Closed => Some(("conversation.closed", base.clone())),
+        EventBody::Closed { .. } => Some(("conversation.closed", base.clone())),
         EventBody::Rated { score, comment } => {
             Some(("rating.created", with(json!({ "score": score, "comment": comment }))))
         }

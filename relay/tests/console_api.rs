@@ -121,7 +121,7 @@ async fn admins_manage_canned_responses_and_accounts_and_agents_only_use_them() 
     let sam = relay.login("sam@demo.example", "sam-password-1").await.unwrap();
     let canned: Vec<CannedResponse> =
         call(&relay, Method::GET, "/v1/agent/canned", Some(&sam), None).await.json().await.unwrap();
-    assert_eq!(canned, [CannedResponse { shortcut: "shipping".into(), text: "Replaced.".into() }]);
+    assert_eq!(canned, [CannedResponse { shortcut: "shipping".into(), text: "Replaced.".into(), lang: None }]);
     assert_eq!(put(sam.clone(), "refunds", "No.").await, StatusCode::FORBIDDEN);
     for (method, path, body) in agent_endpoints().into_iter().filter(|(_, path, _)| path.starts_with("/v1/admin")) {
         let status = call(&relay, method.clone(), path, Some(&sam), body).await.status();
@@ -152,6 +152,49 @@ async fn admins_manage_canned_responses_and_accounts_and_agents_only_use_them() 
     };
     assert_eq!(delete(admin.clone()).await, StatusCode::NO_CONTENT);
     assert_eq!(delete(admin.clone()).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_shortcut_keeps_a_version_per_language_beside_the_one_for_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let put = |body: serde_json::Value| {
+        let (relay, admin) = (&relay, admin.clone());
+        async move { call(relay, Method::PUT, "/v1/agent/canned/hello", Some(&admin), Some(body)).await.status() }
+    };
+    assert_eq!(put(json!({"text": "Hello {{name|there}}!"})).await, StatusCode::NO_CONTENT);
+    assert_eq!(put(json!({"text": "Hallo {{name|daar}}!", "lang": "nl"})).await, StatusCode::NO_CONTENT);
+    assert_eq!(put(json!({"text": "Hoi!", "lang": "nl"})).await, StatusCode::NO_CONTENT, "replaces the Dutch one");
+    assert_eq!(put(json!({"text": "Same as none", "lang": ""})).await, StatusCode::NO_CONTENT);
+    for bad in ["NL", "dutch", "n", "n1", "nl-NL"] {
+        assert_eq!(put(json!({"text": "x", "lang": bad})).await, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let list = || async {
+        let response = call(&relay, Method::GET, "/v1/agent/canned", Some(&admin), None).await;
+        response.json::<Vec<CannedResponse>>().await.unwrap()
+    };
+    let version = |text: &str, lang: Option<&str>| CannedResponse {
+        shortcut: "hello".into(),
+        text: text.into(),
+        lang: lang.map(Into::into),
+    };
+    assert_eq!(list().await, [version("Same as none", None), version("Hoi!", Some("nl"))]);
+
+    // Removing the Dutch version leaves the other; removing an absent one is a 404.
+    let delete = |query: &'static str| {
+        let (relay, admin) = (&relay, admin.clone());
+        async move {
+            let path = format!("/v1/agent/canned/hello{query}");
+            call(relay, Method::DELETE, &path, Some(&admin), None).await.status()
+        }
+    };
+    assert_eq!(delete("?lang=nl").await, StatusCode::NO_CONTENT);
+    assert_eq!(delete("?lang=nl").await, StatusCode::NOT_FOUND);
+    assert_eq!(delete("?lang=BAD").await, StatusCode::BAD_REQUEST);
+    assert_eq!(list().await, [version("Same as none", None)]);
+    assert_eq!(delete("").await, StatusCode::NO_CONTENT);
+    assert!(list().await.is_empty());
 }
 
 #[tokio::test]

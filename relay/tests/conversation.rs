@@ -79,7 +79,7 @@ fn text_of(event: &Event) -> &str {
     match &event.body {
         EventBody::Message { text } => text,
         EventBody::Joined => "<joined>",
-        EventBody::Closed => "<closed>",
+        EventBody::Closed { .. } => "<closed>",
         EventBody::Rated { .. } => "<rated>",
         EventBody::LeftMessage { text, .. } => text,
         EventBody::TranscriptRequested { .. } => "<transcript requested>",

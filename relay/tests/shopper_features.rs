@@ -319,7 +319,7 @@ async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conve
     agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
     loop {
         if let ServerFrame::Event { event } = shopper.recv().await
-            && event.body == EventBody::Closed
+            && event.body == (EventBody::Closed { reason: None })
         {
             break;
         }

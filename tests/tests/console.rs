@@ -15,8 +15,8 @@ use checkout_chat_e2e::{
 };
 use fantoccini::Client;
 
-const CANNED: &str = "Hi {{name}}! Your order ships within 2 working days.";
-const EXPANDED: &str = "Hi! Your order ships within 2 working days.";
+const CANNED: &str = "Hi {{name|there}}! Your order ships within 2 working days.";
+const EXPANDED: &str = "Hi there! Your order ships within 2 working days.";
 const ASKS_A: &str = "Do you have the grinder in black?";
 const ASKS_B: &str = "When will my order ship?";
 const DRAFT_A: &str = "Yes, we do: it is";
@@ -47,6 +47,22 @@ async fn two_chats(relay: &Relay, agent: &Client, a: &Client, b: &Client) -> Res
     find(agent, "#canned-text").await?.send_keys(CANNED).await?;
     find(agent, "[data-test=canned-form] button[type=submit]").await?.click().await?;
     wait_for_text(agent, false, ".canned-list code", "/shipping").await?;
+    // A second one, edited where it stands; the search narrows the list to what matches.
+    find(agent, "#canned-shortcut").await?.send_keys("returns").await?;
+    find(agent, "#canned-text").await?.send_keys("30 days to return.").await?;
+    find(agent, "[data-test=canned-form] button[type=submit]").await?.click().await?;
+    wait_for_text(agent, false, ".canned-list td", "30 days to return.").await?;
+    find(agent, "[data-test=canned-search]").await?.send_keys("RETURN").await?;
+    eventually("the search leaves one row", || async {
+        Ok((page_texts(agent, ".canned-list code").await? == ["/returns"]).then_some(()))
+    })
+    .await?;
+    find(agent, "[data-test=canned-edit]").await?.click().await?;
+    let edit = find(agent, "[data-test=canned-edit-text]").await?;
+    edit.clear().await?;
+    edit.send_keys("60 days to return, free.").await?;
+    find(agent, "[data-test=canned-edit-save]").await?.click().await?;
+    wait_for_text(agent, false, ".canned-list td", "60 days to return, free.").await?;
     find(agent, "[data-test=open-inbox]").await?.click().await?;
 
     // Two shoppers write; routing gives both to the agent, who is online.
@@ -73,6 +89,8 @@ async fn two_chats(relay: &Relay, agent: &Client, a: &Client, b: &Client) -> Res
     ensure!(reply_box(agent).await?.is_empty(), "B's reply box starts empty");
     find(agent, ".reply").await?.send_keys("/ship").await?;
     wait_for_text(agent, false, "[data-test=canned-suggestions] strong", "/shipping").await?;
+    // The suggestion shows the text as it will be sent, the fallback standing in for the name.
+    wait_for_text(agent, false, "[data-test=canned-suggestions] span", EXPANDED).await?;
     find(agent, ".reply").await?.send_keys("ping ").await?;
     eventually("the shortcut expands", || async { Ok((reply_box(agent).await? == EXPANDED).then_some(())) }).await?;
     find(agent, ".composer button[type=submit]").await?.click().await?;

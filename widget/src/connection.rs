@@ -328,7 +328,7 @@ impl ChatService {
             (Author::Agent(agent), EventBody::Message { text }) => Some((agent.name.clone(), text.clone())),
             _ => None,
         };
-        if matches!(event.body, EventBody::Joined | EventBody::Closed) {
+        if matches!(event.body, EventBody::Joined | EventBody::Closed { .. }) {
             self.live.update(|l| l.queue = None);
         }
         let new = self.timeline.try_update(|t| t.apply(event)).unwrap_or(false);

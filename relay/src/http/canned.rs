@@ -1,14 +1,16 @@
 //! Canned responses of the agent's shop: every agent reads them (the console expands
 //! `/shortcut` as they type); admins add, change and remove them.
 //!
-//! `GET /v1/agent/canned`, `PUT /v1/agent/canned/{shortcut}` with `{"text": …}`,
-//! `DELETE /v1/agent/canned/{shortcut}`.
+//! `GET /v1/agent/canned`, `PUT /v1/agent/canned/{shortcut}` with `{"text": …, "lang": "nl"}`
+//! (no `lang`: the version for every language), `DELETE /v1/agent/canned/{shortcut}?lang=nl`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum_extra::extract::CookieJar;
-use checkout_chat_protocol::api::{CannedResponse, MAX_CANNED_CHARS, MAX_SHORTCUT_LEN, is_valid_shortcut};
+use checkout_chat_protocol::api::{
+    CannedResponse, MAX_CANNED_CHARS, MAX_SHORTCUT_LEN, is_valid_canned_lang, is_valid_shortcut,
+};
 use checkout_chat_protocol::text::normalize_message;
 use serde::Deserialize;
 
@@ -20,6 +22,15 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CannedText {
     text: String,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhichLanguage {
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 pub async fn list(State(state): State<AppState>, jar: CookieJar) -> Result<Json<Vec<CannedResponse>>, ApiError> {
@@ -40,7 +51,8 @@ pub async fn put(
         .ok()
         .filter(|text| text.chars().count() <= MAX_CANNED_CHARS)
         .ok_or_else(|| ApiError::BadRequest(format!("the text must have 1 to {MAX_CANNED_CHARS} characters")))?;
-    state.storage.put_canned_response(&admin.shop_id, CannedResponse { shortcut, text }).await?;
+    let lang = checked_lang(body.lang)?;
+    state.storage.put_canned_response(&admin.shop_id, CannedResponse { shortcut, text, lang }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -49,10 +61,12 @@ pub async fn delete(
     headers: HeaderMap,
     jar: CookieJar,
     Path(shortcut): Path<String>,
+    Query(which): Query<WhichLanguage>,
 ) -> Result<StatusCode, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
     let shortcut = checked_shortcut(shortcut)?;
-    if state.storage.delete_canned_response(&admin.shop_id, &shortcut).await? {
+    let lang = checked_lang(which.lang)?;
+    if state.storage.delete_canned_response(&admin.shop_id, &shortcut, lang.as_deref()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("no canned response with this shortcut"))
@@ -64,5 +78,14 @@ fn checked_shortcut(shortcut: String) -> Result<String, ApiError> {
         Ok(shortcut)
     } else {
         Err(ApiError::BadRequest(format!("a shortcut has 1 to {MAX_SHORTCUT_LEN} characters: a-z, 0-9, - and _")))
+    }
+}
+
+/// An empty language is the version for every language, as if none was given.
+fn checked_lang(lang: Option<String>) -> Result<Option<String>, ApiError> {
+    match lang.filter(|lang| !lang.is_empty()) {
+        None => Ok(None),
+        Some(lang) if is_valid_canned_lang(&lang) => Ok(Some(lang)),
+        Some(_) => Err(ApiError::BadRequest("a language is two or three lowercase letters, like nl".into())),
     }
 }

@@ -343,12 +343,25 @@ pub trait Storage: Send + Sync + 'static {
         locale: Option<String>,
         device: Option<String>,
     ) -> StorageResult<()>;
+    /// Records that the shopper of `conversation` is connected (`None`) or that their last
+    /// connection went at `left_at_ms` (the first leaving time is kept until they return), and
+    /// gives the conversation's summary as it now reads.
+    async fn set_shopper_presence(
+        &self,
+        conversation: &ConversationId,
+        left_at_ms: Option<i64>,
+    ) -> StorageResult<ConversationSummary>;
+    /// At start-up: nobody is connected to a relay that was not running, so every shopper who
+    /// seemed connected left at `at_ms` at the latest.
+    async fn shoppers_all_left(&self, at_ms: i64) -> StorageResult<()>;
+    /// Open conversations whose shopper left before `cutoff_ms`, longest gone first.
+    async fn open_conversations_left_before(&self, cutoff_ms: i64, limit: usize) -> StorageResult<Vec<ConversationId>>;
 
     async fn canned_responses(&self, shop: &ShopId) -> StorageResult<Vec<CannedResponse>>;
-    /// Adds or replaces the canned response with this shortcut.
+    /// Adds or replaces the canned response with this shortcut and language.
     async fn put_canned_response(&self, shop: &ShopId, canned: CannedResponse) -> StorageResult<()>;
-    /// Removes it; false when there was none.
-    async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str) -> StorageResult<bool>;
+    /// Removes the version for `lang` (none: the one for every language); false when there was none.
+    async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str, lang: Option<&str>) -> StorageResult<bool>;
 
     async fn create_agent(&self, agent: NewAgent) -> StorageResult<AgentRecord>;
     async fn agent_by_id(&self, id: &AgentId) -> StorageResult<Option<AgentRecord>>;

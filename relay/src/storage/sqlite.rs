@@ -52,6 +52,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/011_verified_identity_fields.sql")),
     M::up(include_str!("../../migrations/012_agent_email_per_shop.sql")),
     M::up(include_str!("../../migrations/013_webhook_order_lane.sql")),
+    M::up(include_str!("../../migrations/014_canned_per_language.sql")),
+    M::up(include_str!("../../migrations/015_shopper_presence.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -327,7 +329,7 @@ fn find_open_conversation(conn: &Connection, visitor: &VisitorId) -> StorageResu
 const SUMMARY_SELECT: &str = "SELECT c.id, c.visitor_id, c.status, c.last_seq, c.last_message, c.created_at, \
      c.updated_at, a.id, a.name, v.identity, v.name, c.contact_email, v.user_id, c.waiting_since, c.unanswered, \
      v.cart_total, v.cart_currency, v.checkout_step, v.last_order_id, v.locale, v.device, v.email, v.name_verified, \
-     v.email_verified FROM conversations c \
+     v.email_verified, v.left_at FROM conversations c \
      JOIN visitors v ON v.id = c.visitor_id LEFT JOIN agents a ON a.id = c.assigned_agent_id";
 
 /// Every row `sql` gives for `params`, each read with `read`.
@@ -383,6 +385,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         last_order_id: row.get(18)?,
         locale: row.get(19)?,
         device: row.get(20)?,
+        shopper_left_at_ms: row.get(24)?,
     })
 }
 
@@ -503,7 +506,7 @@ fn apply_effects(
                 queue_transcript_email(conn, id, email, at_ms)?;
             }
         }
-        EventBody::Closed => {
+        EventBody::Closed { .. } => {
             execute(
                 conn,
                 "UPDATE conversations SET status = 'closed', closed_at = ?2 WHERE id = ?1",
@@ -960,13 +963,61 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn set_shopper_presence(
+        &self,
+        conversation: &ConversationId,
+        left_at_ms: Option<i64>,
+    ) -> StorageResult<ConversationSummary> {
+        let id = conversation.clone();
+        self.write(move |conn| {
+            // Leaving keeps the first time the shopper went; coming back clears it.
+            execute(
+                conn,
+                "UPDATE visitors SET left_at = CASE WHEN ?2 IS NULL THEN NULL ELSE COALESCE(left_at, ?2) END \
+                 WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?1)",
+                params![id.as_str(), left_at_ms],
+            )?;
+            summary(conn, &id)
+        })
+        .await
+    }
+
+    async fn shoppers_all_left(&self, at_ms: i64) -> StorageResult<()> {
+        self.write(move |conn| {
+            execute(conn, "UPDATE visitors SET left_at = ?1 WHERE left_at IS NULL", [at_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn open_conversations_left_before(&self, cutoff_ms: i64, limit: usize) -> StorageResult<Vec<ConversationId>> {
+        self.read(move |conn| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            all_rows(
+                conn,
+                "SELECT c.id FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+                 WHERE c.status != 'closed' AND c.last_seq > 0 AND v.left_at < ?1 ORDER BY v.left_at LIMIT ?2",
+                params![cutoff_ms, limit],
+                |row| parse_id(row.get(0)?),
+            )
+        })
+        .await
+    }
+
     async fn canned_responses(&self, shop: &ShopId) -> StorageResult<Vec<CannedResponse>> {
         let shop = shop.clone();
         self.read(move |conn| {
-            let mut statement = conn
-                .prepare_cached("SELECT shortcut, text FROM canned_responses WHERE shop_id = ?1 ORDER BY shortcut")?;
-            let rows = statement
-                .query_map([shop.as_str()], |row| Ok(CannedResponse { shortcut: row.get(0)?, text: row.get(1)? }))?;
+            let mut statement = conn.prepare_cached(
+                "SELECT shortcut, text, lang FROM canned_responses WHERE shop_id = ?1 ORDER BY shortcut, lang",
+            )?;
+            let rows = statement.query_map([shop.as_str()], |row| {
+                let lang: String = row.get(2)?;
+                Ok(CannedResponse {
+                    shortcut: row.get(0)?,
+                    text: row.get(1)?,
+                    lang: (!lang.is_empty()).then_some(lang),
+                })
+            })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await
@@ -977,22 +1028,22 @@ impl Storage for SqliteStorage {
         self.write(move |conn| {
             execute(
                 conn,
-                "INSERT INTO canned_responses (shop_id, shortcut, text, updated_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (shop_id, shortcut) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                params![shop.as_str(), canned.shortcut, canned.text, now_ms()],
+                "INSERT INTO canned_responses (shop_id, shortcut, lang, text, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (shop_id, shortcut, lang) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                params![shop.as_str(), canned.shortcut, canned.lang.unwrap_or_default(), canned.text, now_ms()],
             )?;
             Ok(())
         })
         .await
     }
 
-    async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str) -> StorageResult<bool> {
-        let (shop, shortcut) = (shop.clone(), shortcut.to_owned());
+    async fn delete_canned_response(&self, shop: &ShopId, shortcut: &str, lang: Option<&str>) -> StorageResult<bool> {
+        let (shop, shortcut, lang) = (shop.clone(), shortcut.to_owned(), lang.unwrap_or_default().to_owned());
         self.write(move |conn| {
             let deleted = execute(
                 conn,
-                "DELETE FROM canned_responses WHERE shop_id = ?1 AND shortcut = ?2",
-                params![shop.as_str(), shortcut],
+                "DELETE FROM canned_responses WHERE shop_id = ?1 AND shortcut = ?2 AND lang = ?3",
+                params![shop.as_str(), shortcut, lang],
             )?;
             Ok(deleted > 0)
         })
@@ -1676,7 +1727,7 @@ mod tests {
     async fn a_failing_write_is_rolled_back_alone_and_the_rest_of_its_batch_commits() {
         let (_dir, storage, conversations) = with_conversations(3).await;
         let [open, ended, other] = <[ConversationId; 3]>::try_from(conversations).unwrap();
-        let closed = NewEvent { author: Author::System, client_id: None, body: EventBody::Closed };
+        let closed = NewEvent { author: Author::System, client_id: None, body: EventBody::Closed { reason: None } };
         storage.append_event(&ended, closed).await.unwrap();
         let missing = ConversationId::new("no-such-conversation").unwrap();
 
@@ -1850,7 +1901,11 @@ mod tests {
                 storage.append_event(&id, answer).await.unwrap();
             }
             if k == 6 {
-                let close = NewEvent { author: Author::Agent(agent.clone()), client_id: None, body: EventBody::Closed };
+                let close = NewEvent {
+                    author: Author::Agent(agent.clone()),
+                    client_id: None,
+                    body: EventBody::Closed { reason: None },
+                };
                 storage.append_event(&id, close).await.unwrap();
             }
         }

@@ -146,8 +146,11 @@ impl Handler for AgentSession {
                 if conversation.status == ConversationStatus::Closed {
                     return Ok(());
                 }
-                let event =
-                    NewEvent { author: Author::Agent(self.agent.profile()), client_id: None, body: EventBody::Closed };
+                let event = NewEvent {
+                    author: Author::Agent(self.agent.profile()),
+                    client_id: None,
+                    body: EventBody::Closed { reason: None },
+                };
                 chat::post(&conn.state, &conversation, event).await?;
                 Ok(())
             }
@@ -197,8 +200,12 @@ impl AgentSession {
         tracing::info!(agent = %self.agent.email, conversation = %id, "a shopper was blocked as spam");
         if conversation.status != ConversationStatus::Closed {
             let author = Author::Agent(self.agent.profile());
-            chat::post(&conn.state, &conversation, NewEvent { author, client_id: None, body: EventBody::Closed })
-                .await?;
+            chat::post(
+                &conn.state,
+                &conversation,
+                NewEvent { author, client_id: None, body: EventBody::Closed { reason: None } },
+            )
+            .await?;
         }
         Ok(())
     }

@@ -80,7 +80,7 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
             failed: None,
         }),
         (EventBody::Joined, Author::Agent(agent)) => notice(locale.fill(Text::Joined, "name", &agent.name)),
-        (EventBody::Closed, _) => notice(locale.t(Text::ChatEnded).to_owned()),
+        (EventBody::Closed { .. }, _) => notice(locale.t(Text::ChatEnded).to_owned()),
         (EventBody::TranscriptRequested { email }, _) => notice(locale.fill(Text::TranscriptRequested, "email", email)),
         (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
         // Agents' internal notes never reach a shopper (the relay holds them back); nothing to show.
