@@ -381,7 +381,7 @@ impl AgentService {
             };
             notify::tell(
                 what,
-                &format!("{}: {}", summary.visitor_name, summary.last_message.clone().unwrap_or_default()),
+                &format!("{}: {}", crate::view::shown_name(&summary), summary.last_message.clone().unwrap_or_default()),
             );
         }
         if summary.status == ConversationStatus::Closed {

@@ -12,8 +12,8 @@ use checkout_chat_client::util::{clock, is_send_shortcut, now_ms};
 use checkout_chat_protocol::api::Role;
 use checkout_chat_protocol::timeline::{Line, Pending, PendingState};
 use checkout_chat_protocol::{
-    AgentId, AgentStatus, Author, Claimed, ConversationId, ConversationStatus, ConversationSummary, EventBody,
-    IdentityStatus, InboxKey, InboxTab, TransferTo,
+    AgentId, AgentStatus, Author, Claimed, CloseReason, ConversationId, ConversationStatus, ConversationSummary,
+    EventBody, IdentityStatus, InboxKey, InboxTab, TransferTo,
 };
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -67,7 +67,7 @@ fn Login(service: AgentService) -> impl IntoView {
     view! {
         <main class="login">
             <form class="login-card" on:submit=on_submit>
-                <div class="brand"><span class="brand-mark">"cc"</span>" checkout-chat"</div>
+                <div class="brand"><span class="brand-mark" aria-hidden="true">"cc"</span><span class="brand-name">"checkout-chat"</span></div>
                 <h1>{t("Agent console")}</h1>
                 <p class="muted">{t("Log in to answer your shop's shoppers.")}</p>
                 <label for="email">{t("Email")}</label>
@@ -133,7 +133,7 @@ fn Workspace(service: AgentService) -> impl IntoView {
     view! {
         <div class="workspace">
             <header class="topbar">
-                <div class="brand"><span class="brand-mark">"cc"</span>" checkout-chat"</div>
+                <div class="brand"><span class="brand-mark" aria-hidden="true">"cc"</span><span class="brand-name">"checkout-chat"</span></div>
                 <nav class="views" aria-label=t("Console")>
                     <a href="#inbox" data-test="open-inbox" aria-current=move || current(Page::Inbox)>{t("Conversations")}</a>
                     <a href="#canned" data-test="open-canned" aria-current=move || current(Page::Canned)>{t("Canned responses")}</a>
@@ -186,7 +186,7 @@ fn Workspace(service: AgentService) -> impl IntoView {
             // Hidden rather than removed while another page shows: half-written replies stay.
             <div class="panes" hidden=move || page.get() != Page::Inbox>
                 <Inbox service now />
-                <ConversationPane service />
+                <ConversationPane service now />
             </div>
             <Show when=move || page.get() == Page::Canned>
                 <CannedPage service />
@@ -303,11 +303,14 @@ fn Inbox(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
             <Show when=move || rows().is_empty()>
                 <p class="empty">{t("Nothing here. New chats appear as shoppers write.")}</p>
             </Show>
-            <ul role="tabpanel">
-                <For each=rows key=|c| (c.id.clone(), c.last_seq, c.status as u8, c.unanswered, c.cart_total, c.checkout_step.clone(), c.name.clone()) let:summary>
-                    <InboxRow summary service now />
-                </For>
-            </ul>
+            // The panel holds the list (a list with the tabpanel role is no list any more).
+            <div role="tabpanel">
+                <ul>
+                    <For each=rows key=|c| (c.id.clone(), c.last_seq, c.status as u8, c.unanswered, c.cart_total, c.checkout_step.clone(), c.name.clone(), c.shopper_left_at_ms) let:summary>
+                        <InboxRow summary service now />
+                    </For>
+                </ul>
+            </div>
             <Show when=more>
                 <button type="button" class="show-more" data-test="show-more"
                     aria-busy=move || if loading() { "true" } else { "false" }
@@ -328,19 +331,23 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
     let waiting = summary.status == ConversationStatus::Waiting;
     let label = match (&summary.status, &summary.assigned_agent) {
         (ConversationStatus::Waiting, _) => t("Waiting").to_owned(),
+        // Ended with the shopper's last words unanswered.
+        (ConversationStatus::Closed, _) if summary.unanswered > 0 => t("Missed").to_owned(),
         (ConversationStatus::Closed, _) => t("Ended").to_owned(),
         (_, Some(agent)) => agent.name.clone(),
         _ => t("Open").to_owned(),
     };
     let since = summary.waiting_since_ms;
     let updated = summary.updated_at_ms;
-    let unread = summary.unanswered;
+    let unread = if summary.status == ConversationStatus::Closed { 0 } else { summary.unanswered };
     let shopping = shopping_line(&summary);
+    let left_at = summary.shopper_left_at_ms;
+    let open = summary.status != ConversationStatus::Closed;
     view! {
         <li>
             <button type="button" class="row" class:selected=is_selected on:click=move |_| service.select(id.clone())>
                 <span class="row-top">
-                    <span class="visitor" dir="auto">{summary.visitor_name.clone()}</span>
+                    <span class="visitor" dir="auto">{shown_name(&summary)}</span>
                     {name_is_unverified(&summary).then(unverified_mark)}
                     {(unread > 0).then(|| view! {
                         <span class="unread" data-test="unread" aria-label=format!("{unread} {}", t("unanswered"))>{unread}</span>
@@ -354,9 +361,31 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
                         None => clock(updated),
                     }}</span>
                     {shopping.map(|line| view! { <span class="shopping" data-test="row-cart" dir="auto">{line}</span> })}
+                    {open.then(|| view! { <ShopperPresence left_at now /> })}
                 </span>
             </button>
         </li>
+    }
+}
+
+/// The shopper's name as the agent reads it: the shop's name for them, or the relay's
+/// "Visitor 7F3A" in the console's language.
+pub fn shown_name(summary: &ConversationSummary) -> String {
+    match summary.visitor_name.strip_prefix("Visitor ") {
+        Some(tag) if summary.name.is_none() => format!("{} {tag}", t("Visitor")),
+        _ => summary.visitor_name.clone(),
+    }
+}
+
+/// "Online now", or "Left 12 min ago": whether the shopper still has the chat open somewhere.
+#[component]
+fn ShopperPresence(left_at: Option<i64>, now: RwSignal<i64>) -> impl IntoView {
+    let text = move || match left_at {
+        None => t("Online now").to_owned(),
+        Some(left) => t("Left {time} ago").replace("{time}", &duration(now.get() - left)),
+    };
+    view! {
+        <span class="shopper-presence" class:shopper-here=left_at.is_none() data-test="shopper-presence">{text}</span>
     }
 }
 
@@ -412,13 +441,13 @@ fn shopping_line(summary: &ConversationSummary) -> Option<String> {
 }
 
 #[component]
-fn ConversationPane(service: AgentService) -> impl IntoView {
+fn ConversationPane(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
     view! {
         <main class="conversation">
             {move || match service.selected.get() {
                 None => view! { <p class="placeholder">{t("Choose a conversation on the left.")}</p> }.into_any(),
                 Some(id) => view! {
-                    <OpenConversation id=id.clone() service />
+                    <OpenConversation id=id.clone() service now />
                     <ShopperPanel id service />
                 }
                 .into_any(),
@@ -428,7 +457,7 @@ fn ConversationPane(service: AgentService) -> impl IntoView {
 }
 
 #[component]
-fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView {
+fn OpenConversation(id: ConversationId, service: AgentService, now: RwSignal<i64>) -> impl IntoView {
     let list = NodeRef::<leptos::html::Ol>::new();
     let me = service.my_id();
     // Stored so the closures below can be copied.
@@ -451,7 +480,7 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
             .with(|i| i.iter().find(|c| c.id == id).cloned())
             .or_else(|| service.closed.with(|c| c.iter().find(|c| c.id == id).cloned()))
     };
-    let title = move || summary().map(|c| c.visitor_name).unwrap_or_default();
+    let title = move || summary().map(|c| shown_name(&c)).unwrap_or_default();
     let lines = move || {
         let id = conversation.get_value();
         service.timelines.with(|t| t.get(&id).map(|t| t.lines.clone()).unwrap_or_default())
@@ -544,6 +573,9 @@ fn OpenConversation(id: ConversationId, service: AgentService) -> impl IntoView 
                         {move || contact().map(|c| view! { <span class="contact">{c}</span> })}
                         {move || summary().and_then(|s| s.assigned_agent).map(|a| view! {
                             <span class="assigned">{format!("{} {}", t("With"), a.name)}</span>
+                        })}
+                        {move || summary().filter(|s| s.status != ConversationStatus::Closed).map(|s| view! {
+                            <ShopperPresence left_at=s.shopper_left_at_ms now />
                         })}
                     </p>
                 </div>
@@ -708,7 +740,13 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
     let notice = |text: String| view! { <li class="notice">{text}</li> }.into_any();
     match line.body {
         EventBody::Joined => notice(t("{who} joined the conversation").replace("{who}", &who)),
-        EventBody::Closed { .. } => notice(t("{who} ended the conversation").replace("{who}", &who)),
+        EventBody::Closed { reason: None } => notice(t("{who} ended the conversation").replace("{who}", &who)),
+        EventBody::Closed { reason: Some(CloseReason::ShopperLeft) } => {
+            notice(t("Closed by itself: the shopper left and did not come back").to_owned())
+        }
+        EventBody::Closed { reason: Some(CloseReason::Missed) } => {
+            notice(t("Missed: the shopper left with a message unanswered").to_owned())
+        }
         EventBody::TranscriptRequested { email } => {
             notice(t("The shopper asked for the transcript at {email}").replace("{email}", &email))
         }

@@ -247,7 +247,8 @@ fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, D
             Some(("message.created", with(json!({ "text": text }))))
         }
         EventBody::Joined => Some(("conversation.assigned", base.clone())),
-        EventBody::Closed { .. } => Some(("conversation.closed", base.clone())),
+        EventBody::Closed { reason: None } => Some(("conversation.closed", base.clone())),
+        EventBody::Closed { reason: Some(reason) } => Some(("conversation.closed", with(json!({ "reason": reason })))),
         EventBody::Rated { score, comment } => {
             Some(("rating.created", with(json!({ "score": score, "comment": comment }))))
         }

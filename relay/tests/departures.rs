@@ -25,7 +25,8 @@ async fn shopper_writes(relay: &Relay, token: Option<&str>, text: &str) -> (Clie
     let mut shopper = Client::visitor(relay.addr).await;
     shopper.send_json(json!({"type": "hello", "shop": "demo", "token": token})).await;
     let ServerFrame::Welcome { token, .. } = shopper.recv().await else { panic!("expected the welcome") };
-    let (conversation, _) = shopper.acked(json!({"type": "send", "client_id": format!("m{}", text.len()), "text": text})).await;
+    let (conversation, _) =
+        shopper.acked(json!({"type": "send", "client_id": format!("m{}", text.len()), "text": text})).await;
     (shopper, conversation, token.as_str().to_owned())
 }
 

@@ -527,3 +527,85 @@ async fn work_first(relay: &Relay, agent: &Client) -> Result<()> {
     ensure!(selected_tab(agent).await? == "tab-mine", "the agent chose Mine");
     Ok(())
 }
+
+const AUDITED_ASKS: &str = "Can I still change my delivery address?";
+
+/// Every screen of the console, in English and in Dutch, as axe-core judges it (WCAG 2.1 A and
+/// AA): the login page, the inbox with a chat and its shopper panel open, and the canned,
+/// team and report pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_console_screen_passes_axe_in_english_and_dutch() -> Result<()> {
+    let relay = Relay::start()?;
+    let mut chrome = Chrome::start()?;
+    let agent = chrome.session().await?;
+    let outcome = audit_every_screen(&relay, &agent).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&agent, "console-axe-failure.png").await;
+    }
+    let _ = agent.close().await;
+    outcome
+}
+
+async fn audit_every_screen(relay: &Relay, agent: &Client) -> Result<()> {
+    shopper_writes_and_leaves(relay, AUDITED_ASKS).await?;
+    let mut found = Vec::new();
+    for language in ["en", "nl"] {
+        agent.goto(&relay.url("/console")).await?;
+        if language == "nl" {
+            // The choice is kept in the browser, so the login page is Dutch from here on too.
+            js::<bool>(
+                agent,
+                "localStorage.setItem('cc-console-lang', 'nl'); location.reload(); return true;",
+                serde_json::Value::Null,
+            )
+            .await?;
+        }
+        find(agent, "#email").await?;
+        audit(agent, language, "login", &mut found).await?;
+        if language == "en" {
+            console_login(agent, relay).await?;
+        } else {
+            find(agent, "#email").await?.send_keys(checkout_chat_e2e::DEMO_EMAIL).await?;
+            find(agent, "#password").await?.send_keys(checkout_chat_e2e::DEMO_PASSWORD).await?;
+            find(agent, ".login-card button[type=submit]").await?.click().await?;
+            find(agent, ".inbox").await?;
+        }
+        open_row(agent, AUDITED_ASKS).await?;
+        wait_for_text(agent, false, ".message .bubble", AUDITED_ASKS).await?;
+        find(agent, "#shopper-context").await?;
+        audit(agent, language, "inbox with a chat open", &mut found).await?;
+        // The browser is 1280 px wide: the top bar fits on one line, no label broken in two.
+        let height: f64 = js(
+            agent,
+            "return document.querySelector('.topbar').getBoundingClientRect().height;",
+            serde_json::Value::Null,
+        )
+        .await?;
+        ensure!(height <= 64.0, "at 1280 px the top bar ({language}) wraps: {height} px high");
+        let overflow: f64 =
+            js(agent, "return document.documentElement.scrollWidth - window.innerWidth;", serde_json::Value::Null)
+                .await?;
+        ensure!(overflow <= 0.0, "at 1280 px the console ({language}) is {overflow} px wider than the window");
+        save_screenshot(agent, &format!("console-1280-{language}.png")).await?;
+        for (link, page, screen) in [
+            ("open-canned", ".canned-page", "canned responses"),
+            ("open-team", ".team-page", "team"),
+            ("open-report", ".report-page", "report"),
+        ] {
+            find(agent, &format!("[data-test={link}]")).await?.click().await?;
+            find(agent, page).await?;
+            audit(agent, language, screen, &mut found).await?;
+        }
+        // Without the session cookie the next language starts at the login page.
+        agent.delete_all_cookies().await?;
+    }
+    ensure!(found.is_empty(), "axe-core finds WCAG 2.1 AA violations: {found:#?}");
+    Ok(())
+}
+
+async fn audit(agent: &Client, language: &str, screen: &str, found: &mut Vec<String>) -> Result<()> {
+    for violation in accessibility_violations(agent, &[]).await? {
+        found.push(format!("{screen} ({language}): {violation}"));
+    }
+    Ok(())
+}

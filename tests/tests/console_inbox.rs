@@ -1,7 +1,8 @@
 //! The console's inbox, paged, in headless Chromium against the release relay: a shop with more
 //! waiting chats than a page shows the first page with the count from storage, and the agent
 //! loads the rest with "Show more" (by keyboard and by mouse); a chat arriving live moves the
-//! counts and is listed where it belongs.
+//! counts and is listed where it belongs. Each row and thread says whether the shopper is still
+//! there, and the chat of a shopper who left unanswered closes by itself as missed.
 //!
 //! The shoppers are WebSocket clients speaking the visitor protocol (the frames the widget
 //! sends): 120 widgets in browsers would make this test about Chromium, not the inbox.
@@ -96,5 +97,67 @@ async fn pages(relay: &Relay, agent: &Client) -> Result<()> {
     find(agent, "[data-test=tab-all]").await?.click().await?;
     rows_become(agent, INBOX_PAGE).await?;
     find(agent, "[data-test=show-more]").await?;
+    Ok(())
+}
+
+const STAYS: &str = "I'm still here, comparing grinders";
+const GONE: &str = "Do you deliver on Saturdays?";
+
+/// Who is still there, and the chat of a shopper who left closing by itself as missed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_inbox_shows_who_left_and_their_chat_closes_as_missed() -> Result<()> {
+    // Nine seconds after the shopper left instead of thirty minutes.
+    let relay = Relay::start_with_config("auto_close_after_minutes = 0.15\n")?;
+    let mut chrome = checkout_chat_e2e::Chrome::start()?;
+    let agent = chrome.session().await?;
+    let outcome = departures(&relay, &agent).await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&agent, "console-presence-failure.png").await;
+    } else {
+        save_screenshot(&agent, "console-presence.png").await?;
+    }
+    let _ = agent.close().await;
+    outcome
+}
+
+async fn departures(relay: &Relay, agent: &Client) -> Result<()> {
+    console_login(agent, relay).await?;
+    let mut stays =
+        checkout_chat_e2e::visitor_socket(relay, serde_json::json!({"type": "hello", "shop": "demo"})).await?;
+    checkout_chat_e2e::send_frame(&mut stays, serde_json::json!({"type": "send", "client_id": "m1", "text": STAYS}))
+        .await?;
+    checkout_chat_e2e::until(&mut stays, "ack").await?;
+    shopper_writes_and_leaves(relay, GONE).await?;
+
+    // Routing gave the agent both: one shopper online, the other gone.
+    find(agent, "[data-test=tab-all]").await?.click().await?;
+    eventually("one shopper shows as here and one as gone", || async {
+        let mut presence = page_texts(agent, "[data-test=shopper-presence]").await?;
+        presence.sort();
+        Ok((presence.len() == 2 && presence[0].starts_with("Left ") && presence[1] == "Online now").then_some(()))
+    })
+    .await?;
+
+    // Gone longer than the limit with the question unanswered: closed as missed.
+    find(agent, "[data-test=tab-closed]").await?.click().await?;
+    eventually("the missed chat is among the closed ones", || async {
+        Ok(page_texts(agent, ".inbox .row .badge").await?.iter().any(|b| b == "Missed").then_some(()))
+    })
+    .await?;
+    find(agent, ".inbox .row").await?.click().await?;
+    checkout_chat_e2e::wait_for_text(
+        agent,
+        false,
+        ".messages .notice",
+        "Missed: the shopper left with a message unanswered",
+    )
+    .await?;
+    // The shopper who stayed is still in the open chats, online.
+    find(agent, "[data-test=tab-all]").await?.click().await?;
+    eventually("the shopper who stayed is still open", || async {
+        Ok((page_texts(agent, "[data-test=shopper-presence]").await? == ["Online now"]).then_some(()))
+    })
+    .await?;
+    stays.close(None).await?;
     Ok(())
 }

@@ -169,7 +169,7 @@ fn CheckoutView(checkout: Memo<Checkout>) -> impl IntoView {
             {move || match checkout.get() {
                 Checkout::NotStarted => view! { <span class="empty-note">{t("Not in checkout")}</span> }.into_any(),
                 Checkout::Step { step, since_ms } => view! {
-                    <strong dir="auto">{step}</strong>
+                    <strong dir="auto">{step_name(&step)}</strong>
                     <span>{move || format!(" {} {}", t("for"), elapsed(now.get() - since_ms))}</span>
                 }
                 .into_any(),
@@ -200,7 +200,7 @@ fn pages_view(pages: Vec<Page>) -> AnyView {
             }
         })
         .collect_view();
-    view! { <ol class="pages" aria-label="Latest first">{items}</ol> }.into_any()
+    view! { <ol class="pages" aria-label=t("Latest first")>{items}</ol> }.into_any()
 }
 
 /// The shopper's other conversations with the shop, newest first; each opens in the console.
@@ -229,7 +229,7 @@ fn timeline_view(entries: Vec<Entry>) -> AnyView {
         return view! { <p class="empty-note">{t("Nothing yet")}</p> }.into_any();
     }
     let items = entries.into_iter().map(entry_view).collect_view();
-    view! { <ol class="activity" aria-label="Latest first">{items}</ol> }.into_any()
+    view! { <ol class="activity" aria-label=t("Latest first")>{items}</ol> }.into_any()
 }
 
 fn entry_view(entry: Entry) -> impl IntoView {
@@ -243,24 +243,48 @@ fn entry_view(entry: Entry) -> impl IntoView {
     }
 }
 
-/// The entry's kind (for styling and tests), its line, and a detail under it.
+/// The entry's kind (for styling and tests), its line, and a detail under it, in the console's
+/// language.
 fn describe(what: What) -> (&'static str, String, Option<String>) {
     let quoted = |rule: &str| format!("“{rule}”");
+    let with_rule = |text: &'static str, rule: &str| t(text).replace("{rule}", &quoted(rule));
     match what {
         What::Cart { count, total, currency, change } => {
-            let items = if count == 1 { "item" } else { "items" };
+            let items = if count == 1 { t("item") } else { t("items") };
             let detail = (!change.is_empty()).then_some(change);
-            ("cart", format!("Cart: {count} {items}, {}", money(total, &currency)), detail)
+            let line = t("Cart: {count} {items}, {total}")
+                .replace("{count}", &count.to_string())
+                .replace("{items}", items)
+                .replace("{total}", &money(total, &currency));
+            ("cart", line, detail)
         }
-        What::Step(step) => ("checkout-step", format!("Checkout step: {step}"), None),
+        What::Step(step) => ("checkout-step", t("Checkout step: {step}").replace("{step}", &step_name(&step)), None),
         What::Order { order_id, total, currency } => {
-            ("order", format!("Order {order_id} completed, {}", money(total, &currency)), None)
+            let line = t("Order {order} completed, {total}")
+                .replace("{order}", &order_id)
+                .replace("{total}", &money(total, &currency));
+            ("order", line, None)
         }
-        What::PromptShown(rule) => ("prompt-shown", format!("Prompt {} shown", quoted(&rule)), None),
-        What::PromptAccepted(rule) => ("prompt-accepted", format!("Prompt {} accepted", quoted(&rule)), None),
-        What::PromptDismissed(rule) => ("prompt-dismissed", format!("Prompt {} dismissed", quoted(&rule)), None),
-        What::ChatStarted(Some(rule)) => ("chat-started", format!("Chat started from prompt {}", quoted(&rule)), None),
-        What::ChatStarted(None) => ("chat-started", "Chat started".to_owned(), None),
-        What::Custom { name, data } => ("custom", format!("Event “{name}”"), data),
+        What::PromptShown(rule) => ("prompt-shown", with_rule("Prompt {rule} shown", &rule), None),
+        What::PromptAccepted(rule) => ("prompt-accepted", with_rule("Prompt {rule} accepted", &rule), None),
+        What::PromptDismissed(rule) => ("prompt-dismissed", with_rule("Prompt {rule} dismissed", &rule), None),
+        What::ChatStarted(Some(rule)) => ("chat-started", with_rule("Chat started from prompt {rule}", &rule), None),
+        What::ChatStarted(None) => ("chat-started", t("Chat started").to_owned(), None),
+        What::Custom { name, data } => ("custom", t("Event {name}").replace("{name}", &quoted(&name)), data),
     }
+}
+
+/// A checkout step as the agent reads it: the usual steps in the console's language, any other
+/// name as the shop wrote it.
+pub fn step_name(step: &str) -> String {
+    let known = match step.to_ascii_lowercase().as_str() {
+        "cart" => t("cart"),
+        "information" | "contact" => t("information"),
+        "shipping" | "delivery" => t("shipping"),
+        "payment" => t("payment"),
+        "review" => t("review"),
+        "confirmation" => t("confirmation"),
+        _ => return step.to_owned(),
+    };
+    known.to_owned()
 }

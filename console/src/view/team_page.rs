@@ -70,7 +70,7 @@ pub fn TeamPage(service: AgentService) -> impl IntoView {
                                     <td>{account.email.clone()}</td>
                                     <td data-test="presence">{move || if disabled { t("disabled").to_owned() } else { shown_presence() }}</td>
                                     <td>
-                                        <select on:change=move |ev| {
+                                        <select aria-label=format!("{}: {}", t("Role"), account.agent.name) on:change=move |ev| {
                                             let role = if event_target_value(&ev) == "admin" { Role::Admin } else { Role::Agent };
                                             change(role_id.clone(), AccountChange { role: Some(role), ..Default::default() });
                                         }>
@@ -80,6 +80,7 @@ pub fn TeamPage(service: AgentService) -> impl IntoView {
                                     </td>
                                     <td>
                                         <input type="number" min="1" max=MAX_CAPACITY.to_string() value=account.capacity.to_string()
+                                            aria-label=format!("{}: {}", t("Capacity"), account.agent.name)
                                             on:change=move |ev| {
                                                 if let Ok(capacity) = event_target_value(&ev).parse::<u32>() {
                                                     change(capacity_id.clone(), AccountChange { capacity: Some(capacity), ..Default::default() });
