@@ -78,6 +78,14 @@ async fn activity_is_stored_once_and_shown_to_the_agent_of_the_conversation() {
     let rules = checkout_chat_rules::wire::decode(&rules.expect("the demo shop has rules")).unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["payment-help", "leaving-with-cart", "coupon-trouble"]);
+    // None of the demo rules says when agents must be online: each reaches the widget speaking
+    // only while one is.
+    for rule in &rules {
+        let checkout_chat_rules::Condition::All(conditions) = &rule.when else {
+            panic!("{}: {:?}", rule.id, rule.when)
+        };
+        assert_eq!(conditions.last(), Some(&checkout_chat_rules::Condition::AgentsOnline(true)), "{}", rule.id);
+    }
 
     // Before any chat: stored, acknowledged, and a resend is stored once.
     let browsing = json!([

@@ -474,6 +474,7 @@ async fn four_hundred_squatting_sockets_do_not_push_a_real_shopper_back() {
     let _away = relay.demo_agent_away().await;
     let mut squatters = Vec::new();
     let (mut chats, mut refused) = (0, 0);
+    let started = std::time::Instant::now();
     for k in 0..400 {
         let Some(mut squatter) = shopper_from(relay.addr, ONE, &format!("sq-{k}")).await else {
             refused += 1;
@@ -489,7 +490,9 @@ async fn four_hundred_squatting_sockets_do_not_push_a_real_shopper_back() {
         }
         squatters.push(squatter);
     }
-    assert!(chats <= 30, "one address started {chats} conversations in a minute (30 allowed)");
+    // 30 at once, then one every 2 s (30 a minute) while the squatters keep trying.
+    let allowed = 30 + (started.elapsed().as_secs_f64() / 2.0).ceil() as usize;
+    assert!(chats <= allowed, "one address started {chats} conversations (at most {allowed} allowed by now)");
     assert_eq!(chats + refused, 400);
 
     let mut shopper = shopper_from(relay.addr, OTHER, "real").await.expect("another address is welcome");

@@ -62,6 +62,32 @@ pub enum Condition {
     AgentsOnline(bool),
 }
 
+impl Condition {
+    /// Whether the condition says anything about agents being online, anywhere in it.
+    pub fn mentions_agents_online(&self) -> bool {
+        match self {
+            Condition::All(conditions) | Condition::Any(conditions) => {
+                conditions.iter().any(Condition::mentions_agents_online)
+            }
+            Condition::AgentsOnline(_) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Rule {
+    /// The rule as the widget gets it: a prompt offers help, so a rule that does not say when
+    /// agents must be online speaks only while one is (`agents_online = true` added to it). A
+    /// rule that mentions `agents_online` anywhere is left as the shop wrote it, which is how a
+    /// shop gives an offline text of its own or lets a prompt speak regardless.
+    pub fn only_when_staffed_by_default(mut self) -> Self {
+        if !self.when.mentions_agents_online() {
+            self.when = Condition::All(vec![self.when, Condition::AgentsOnline(true)]);
+        }
+        self
+    }
+}
+
 /// An amount in hundredths of the currency unit, as the widget reports cart totals. Integers, so
 /// the widget never formats or parses floats.
 #[derive(Debug, Clone, PartialEq, Eq)]

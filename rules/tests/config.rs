@@ -207,3 +207,50 @@ fn ids_are_unique_and_rules_are_few() {
     let hundred: String = (0..100).map(|i| one(&format!("r{i}"))).collect();
     validate(&parse(&hundred).unwrap()).unwrap();
 }
+
+#[test]
+fn a_rule_silent_on_agents_speaks_only_while_one_is_online() {
+    let rules = parse(
+        r#"
+[[rules]]
+id = "help"
+cap = "page"
+message = { en = "Questions? We're here." }
+when = { step = "payment" }
+
+[[rules]]
+id = "offline"
+cap = "page"
+message = { en = "Leave a question; we answer by email." }
+when = { all = [ { step = "payment" }, { any = [ { agents_online = false } ] } ] }
+"#,
+    )
+    .unwrap();
+    let effective: Vec<Rule> = rules.iter().cloned().map(Rule::only_when_staffed_by_default).collect();
+    assert_eq!(
+        effective[0].when,
+        Condition::All(vec![Condition::Step("payment".into()), Condition::AgentsOnline(true)])
+    );
+    assert_eq!(effective[1], rules[1], "a rule that mentions agents_online, however deep, is the shop's to decide");
+    validate(&effective).unwrap();
+
+    let at_payment = |agents_online| checkout_chat_rules::Context {
+        now_ms: 0,
+        path: "/checkout",
+        step: Some("payment"),
+        step_since_ms: 0,
+        last_activity_ms: 0,
+        cart: None,
+        exit_intent: false,
+        returning: false,
+        events: &[],
+        agents_online,
+    };
+    let firing = |agents_online| {
+        let ctx = at_payment(agents_online);
+        effective.iter().filter(|r| r.when.matches(&ctx)).map(|r| r.id.as_str()).collect::<Vec<_>>()
+    };
+    assert_eq!(firing(Some(true)), ["help"]);
+    assert_eq!(firing(Some(false)), ["offline"]);
+    assert!(firing(None).is_empty(), "nothing until the relay has said");
+}

@@ -3,6 +3,7 @@
 //! step brings the prompt; dismissed, it does not come back after navigating; answered, the agent
 //! sees the conversation with the cart and the rule, and the order that follows is counted by
 //! `relay report`; a page that only pushes GA4 events to `dataLayer` gives the agent the same cart.
+//! With nobody online, the rules that offer help stay quiet and the shop's offline text speaks.
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
@@ -31,7 +32,16 @@ id = "payment-help-later"
 cap = "page"
 message = { en = "Still deciding? We're one click away." }
 when = { all = [ { step = "payment" }, { seconds_on_step = 3 } ] }
+
+# The honest text for when nobody is online; the two above, silent on agents, then stay quiet.
+[[shops.rules]]
+id = "payment-help-offline"
+cap = "page"
+message = { en = "Questions about paying? Leave them here: we read them as soon as we are back." }
+when = { all = [ { step = "payment" }, { seconds_on_step = 4 }, { agents_online = false } ] }
 "#;
+
+const OFFLINE: &str = "Questions about paying? Leave them here: we read them as soon as we are back.";
 
 const LATER: &str = "Still deciding? We're one click away.";
 
@@ -58,6 +68,8 @@ async fn to_payment(relay: &Relay, shopper: &Client) -> Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn dwelling_on_payment_brings_the_prompt_and_a_dismissed_one_does_not_come_back() -> Result<()> {
     let relay = Relay::start_with_config(CONFIG)?;
+    // Prompts that offer help speak only while someone can answer.
+    let _agent = AgentOnline::connect(&relay).await?;
     let mut chrome = Chrome::start()?;
     let shopper = chrome.session().await?;
     let outcome = async {
@@ -78,6 +90,32 @@ async fn dwelling_on_payment_brings_the_prompt_and_a_dismissed_one_does_not_come
     .await;
     if outcome.is_err() {
         let _ = save_screenshot(&shopper, "prompt-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_nobody_online_only_the_shops_offline_text_speaks() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG)?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        to_payment(&relay, &shopper).await?;
+        // The helpful rules would have shown after 2 and 3 s, and one prompt shows at a time:
+        // the offline text at 4 s is proof that they stayed quiet.
+        wait_for_text(&shopper, true, ".cc-prompt-open", OFFLINE).await?;
+        let shown = widget_texts(&shopper, ".cc-prompt").await?;
+        ensure!(
+            shown.iter().all(|text| !text.contains(MESSAGE) && !text.contains(LATER)),
+            "a prompt offered help with nobody online: {shown:?}"
+        );
+        save_screenshot(&shopper, "prompt-offline.png").await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "prompt-offline-failure.png").await;
     }
     let _ = shopper.close().await;
     outcome
