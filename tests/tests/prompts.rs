@@ -328,6 +328,8 @@ async fn on_a_phone_a_fast_scroll_up_is_an_exit_intent() -> Result<()> {
         relay.url("/widget.js")
     );
     let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    // The rule offers help: it speaks only while someone can answer.
+    let _agent = AgentOnline::connect(&relay).await?;
     let mut chrome = Chrome::start()?;
     let shopper = chrome.phone_session().await?;
     let outcome = async {
