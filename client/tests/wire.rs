@@ -7,8 +7,8 @@
 
 use checkout_chat_client::wire::{decode_for_visitor, encode_visitor};
 use checkout_chat_protocol::{
-    AgentId, AgentProfile, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary, ErrorCode, Event,
-    EventBody, Identity, ServerFrame, ShopId, VisitorFrame, VisitorHello, VisitorId, VisitorToken,
+    AgentId, AgentProfile, Author, ClientId, CloseReason, ConversationId, ConversationStatus, ConversationSummary,
+    ErrorCode, Event, EventBody, Identity, ServerFrame, ShopId, VisitorFrame, VisitorHello, VisitorId, VisitorToken,
 };
 use wasm_bindgen_test::*;
 
@@ -55,6 +55,8 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         event(1, Author::Visitor, EventBody::Message { text: "سلام <b>hi</b>\n😀".into() }, Some("m1")),
         event(2, anna.clone(), EventBody::Joined, None),
         event(3, anna.clone(), EventBody::Closed { reason: None }, None),
+        event(3, Author::System, EventBody::Closed { reason: Some(CloseReason::Missed) }, None),
+        event(3, Author::System, EventBody::Closed { reason: Some(CloseReason::ShopperLeft) }, None),
         event(4, Author::Visitor, EventBody::Rated { score: 5, comment: Some("great".into()) }, Some("r")),
         event(5, Author::Visitor, EventBody::Rated { score: 1, comment: None }, Some("r2")),
         event(6, Author::Visitor, EventBody::LeftMessage { email: "a@b.example".into(), text: "x".into() }, None),
@@ -107,6 +109,7 @@ fn skips_what_is_not_for_visitors_or_not_valid() {
         last_order_id: None,
         locale: None,
         device: None,
+        shopper_left_at_ms: None,
     };
     let for_agents = ServerFrame::ConversationUpdated { conversation: summary }.to_json();
     for text in [
