@@ -659,8 +659,23 @@ async fn keyboard_only(relay: &Relay, agent: &Client) -> Result<()> {
 
     tab_to(agent, "[data-test=open-canned]").await?;
     checkout_chat_e2e::press(agent, ENTER).await?;
+    // A shortcut with a capital: the error says what a shortcut may be, and goes once corrected.
+    tab_to(agent, "#canned-shortcut").await?;
+    type_keys(agent, "Wrap").await?;
+    tab_to(agent, "#canned-text").await?;
+    type_keys(agent, "x").await?;
+    tab_to(agent, "[data-test=canned-form] button[type=submit]").await?;
+    checkout_chat_e2e::press(agent, ENTER).await?;
+    wait_for_text(agent, false, "[data-test=canned-error]", "A shortcut has 1 to 32 characters: a-z, 0-9, - and _")
+        .await?;
+    find(agent, "#canned-shortcut").await?.clear().await?;
+    find(agent, "#canned-text").await?.clear().await?;
     tab_to(agent, "#canned-shortcut").await?;
     type_keys(agent, "wrap").await?;
+    eventually("the error goes once the shortcut is corrected", || async {
+        Ok(page_texts(agent, "[data-test=canned-error]").await?.is_empty().then_some(()))
+    })
+    .await?;
     tab_to(agent, "#canned-text").await?;
     type_keys(agent, "Yes {{name|there}}: gift wrap is free.").await?;
     tab_to(agent, "[data-test=canned-form] button[type=submit]").await?;

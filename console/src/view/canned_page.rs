@@ -98,7 +98,7 @@ pub fn CannedPage(service: AgentService) -> impl IntoView {
                     <h2>{t("Add or replace")}</h2>
                     <label for="canned-shortcut">{t("Shortcut")}</label>
                     <input id="canned-shortcut" required maxlength="33" placeholder="shipping"
-                        prop:value=move || shortcut.get() on:input=move |ev| shortcut.set(event_target_value(&ev)) />
+                        prop:value=move || shortcut.get() on:input=move |ev| { error.set(None); shortcut.set(event_target_value(&ev)); } />
                     <label for="canned-lang">{t("For shoppers in")}</label>
                     <select id="canned-lang" data-test="canned-lang" prop:value=move || lang.get()
                         on:change=move |ev| lang.set(event_target_value(&ev))>
@@ -107,8 +107,9 @@ pub fn CannedPage(service: AgentService) -> impl IntoView {
                     </select>
                     <label for="canned-text">{t("Text")}</label>
                     <textarea id="canned-text" required rows="3" maxlength=MAX_CANNED_CHARS.to_string()
-                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-                    {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+                        prop:value=move || text.get() on:input=move |ev| { error.set(None); text.set(event_target_value(&ev)); }></textarea>
+                    // Gone as soon as the agent corrects the form.
+                    {move || error.get().map(|message| view! { <p class="error" role="alert" data-test="canned-error">{message}</p> })}
                     <button class="primary" type="submit">{t("Save")}</button>
                 </form>
             </Show>
