@@ -295,6 +295,10 @@ const DUTCH: &[(&str, &str)] = &[
     ("review", "controle"),
     ("confirmation", "bevestiging"),
     ("Latest first", "Nieuwste eerst"),
+    (
+        "Mail is not set up: transcripts that shoppers ask for wait until an SMTP server is configured ([smtp] in the relay's configuration).",
+        "E-mail is niet ingesteld: transcripten die klanten vragen wachten tot er een SMTP-server is ingesteld ([smtp] in de configuratie van de relay).",
+    ),
 ];
 
 #[cfg(test)]

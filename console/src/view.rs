@@ -177,6 +177,11 @@ fn Workspace(service: AgentService) -> impl IntoView {
                     </button>
                 </div>
             </header>
+            <Show when=move || service.session.with(|s| s.as_ref().is_some_and(|s| s.role == Role::Admin && !s.mail_configured))>
+                <p class="notice-banner" role="status" data-test="no-mail">
+                    {t("Mail is not set up: transcripts that shoppers ask for wait until an SMTP server is configured ([smtp] in the relay's configuration).")}
+                </p>
+            </Show>
             {move || service.flash.get().map(|message| view! {
                 <p class="flash" role="alert">
                     <span dir="auto">{message}</span>

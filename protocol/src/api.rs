@@ -19,6 +19,10 @@ pub struct SessionInfo {
     pub shop: ShopId,
     #[serde(default)]
     pub role: Role,
+    /// Whether the relay can send mail (an `[smtp]` server is configured): without it, the
+    /// transcripts shoppers ask for wait, and admins are told so.
+    #[serde(default)]
+    pub mail_configured: bool,
 }
 
 /// What an account may do: answer shoppers, or also manage the shop's agents.

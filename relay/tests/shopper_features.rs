@@ -557,3 +557,19 @@ async fn a_mail_server_refusing_the_relay_itself_is_retried_not_given_up() {
     .await;
     assert!(!gave_up, "retried later, not given up: {error}");
 }
+
+#[tokio::test]
+async fn the_console_is_told_whether_mail_can_be_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let without = Relay::start(&dir.path().join("plain.db"));
+    assert!(!mail_configured(&without).await, "no [smtp]: transcripts wait, and admins are told");
+    let with = relay_mailing_through(dir.path(), free_port());
+    assert!(mail_configured(&with).await);
+}
+
+/// What `/v1/agent/me` says of the relay's mail, for the demo agent.
+async fn mail_configured(relay: &Relay) -> bool {
+    let cookie = relay.login(support::DEMO_EMAIL, support::DEMO_PASSWORD).await.expect("the demo agent logs in");
+    let me = reqwest::Client::new().get(relay.http("/v1/agent/me")).header("cookie", cookie).send().await.unwrap();
+    me.json::<checkout_chat_protocol::api::SessionInfo>().await.unwrap().mail_configured
+}

@@ -18,8 +18,13 @@ use crate::storage::AgentRecord;
 
 pub const SESSION_COOKIE: &str = "cc_session";
 
-fn session_info(agent: &AgentRecord) -> SessionInfo {
-    SessionInfo { agent: agent.profile(), shop: agent.shop_id.clone(), role: agent.role }
+fn session_info(state: &AppState, agent: &AgentRecord) -> SessionInfo {
+    SessionInfo {
+        agent: agent.profile(),
+        shop: agent.shop_id.clone(),
+        role: agent.role,
+        mail_configured: state.config.smtp.is_some(),
+    }
 }
 
 pub async fn login(
@@ -45,7 +50,7 @@ pub async fn login(
         .path("/")
         .max_age(time_hours(hours));
     tracing::info!(agent = %agent.email, "agent logged in");
-    Ok((jar.add(cookie), Json(session_info(&agent))))
+    Ok((jar.add(cookie), Json(session_info(&state, &agent))))
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Result<CookieJar, ApiError> {
@@ -60,7 +65,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: Cook
 
 pub async fn me(State(state): State<AppState>, jar: CookieJar) -> Result<Json<SessionInfo>, ApiError> {
     let agent = current_agent(&state, &jar).await?;
-    Ok(Json(session_info(&agent)))
+    Ok(Json(session_info(&state, &agent)))
 }
 
 /// The agent whose session cookie came with the request.
