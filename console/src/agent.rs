@@ -381,7 +381,11 @@ impl AgentService {
             };
             notify::tell(
                 what,
-                &format!("{}: {}", crate::view::shown_name(&summary), summary.last_message.clone().unwrap_or_default()),
+                &format!(
+                    "{}: {}",
+                    crate::format::shown_name(&summary),
+                    summary.last_message.clone().unwrap_or_default()
+                ),
             );
         }
         if summary.status == ConversationStatus::Closed {

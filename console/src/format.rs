@@ -1,4 +1,4 @@
-//! How the console writes amounts, durations and dates for agents.
+//! How the console writes amounts, durations, dates and shoppers' names for agents.
 
 /// An amount in hundredths of `currency` in the agent's locale ("€54.90", "54,90 €"), or
 /// "54.90 EUR" where the browser cannot format it.
@@ -65,6 +65,15 @@ fn share_in(lang: crate::i18n::Lang, part: u64, whole: u64) -> String {
     let rate = format!("{:.1}", part as f64 * 100.0 / whole as f64);
     let rate = if lang == crate::i18n::Lang::Nl { rate.replace('.', ",") } else { rate };
     format!("{rate} % {counts}")
+}
+
+/// The shopper's name as the agent reads it: the shop's name for them, or the relay's
+/// "Visitor 7F3A" in the console's language.
+pub fn shown_name(summary: &checkout_chat_protocol::ConversationSummary) -> String {
+    match summary.visitor_name.strip_prefix("Visitor ") {
+        Some(tag) if summary.name.is_none() => format!("{} {tag}", crate::i18n::t("Visitor")),
+        _ => summary.visitor_name.clone(),
+    }
 }
 
 #[cfg(test)]

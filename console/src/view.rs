@@ -24,7 +24,7 @@ use self::report_page::ReportPage;
 use self::shopper_panel::ShopperPanel;
 use self::team_page::TeamPage;
 use crate::agent::AgentService;
-use crate::format::money;
+use crate::format::{money, shown_name};
 use crate::i18n::{self, Lang, t};
 use crate::{api, canned, notify};
 
@@ -370,15 +370,6 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
                 </span>
             </button>
         </li>
-    }
-}
-
-/// The shopper's name as the agent reads it: the shop's name for them, or the relay's
-/// "Visitor 7F3A" in the console's language.
-pub fn shown_name(summary: &ConversationSummary) -> String {
-    match summary.visitor_name.strip_prefix("Visitor ") {
-        Some(tag) if summary.name.is_none() => format!("{} {tag}", t("Visitor")),
-        _ => summary.visitor_name.clone(),
     }
 }
 

@@ -6,19 +6,20 @@
 
 use std::time::Duration;
 
-use checkout_chat_protocol::{Author, CloseReason, ConversationId, ConversationSummary, EventBody, ShopId};
+use checkout_chat_protocol::{Author, CloseReason, ConversationId, EventBody, ShopId};
 
 use crate::chat::{self, ChatError};
-use crate::clock::now_ms;
+use crate::clock::{now_ms, sweep_ticks};
 use crate::state::AppState;
-use crate::storage::{NewEvent, StorageError};
+use crate::storage::{Departed, NewEvent, StorageError};
 
 /// Conversations closed per sweep at most, so one sweep never holds the writer for long.
 const CLOSE_BATCH: usize = 100;
 
-/// Why a conversation whose shopper left is closed.
-pub fn close_reason(summary: &ConversationSummary) -> CloseReason {
-    if summary.unanswered > 0 { CloseReason::Missed } else { CloseReason::ShopperLeft }
+/// Why a conversation whose shopper left is closed: missed while any of their messages is
+/// unanswered.
+pub fn close_reason(unanswered: u32) -> CloseReason {
+    if unanswered > 0 { CloseReason::Missed } else { CloseReason::ShopperLeft }
 }
 
 /// Records, soon and off the caller's path, whether the shopper of `conversation` is connected
@@ -30,7 +31,8 @@ pub fn record_soon(state: &AppState, shop: &ShopId, conversation: &ConversationI
     runtime.spawn(async move {
         let left_at = (!state.hub.is_visitor_here(&conversation)).then(now_ms);
         match state.storage.set_shopper_presence(&conversation, left_at).await {
-            Ok(summary) => state.hub.publish_summary(&shop, summary),
+            Ok(Some(summary)) => state.hub.publish_summary(&shop, summary),
+            Ok(None) => {}
             Err(error) => tracing::warn!(%error, %conversation, "could not record whether the shopper is there"),
         }
     });
@@ -44,9 +46,7 @@ pub async fn run_auto_closer(state: AppState) {
         return;
     }
     let limit = Duration::from_secs_f64(minutes * 60.0);
-    let every = (limit / 4).clamp(Duration::from_millis(250), Duration::from_secs(60));
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = sweep_ticks(limit, Duration::from_secs(60));
     loop {
         ticks.tick().await;
         let cutoff = now_ms() - i64::try_from(limit.as_millis()).unwrap_or(i64::MAX);
@@ -57,18 +57,17 @@ pub async fn run_auto_closer(state: AppState) {
 }
 
 async fn close_departed(state: &AppState, cutoff_ms: i64) -> Result<(), ChatError> {
-    for id in state.storage.open_conversations_left_before(cutoff_ms, CLOSE_BATCH).await? {
+    let departed = state.storage.open_conversations_left_before(cutoff_ms, CLOSE_BATCH).await?;
+    for Departed { conversation, unanswered } in departed {
         // Storage may lag a shopper who just came back.
-        if state.hub.is_visitor_here(&id) {
+        if state.hub.is_visitor_here(&conversation.id) {
             continue;
         }
-        let Some(conversation) = state.storage.conversation(&id).await? else { continue };
-        let summary = state.storage.conversation_summary(&id).await?;
-        let reason = close_reason(&summary);
+        let reason = close_reason(unanswered);
         let closed =
             NewEvent { author: Author::System, client_id: None, body: EventBody::Closed { reason: Some(reason) } };
         match chat::post(state, &conversation, closed).await {
-            Ok(_) => tracing::info!(conversation = %id, ?reason, "closed: the shopper left"),
+            Ok(_) => tracing::info!(conversation = %conversation.id, ?reason, "closed: the shopper left"),
             // An agent ended it in the meantime.
             Err(ChatError::Storage(StorageError::ConversationClosed)) => {}
             Err(error) => return Err(error),
@@ -83,13 +82,8 @@ mod tests {
 
     #[test]
     fn a_chat_left_with_unanswered_messages_is_missed() {
-        let summary: ConversationSummary = serde_json::from_value(serde_json::json!({
-            "id": "c1", "visitor_name": "Visitor 7F3A", "status": "waiting", "last_seq": 2,
-            "created_at_ms": 0, "updated_at_ms": 0, "unanswered": 2
-        }))
-        .unwrap();
-        assert_eq!(close_reason(&summary), CloseReason::Missed);
-        let answered = ConversationSummary { unanswered: 0, ..summary };
-        assert_eq!(close_reason(&answered), CloseReason::ShopperLeft);
+        assert_eq!(close_reason(2), CloseReason::Missed);
+        assert_eq!(close_reason(1), CloseReason::Missed);
+        assert_eq!(close_reason(0), CloseReason::ShopperLeft);
     }
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use checkout_chat_protocol::{AgentId, AgentProfile, AgentStatus, ConversationId, ServerFrame, ShopId, TeamMember};
 
 use crate::chat;
-use crate::clock::now_ms;
+use crate::clock::{now_ms, sweep_ticks};
 use crate::departures;
 use crate::hub::{Audience, SharedFrame, VisitorGuard};
 use crate::state::AppState;
@@ -125,9 +125,7 @@ impl RoutingTurns {
 /// to agents who do not come back.
 pub async fn run_offline_sweeper(state: AppState) {
     let limit = Duration::from_secs(state.config.agent_offline_after_seconds);
-    let every = (limit / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = sweep_ticks(limit, Duration::from_secs(5));
     loop {
         ticks.tick().await;
         if let Err(error) = requeue_absent(&state, limit).await {

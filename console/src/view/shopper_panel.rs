@@ -276,7 +276,7 @@ fn describe(what: What) -> (&'static str, String, Option<String>) {
 
 /// A checkout step as the agent reads it: the usual steps in the console's language, any other
 /// name as the shop wrote it.
-pub fn step_name(step: &str) -> String {
+fn step_name(step: &str) -> String {
     let known = match step.to_ascii_lowercase().as_str() {
         "cart" => t("cart"),
         "information" | "contact" => t("information"),

@@ -63,6 +63,13 @@ pub struct ConversationRecord {
     pub last_seq: Seq,
 }
 
+/// An open conversation whose shopper has gone, with the shopper messages nobody answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Departed {
+    pub conversation: ConversationRecord,
+    pub unanswered: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentRecord {
     pub id: AgentId,
@@ -345,17 +352,17 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<()>;
     /// Records that the shopper of `conversation` is connected (`None`) or that their last
     /// connection went at `left_at_ms` (the first leaving time is kept until they return), and
-    /// gives the conversation's summary as it now reads.
+    /// gives the conversation's summary as it now reads; `None` when that changed nothing.
     async fn set_shopper_presence(
         &self,
         conversation: &ConversationId,
         left_at_ms: Option<i64>,
-    ) -> StorageResult<ConversationSummary>;
-    /// At start-up: nobody is connected to a relay that was not running, so every shopper who
-    /// seemed connected left at `at_ms` at the latest.
+    ) -> StorageResult<Option<ConversationSummary>>;
+    /// At start-up: nobody is connected to a relay that was not running, so every shopper of an
+    /// open conversation who seemed connected left at `at_ms` at the latest.
     async fn shoppers_all_left(&self, at_ms: i64) -> StorageResult<()>;
     /// Open conversations whose shopper left before `cutoff_ms`, longest gone first.
-    async fn open_conversations_left_before(&self, cutoff_ms: i64, limit: usize) -> StorageResult<Vec<ConversationId>>;
+    async fn open_conversations_left_before(&self, cutoff_ms: i64, limit: usize) -> StorageResult<Vec<Departed>>;
 
     async fn canned_responses(&self, shop: &ShopId) -> StorageResult<Vec<CannedResponse>>;
     /// Adds or replaces the canned response with this shortcut and language.

@@ -30,9 +30,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::{
-    ActivityBatch, ActivityFact, ActivityRow, AgentRecord, Appended, ConversationRecord, IdentityUpdate, NewAgent,
-    NewEvent, OutboxItem, OutboxKind, Storage, StorageError, StorageResult, TokenHash, VisitorRecord, Waiting,
-    WebhookCursor,
+    ActivityBatch, ActivityFact, ActivityRow, AgentRecord, Appended, ConversationRecord, Departed, IdentityUpdate,
+    NewAgent, NewEvent, OutboxItem, OutboxKind, Storage, StorageError, StorageResult, TokenHash, VisitorRecord,
+    Waiting, WebhookCursor,
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
@@ -967,38 +967,48 @@ impl Storage for SqliteStorage {
         &self,
         conversation: &ConversationId,
         left_at_ms: Option<i64>,
-    ) -> StorageResult<ConversationSummary> {
+    ) -> StorageResult<Option<ConversationSummary>> {
         let id = conversation.clone();
         self.write(move |conn| {
-            // Leaving keeps the first time the shopper went; coming back clears it.
-            execute(
+            // Only a change is written: leaving while gone keeps the first time the shopper
+            // went, and a second tab's coming or going changes nothing.
+            let changed = execute(
                 conn,
-                "UPDATE visitors SET left_at = CASE WHEN ?2 IS NULL THEN NULL ELSE COALESCE(left_at, ?2) END \
-                 WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?1)",
+                "UPDATE visitors SET left_at = ?2 \
+                 WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?1) AND (left_at IS NULL) != (?2 IS NULL)",
                 params![id.as_str(), left_at_ms],
             )?;
-            summary(conn, &id)
+            if changed == 0 { Ok(None) } else { summary(conn, &id).map(Some) }
         })
         .await
     }
 
     async fn shoppers_all_left(&self, at_ms: i64) -> StorageResult<()> {
         self.write(move |conn| {
-            execute(conn, "UPDATE visitors SET left_at = ?1 WHERE left_at IS NULL", [at_ms])?;
+            // Through the open conversations (few, and indexed), not a scan of every visitor:
+            // only their shoppers' presence is shown or acted on.
+            execute(
+                conn,
+                "UPDATE visitors SET left_at = ?1 WHERE left_at IS NULL \
+                 AND id IN (SELECT visitor_id FROM conversations WHERE status != 'closed')",
+                [at_ms],
+            )?;
             Ok(())
         })
         .await
     }
 
-    async fn open_conversations_left_before(&self, cutoff_ms: i64, limit: usize) -> StorageResult<Vec<ConversationId>> {
+    async fn open_conversations_left_before(&self, cutoff_ms: i64, limit: usize) -> StorageResult<Vec<Departed>> {
         self.read(move |conn| {
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            // The columns of CONVERSATION_COLUMNS, named for the join, then the count.
             all_rows(
                 conn,
-                "SELECT c.id FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
+                "SELECT c.id, c.shop_id, c.visitor_id, c.status, c.assigned_agent_id, c.last_seq, c.unanswered \
+                 FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
                  WHERE c.status != 'closed' AND c.last_seq > 0 AND v.left_at < ?1 ORDER BY v.left_at LIMIT ?2",
                 params![cutoff_ms, limit],
-                |row| parse_id(row.get(0)?),
+                |row| Ok(Departed { conversation: conversation_from_row(row)?, unanswered: row.get(6)? }),
             )
         })
         .await
