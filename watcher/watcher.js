@@ -15,6 +15,7 @@ const SESSION_MS = 30 * 60 * 1000;
 const BATCH = 50;
 const BATCH_BYTES = 12000; // a frame over 16 KiB would end the connection
 const MAX_BATCHES = 20; // at most 1,000 activities wait for a connection; older ones go
+const TYPING_MS = 4000; // a pause this long in a page's field ends "typing"
 // The bubble's name and its close button's, per language.
 const WORDS = {
   en: ["A message from us", "No thanks"],
@@ -25,7 +26,7 @@ const WORDS = {
 const GA_STEPS = { view_cart: "cart", begin_checkout: "shipping", add_shipping_info: "payment", add_payment_info: "review" };
 
 const page = { step: null, stepSince: 0, lastActive: Date.now(), currency: null, total: 0, items: 0, events: [] };
-let config; // {shop, relay, locale, root, side, rtl, open(rule, reply, opened)}
+let config; // {shop, relay, locale, root, side, rtl, open(rule, reply, opened), css(text)}
 let prefix;
 let session = { id: "", returning: false };
 let unsent = [];
@@ -45,6 +46,7 @@ let welcomed; // resolves at the first welcome: the visitor is known
 let reconnecting = false;
 let waits = 0; // seconds waited for the chat app's new token
 let seenLayer = 0;
+let lastKeyAt = 0;
 const gaCart = [];
 
 function warn(message) {
@@ -142,25 +144,34 @@ function takeCalls(queue) {
   queue.push(["on", "close", () => (chatOpen = false)]);
 }
 
+// Typing: a key went down in the last few seconds with the focus in one of the page's fields
+// (the widget's own fields are in its shadow root: the focus is then on its host element).
+function typingInPage() {
+  const field = document.activeElement;
+  return Date.now() - lastKeyAt < TYPING_MS && !!field && (field.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(field.tagName));
+}
+
 function watchShopper() {
+  addEventListener("keydown", () => (lastKeyAt = Date.now()), { passive: true, capture: true });
   const touch = () => (page.lastActive = Date.now());
   for (const type of ["pointermove", "pointerdown", "keydown", "touchstart"]) {
     addEventListener(type, touch, { passive: true, capture: true });
   }
-  // Exit intent: the pointer leaving through the top of the window; on touch screens, a fast
-  // scroll up or coming back to the tab.
+  // Exit intent: the pointer leaving through the top of the window; on touch screens, coming
+  // back to the tab, or a flick up to the top of the page (towards the address bar and the
+  // tabs): more than a screen's height up within half a second, ending in the top half screen.
+  // Scrolling back up a product list is slower, or stops further down.
   const touchScreen = matchMedia("(pointer: coarse)").matches;
   document.addEventListener("mouseout", (e) => !e.relatedTarget && e.clientY <= 0 && exitIntent());
-  let anchorY = scrollY;
-  let anchorAt = 0;
+  const recent = []; // [time, scrollY] over the last half second
   addEventListener("scroll", () => {
     const now = Date.now();
     touch();
-    if (now - anchorAt > 300 || scrollY > anchorY) {
-      anchorY = scrollY;
-      anchorAt = now;
-    } else if (touchScreen && anchorY - scrollY > 200) {
-      anchorAt = 0;
+    recent.push([now, scrollY]);
+    while (now - recent[0][0] > 500) recent.shift();
+    const rise = Math.max(...recent.map((r) => r[1])) - scrollY;
+    if (touchScreen && scrollY < innerHeight / 2 && rise > innerHeight) {
+      recent.length = 0;
       exitIntent();
     }
   }, { passive: true });
@@ -440,6 +451,9 @@ function ga4(name, params) {
 
 // Asks the rule engine whether a prompt shows now (or the one the shop's code named); draws it.
 function show(named) {
+  // Not while the shopper types in a field of the page (a card number, an address): the rules
+  // are asked again on the next tick. A prompt the shop's code asks for by name still shows.
+  if (!named && typingInPage()) return;
   history = read("prompts", true) || ""; // another tab may have dismissed one meanwhile
   const answer = decide(history, session.id, config.locale, named, Date.now(), location.pathname, page.step,
     page.stepSince, page.lastActive, page.currency, page.total, page.items, !!page.exit, !!session.returning,
@@ -467,9 +481,9 @@ function button(cls, text, onClick) {
 }
 
 // The bubble's look; the shop's styles cannot reach it (Shadow DOM), its own cannot leak out.
+// Added through the loader (a constructed style sheet: no inline style for the page's policy).
 function style() {
-  const css = document.createElement("style");
-  css.textContent =
+  config.css(
     ".cc-prompt{position:fixed;" + config.side + ";bottom:92px;z-index:var(--cc-z);box-sizing:border-box;width:300px;" +
     "max-width:calc(100vw - 40px);padding:14px 16px;background:#fff;color:#1f2937;font:15px/1.45 system-ui,-apple-system," +
     "'Segoe UI',Roboto,'Noto Sans','Noto Sans Arabic',Tahoma,sans-serif;text-align:start;border-radius:14px;" +
@@ -479,13 +493,13 @@ function style() {
     "background:none;color:#4b5563;font-size:20px;line-height:1}.cc-prompt-close:hover{background:#f3f4f6}" +
     ".cc-prompt-replies{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.cc-prompt-replies:empty{display:none}" +
     ".cc-prompt-replies button{padding:6px 12px;border:1px solid var(--cc-accent);border-radius:16px;background:#fff;" +
-    "color:var(--cc-accent);font-size:14px}.cc-prompt :focus-visible{outline:3px solid #2563eb;outline-offset:2px}";
-  return css;
+    "color:var(--cc-accent);font-size:14px}.cc-prompt :focus-visible{outline:3px solid #2563eb;outline-offset:2px}"
+  );
 }
 
 function draw(rule, text, replies) {
   const words = WORDS[config.locale.slice(0, 2).toLowerCase()] || WORDS.en;
-  if (!config.styled) config.root.append(style());
+  if (!config.styled) style();
   config.styled = true;
   bubble = document.createElement("aside");
   bubble.className = "cc-prompt";

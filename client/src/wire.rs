@@ -57,6 +57,7 @@ pub(crate) fn decode_value<V: JsonValue>(frame: &V) -> Option<ServerFrame> {
             visitor_id: id(frame, "visitor_id")?,
             shop_name: string(frame, "shop_name")?,
             agents_online: number(frame, "agents_online").unwrap_or(0),
+            mail: frame.member("mail").and_then(|m| m.boolean()).unwrap_or(false),
             conversation_id: conversation(),
             rules: string(frame, "rules"),
         },

@@ -165,6 +165,7 @@ const DUTCH: &[(&str, &str)] = &[
     ("Send", "Versturen"),
     ("Sending…", "Versturen…"),
     ("Shopper", "Klant"),
+    ("Close", "Sluiten"),
     ("Show more", "Meer tonen"),
     ("Shortcut", "Sneltoets"),
     ("Started from a prompt", "Begonnen vanuit een uitnodiging"),

@@ -189,7 +189,7 @@ fn Workspace(service: AgentService) -> impl IntoView {
                 </p>
             })}
             // Hidden rather than removed while another page shows: half-written replies stay.
-            <div class="panes" hidden=move || page.get() != Page::Inbox>
+            <div class="panes" class:has-thread=move || service.selected.with(Option::is_some) hidden=move || page.get() != Page::Inbox>
                 <Inbox service now />
                 <ConversationPane service now />
             </div>
@@ -438,13 +438,15 @@ fn shopping_line(summary: &ConversationSummary) -> Option<String> {
 
 #[component]
 fn ConversationPane(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
+    // Below 1100 px the shopper panel is a drawer over the conversation, opened from its header.
+    let drawer = RwSignal::new(false);
     view! {
         <main class="conversation">
             {move || match service.selected.get() {
                 None => view! { <p class="placeholder">{t("Choose a conversation on the left.")}</p> }.into_any(),
                 Some(id) => view! {
-                    <OpenConversation id=id.clone() service now />
-                    <ShopperPanel id service />
+                    <OpenConversation id=id.clone() service now drawer />
+                    <ShopperPanel id service drawer />
                 }
                 .into_any(),
             }}
@@ -453,7 +455,12 @@ fn ConversationPane(service: AgentService, now: RwSignal<i64>) -> impl IntoView 
 }
 
 #[component]
-fn OpenConversation(id: ConversationId, service: AgentService, now: RwSignal<i64>) -> impl IntoView {
+fn OpenConversation(
+    id: ConversationId,
+    service: AgentService,
+    now: RwSignal<i64>,
+    drawer: RwSignal<bool>,
+) -> impl IntoView {
     let list = NodeRef::<leptos::html::Ol>::new();
     let me = service.my_id();
     // Stored so the closures below can be copied.
@@ -562,7 +569,12 @@ fn OpenConversation(id: ConversationId, service: AgentService, now: RwSignal<i64
     view! {
         <section class="thread" aria-label=title>
             <header class="thread-header">
-                <div>
+                // On a phone the inbox and the conversation take turns; this goes back.
+                <button class="ghost narrow-only back-to-inbox" type="button" data-test="back-to-inbox"
+                    on:click=move |_| service.selected.set(None)>
+                    <span aria-hidden="true">"‹ "</span>{t("Conversations")}
+                </button>
+                <div class="thread-title">
                     <h2 dir="auto"><bdi>{title}</bdi>{move || name_unverified().then(unverified_mark)}</h2>
                     <p class="thread-meta">
                         <span class=move || identity().0>{move || identity().1}</span>
@@ -576,6 +588,11 @@ fn OpenConversation(id: ConversationId, service: AgentService, now: RwSignal<i64
                     </p>
                 </div>
                 <div class="thread-actions">
+                    <button class="ghost drawer-toggle" type="button" data-test="shopper-drawer"
+                        aria-controls="shopper-context" aria-expanded=move || drawer.get().to_string()
+                        on:click=move |_| drawer.update(|open| *open = !*open)>
+                        {t("Shopper")}
+                    </button>
                     <Show when=waiting>
                         <button class="primary" type="button" data-test="claim"
                             on:click=move |_| service.claim(&conversation.get_value())>{t("Take this chat")}</button>

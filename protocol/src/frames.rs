@@ -224,6 +224,10 @@ pub enum ServerFrame {
         /// Agents of the shop online now; none means the widget offers to leave a message.
         #[serde(default)]
         agents_online: u32,
+        /// The relay can send email (an SMTP server is configured): the widget offers the
+        /// conversation by email only then.
+        #[serde(default)]
+        mail: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
         /// The shop's proactive rules, in the compact form of `checkout_chat_rules::wire`.

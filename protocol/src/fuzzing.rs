@@ -427,6 +427,7 @@ pub fn server_frame(u: &mut Unstructured, integers: Integers) -> Result<ServerFr
             visitor_id: id::<VisitorId>(u)?,
             shop_name: text(u)?,
             agents_online: u.arbitrary()?,
+            mail: u.arbitrary()?,
             conversation_id: optional(u, id)?,
             rules: optional(u, text)?,
         },

@@ -39,7 +39,13 @@ pub fn render<'a>(
             }
             EventBody::Joined => format!("— {} —", labels.joined.replace("{name}", &who)),
             EventBody::Closed { .. } => format!("— {} —", labels.ended),
-            EventBody::Rated { score, .. } => format!("{who}: {}", "★".repeat(usize::from(*score).min(5))),
+            EventBody::Rated { score, comment } => {
+                let stars = "★".repeat(usize::from(*score).min(5));
+                match comment {
+                    Some(comment) => format!("{who}: {stars} – {}", comment.replace('\n', "\n    ")),
+                    None => format!("{who}: {stars}"),
+                }
+            }
             EventBody::TranscriptRequested { .. } | EventBody::Note { .. } | EventBody::Handover { .. } => continue,
         };
         out.push_str(&format!("[{}] {line}\n", time(at_ms)));
@@ -61,7 +67,7 @@ mod tests {
         let answer = EventBody::Message { text: "<b>On its way</b>".into() };
         let asked = EventBody::TranscriptRequested { email: "a@b.example".into() };
         let closed = EventBody::Closed { reason: None };
-        let rated = EventBody::Rated { score: 4, comment: None };
+        let rated = EventBody::Rated { score: 4, comment: Some("Quick and\nkind".into()) };
         let note = EventBody::Note { text: "internal: VIP".into() };
         let labels = TranscriptLabels {
             title: "Chat transcript",
@@ -87,7 +93,7 @@ mod tests {
              [t2] — Anna joined —\n\
              [t3] Anna: <b>On its way</b>\n\
              [t5] — Chat ended —\n\
-             [t6] You: ★★★★\n"
+             [t6] You: ★★★★ – Quick and\n    kind\n"
         );
     }
 }

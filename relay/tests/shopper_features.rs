@@ -559,12 +559,24 @@ async fn a_mail_server_refusing_the_relay_itself_is_retried_not_given_up() {
 }
 
 #[tokio::test]
-async fn the_console_is_told_whether_mail_can_be_sent() {
+async fn the_console_and_the_widget_are_told_whether_mail_can_be_sent() {
     let dir = tempfile::tempdir().unwrap();
     let without = Relay::start(&dir.path().join("plain.db"));
     assert!(!mail_configured(&without).await, "no [smtp]: transcripts wait, and admins are told");
+    assert!(!widget_offers_mail(&without).await, "no [smtp]: the widget offers no email");
     let with = relay_mailing_through(dir.path(), free_port());
     assert!(mail_configured(&with).await);
+    assert!(widget_offers_mail(&with).await);
+}
+
+/// What the welcome tells a shopper's widget of the relay's mail.
+async fn widget_offers_mail(relay: &Relay) -> bool {
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.send_json(json!({"type": "hello", "shop": "demo"})).await;
+    match shopper.recv().await {
+        ServerFrame::Welcome { mail, .. } => mail,
+        other => panic!("expected the welcome, got {other:?}"),
+    }
 }
 
 /// What `/v1/agent/me` says of the relay's mail, for the demo agent.

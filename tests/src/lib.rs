@@ -337,21 +337,14 @@ pub struct AgentOnline {
 }
 
 impl AgentOnline {
+    /// The demo agent (an admin), online.
     pub async fn connect(relay: &Relay) -> Result<AgentOnline> {
+        AgentOnline::connect_as(relay, DEMO_EMAIL, DEMO_PASSWORD).await
+    }
+
+    pub async fn connect_as(relay: &Relay, email: &str, password: &str) -> Result<AgentOnline> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let response = reqwest::Client::new()
-            .post(relay.url("/v1/agent/login"))
-            .json(&serde_json::json!({ "email": DEMO_EMAIL, "password": DEMO_PASSWORD }))
-            .send()
-            .await?;
-        anyhow::ensure!(response.status().is_success(), "login failed: {}", response.status());
-        let cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|c| c.to_str().ok())
-            .and_then(|c| c.split(';').next())
-            .context("no session cookie")?
-            .to_owned();
+        let cookie = login_cookie(relay, email, password).await?;
         let mut request = format!("ws://{}/v1/agent", relay.addr).into_client_request()?;
         request.headers_mut().insert("cookie", cookie.parse()?);
         let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
@@ -361,6 +354,31 @@ impl AgentOnline {
         });
         Ok(AgentOnline { task })
     }
+}
+
+/// Logs in over HTTP; the session cookie (`name=value`).
+async fn login_cookie(relay: &Relay, email: &str, password: &str) -> Result<String> {
+    let response = reqwest::Client::new()
+        .post(relay.url("/v1/agent/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await?;
+    anyhow::ensure!(response.status().is_success(), "login failed: {}", response.status());
+    let cookie = response.headers().get("set-cookie").and_then(|c| c.to_str().ok()).and_then(|c| c.split(';').next());
+    Ok(cookie.context("no session cookie")?.to_owned())
+}
+
+/// Adds an agent (not an admin) to the demo shop, as its admin would on the team page.
+pub async fn add_agent(relay: &Relay, email: &str, name: &str, password: &str) -> Result<()> {
+    let cookie = login_cookie(relay, DEMO_EMAIL, DEMO_PASSWORD).await?;
+    let response = reqwest::Client::new()
+        .post(relay.url("/v1/admin/agents"))
+        .header("cookie", cookie)
+        .json(&serde_json::json!({ "email": email, "name": name, "password": password }))
+        .send()
+        .await?;
+    anyhow::ensure!(response.status().is_success(), "adding {email} failed: {}", response.status());
+    Ok(())
 }
 
 impl Drop for AgentOnline {
@@ -385,6 +403,22 @@ pub async fn console_login_as(agent: &Client, relay: &Relay, email: &str, passwo
 }
 
 /// The first element matching `css` in the page, once it exists.
+/// Opens the console's inbox row whose text contains `text`, once it is there.
+pub async fn open_row(agent: &Client, text: &str) -> Result<()> {
+    eventually(&format!("the row of {text:?}"), || async {
+        let clicked: bool = js(
+            agent,
+            "const row = [...document.querySelectorAll('.row')].find((r) => r.textContent.includes(arguments[0]));
+             if (row) { row.click(); }
+             return !!row;",
+            serde_json::json!(text),
+        )
+        .await?;
+        Ok(clicked.then_some(()))
+    })
+    .await
+}
+
 pub async fn find(client: &Client, css: &str) -> Result<Element> {
     eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await
 }

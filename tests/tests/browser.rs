@@ -14,7 +14,11 @@ const REPLY: &str = "Of course! Which address should we ship it to? Track it at 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shopper_and_agent_talk_and_the_history_survives_reload_and_navigation() -> Result<()> {
-    let relay = Relay::start()?;
+    // Mail is configured (to a loopback port where nothing listens: the email waits in the
+    // outbox), so the widget offers the conversation by email.
+    let relay = Relay::start_with_config(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = 9\nfrom = \"Nordhavn Coffee <support@shop.example>\"\ntls = \"none\"\n",
+    )?;
     let mut chrome = Chrome::start()?;
     let shopper = chrome.session().await?;
     let agent = chrome.session().await?;
@@ -112,21 +116,14 @@ async fn after_the_first_reply(shopper: &Client, agent: &Client) -> Result<()> {
     })
     .await?;
 
-    // The transcript, downloaded as a text file.
-    let download: serde_json::Value = shopper
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             HTMLAnchorElement.prototype.click = function () {
-               const name = this.download;
-               fetch(this.href).then((r) => r.text()).then((text) => done({ name, text }));
-             };
-             document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-menu-item').click();",
-            vec![],
-        )
-        .await?;
-    let text = download["text"].as_str().unwrap_or_default();
-    ensure!(download["name"] == "chat-transcript.txt", "the file's name: {download}");
+    // The transcript, downloaded as a text file named after the shop and the day, every line dated.
+    let (name, text, today) = download_transcript(shopper).await?;
+    ensure!(name == format!("nordhavn-coffee-{today}.txt"), "the file's name: {name}");
     ensure!(text.contains(QUESTION) && text.contains("Anna de Vries: It ships tomorrow."), "the transcript: {text}");
+    ensure!(
+        text.lines().filter(|l| l.starts_with('[')).all(|l| l.starts_with("[Today ")),
+        "every line of the transcript says its day: {text}"
+    );
 
     // ...and by email.
     click_in_widget(shopper, ".cc-menu summary").await?;
@@ -145,6 +142,8 @@ async fn after_the_first_reply(shopper: &Client, agent: &Client) -> Result<()> {
     click_in_widget(shopper, ".cc-ended .cc-form .cc-button").await?;
     wait_for_text(shopper, true, ".cc-notice", "Thanks for your feedback!").await?;
     in_widget(shopper, ".cc-ended .cc-secondary").await?;
+    let (_, text, _) = download_transcript(shopper).await?;
+    ensure!(text.contains("You: ★★★★ – Quick and kind"), "the transcript has the rating and its comment: {text}");
     eventually("the console shows the rating", || async {
         let notes = checkout_chat_e2e::page_texts(agent, ".notice.rating").await?;
         Ok(notes.iter().any(|n| n.contains("(4/5)") && n.contains("Quick and kind")).then_some(()))
@@ -162,4 +161,24 @@ async fn expect_history_once(shopper: &Client) -> Result<()> {
     let count = |text: &str| bubbles.iter().filter(|b| b.trim() == text).count();
     ensure!(count(QUESTION) == 1 && count(REPLY) == 1, "each message must appear once, got {bubbles:?}");
     Ok(())
+}
+
+/// Downloads the transcript from the widget's menu: its file name, its text, and the browser's
+/// date (YYYY-MM-DD) as the name should carry it.
+async fn download_transcript(shopper: &Client) -> Result<(String, String, String)> {
+    let download: serde_json::Value = shopper
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const click = HTMLAnchorElement.prototype.click;
+             HTMLAnchorElement.prototype.click = function () {
+               HTMLAnchorElement.prototype.click = click;
+               const name = this.download;
+               fetch(this.href).then((r) => r.text()).then((text) => done({ name, text, today: new Date().toLocaleDateString('sv') }));
+             };
+             document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-menu-item').click();",
+            vec![],
+        )
+        .await?;
+    let field = |key: &str| download[key].as_str().unwrap_or_default().to_owned();
+    Ok((field("name"), field("text"), field("today")))
 }

@@ -12,9 +12,9 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use checkout_chat_e2e::{
-    Chrome, Page, Relay, ShopSite, accessibility_violations, choose_console_language, click_in_widget, console_login,
-    console_login_as, eventually, find, in_widget, js, page_texts, save_screenshot, shopper_writes_and_leaves,
-    wait_for_text, widget_texts,
+    AgentOnline, Chrome, Page, Relay, ShopSite, accessibility_violations, choose_console_language, click_in_widget,
+    console_login, console_login_as, eventually, find, in_widget, js, open_row, page_texts, save_screenshot,
+    shopper_writes_and_leaves, wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 
@@ -272,22 +272,6 @@ async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &
 
 async fn title(client: &Client) -> Result<String> {
     Ok(client.title().await?)
-}
-
-/// Clicks the inbox row whose last message contains `text`.
-async fn open_row(agent: &Client, text: &str) -> Result<()> {
-    eventually(&format!("the row of {text:?}"), || async {
-        let clicked: bool = js(
-            agent,
-            "const row = [...document.querySelectorAll('.row')].find((r) => r.textContent.includes(arguments[0]));
-             if (row) { row.click(); }
-             return !!row;",
-            serde_json::json!(text),
-        )
-        .await?;
-        Ok(clicked.then_some(()))
-    })
-    .await
 }
 
 async fn reply_box(agent: &Client) -> Result<String> {
@@ -634,8 +618,26 @@ async fn tab_to(agent: &Client, css: &str) -> Result<()> {
     bail!("Tab never reaches {css}")
 }
 
+/// Presses Tab until the focus is on the inbox row that shows `text` (bounded, as `tab_to`).
+async fn tab_to_row(agent: &Client, text: &str) -> Result<()> {
+    for _ in 0..80 {
+        let there: bool = js(
+            agent,
+            "const e = document.activeElement; return !!e && e.matches('.inbox .row') && e.textContent.includes(arguments[0]);",
+            text.into(),
+        )
+        .await?;
+        if there {
+            return Ok(());
+        }
+        checkout_chat_e2e::press(agent, TAB).await?;
+    }
+    bail!("Tab never reaches the row of {text:?}")
+}
+
 /// An agent who uses only the keyboard: adds a canned response, picks the waiting chat, answers
-/// it with the canned response, and ends it (with the confirmation).
+/// it with the canned response, and ends it (with the confirmation); then picks a second chat and
+/// transfers it to a colleague with a note.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_works_a_chat_with_the_keyboard_only() -> Result<()> {
     let relay = Relay::start()?;
@@ -706,5 +708,38 @@ async fn keyboard_only(relay: &Relay, agent: &Client) -> Result<()> {
     tab_to(agent, "[data-test=end-confirmed]").await?;
     checkout_chat_e2e::press(agent, ENTER).await?;
     wait_for_text(agent, false, ".messages .notice", "Anna de Vries ended the conversation").await?;
+
+    // A second chat (routed to this agent, the only one online), handed over with a note to a
+    // colleague who comes online.
+    shopper_writes_and_leaves(relay, KEYBOARD_TRANSFER_ASKS).await?;
+    wait_for_text(agent, false, ".row .preview", KEYBOARD_TRANSFER_ASKS).await?;
+    checkout_chat_e2e::add_agent(relay, COLLEAGUE_EMAIL, COLLEAGUE, COLLEAGUE_PASSWORD).await?;
+    let _colleague = AgentOnline::connect_as(relay, COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD).await?;
+    tab_to_row(agent, KEYBOARD_TRANSFER_ASKS).await?;
+    checkout_chat_e2e::press(agent, ENTER).await?;
+    wait_for_text(agent, false, ".message .bubble", KEYBOARD_TRANSFER_ASKS).await?;
+    tab_to(agent, "[data-test=transfer]").await?;
+    checkout_chat_e2e::press(agent, ENTER).await?;
+    tab_to(agent, "[data-test=transfer-form] select").await?;
+    eventually("the colleague is offered with their availability and load", || async {
+        let chosen: String = js(
+            agent,
+            "const s = document.querySelector('[data-test=transfer-form] select'); return s.selectedOptions[0]?.textContent || '';",
+            serde_json::Value::Null,
+        )
+        .await?;
+        Ok(chosen.starts_with(&format!("{COLLEAGUE} (online · 0/")).then_some(()))
+    })
+    .await?;
+    tab_to(agent, "[data-test=transfer-form] input[type=text]").await?;
+    type_keys(agent, HANDOVER_NOTE).await?;
+    tab_to(agent, "[data-test=transfer-form] button[type=submit]").await?;
+    checkout_chat_e2e::press(agent, ENTER).await?;
+    wait_for_text(agent, false, "[data-test=handover] .handover-note", HANDOVER_NOTE).await?;
+    let handover = page_texts(agent, "[data-test=handover]").await?;
+    let expected = format!("Anna de Vries transferred the chat to {COLLEAGUE}: {HANDOVER_NOTE}");
+    ensure!(handover == [expected], "the handover notice: {handover:?}");
     Ok(())
 }
+
+const KEYBOARD_TRANSFER_ASKS: &str = "Can someone check my order NH-1042?";

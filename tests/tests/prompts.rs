@@ -250,9 +250,20 @@ when = { event = "fired-only-by-the-shops-code" }
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls_only_warn() -> Result<()> {
     let relay = Relay::start_with_config(CONFIG_EXIT)?;
+    // A page with the strictest policy: its own inline code and style by nonce, nothing else
+    // inline; the watcher and its bubble must work under it.
+    let csp = format!(
+        "default-src 'none'; script-src 'nonce-shop' {origin} 'wasm-unsafe-eval'; style-src 'nonce-shop'; \
+         connect-src {origin} ws://{addr}",
+        origin = relay.url(""),
+        addr = relay.addr
+    );
     let page = format!(
         r#"<!doctype html><html lang="en"><head><title>Exit shop</title>
-        <script>
+        <style nonce="shop">body {{ height: 3000px }}</style>
+        <script nonce="shop">
+          window.__violations = [];
+          document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
           window.__warnings = [];
           const warn = console.warn;
           console.warn = (...args) => {{ window.__warnings.push(String(args[0])); warn.apply(console, args); }};
@@ -260,10 +271,10 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
           checkoutChat.push(["cart", {{ currency: "EUR", total: 14.5, items: [{{ sku: "beans-ethiopia", name: "Ethiopia", qty: 1, price: 14.5 }}] }}]);
           checkoutChat.push(["cart", {{ currency: "euros", items: "three" }}]);
         </script></head>
-        <body style="height:3000px"><h1>Checkout</h1><script src="{}" data-shop="demo" async></script></body></html>"#,
+        <body><h1>Checkout</h1><script src="{}" data-shop="demo" async></script></body></html>"#,
         relay.url("/widget.js")
     );
-    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let site = ShopSite::serve(vec![Page::html("/", page).with_header("Content-Security-Policy", &csp)])?;
     let _agent = AgentOnline::connect(&relay).await?;
     let mut chrome = Chrome::start()?;
     let shopper = chrome.session().await?;
@@ -286,6 +297,13 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
         })
         .await?;
         wait_for_text(&shopper, true, ".cc-prompt-open", "Leaving already? Ask us anything about your order.").await?;
+        let placed: String = js(
+            &shopper,
+            "return getComputedStyle(document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt')).position;",
+            serde_json::Value::Null,
+        )
+        .await?;
+        ensure!(placed == "fixed", "the prompt bubble is unstyled under the page's policy (position {placed})");
         // One prompt at a time: the shop's own call waits until this one is gone.
         js::<()>(&shopper, "checkoutChat.push(['prompt', 'help']);", serde_json::Value::Null).await?;
         ensure!(widget_texts(&shopper, ".cc-prompt").await?.len() == 1, "two prompts on screen");
@@ -305,6 +323,8 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
             warnings.len() == 1 && warnings[0].starts_with("checkout-chat: cart takes"),
             "one warning, for the bad cart: {warnings:?}"
         );
+        let violations: Vec<String> = js(&shopper, "return window.__violations;", serde_json::Value::Null).await?;
+        ensure!(violations.is_empty(), "the widget broke the page's policy: {violations:?}");
         Ok(())
     }
     .await;
@@ -316,7 +336,7 @@ async fn an_exit_intent_and_the_shops_own_code_bring_their_prompts_and_bad_calls
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn on_a_phone_a_fast_scroll_up_is_an_exit_intent() -> Result<()> {
+async fn on_a_phone_a_flick_to_the_top_is_an_exit_intent_and_scrolling_back_up_a_list_is_not() -> Result<()> {
     let relay = Relay::start_with_config(CONFIG_EXIT)?;
     let page = format!(
         r#"<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width"><title>Phone shop</title>
@@ -334,8 +354,23 @@ async fn on_a_phone_a_fast_scroll_up_is_an_exit_intent() -> Result<()> {
     let shopper = chrome.phone_session().await?;
     let outcome = async {
         shopper.goto(&site.url("/")).await?;
-        // Down the page, then back up to the top in one quick flick (again until the watcher is
-        // there); on a desktop this is just scrolling.
+        // The watcher has its rules once it has its welcome, which also stores the visitor's token.
+        eventually("the watcher's welcome", || async {
+            let token: Option<String> =
+                js(&shopper, "return localStorage.getItem('checkout-chat:demo:token');", serde_json::Value::Null).await?;
+            Ok(token.map(|_| ()))
+        })
+        .await?;
+        // Scrolling back up a list is not leaving: slowly to the top, or quickly but stopping
+        // half way down the page.
+        let ordinary = "window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 600));                         for (let y = 3000; y >= 0; y -= 80) { window.scrollTo(0, y); await new Promise((r) => setTimeout(r, 120)); }                         window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 600));                         window.scrollTo(0, 1500); await new Promise((r) => setTimeout(r, 600));                         return !!document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt');";
+        let ordinary = format!("return (async () => {{ {ordinary} }})();");
+        ensure!(
+            !js::<bool>(&shopper, &ordinary, serde_json::Value::Null).await?,
+            "scrolling back up a list brought the exit prompt"
+        );
+        // Down the page, then back up to the top in one quick flick; on a desktop this is just
+        // scrolling.
         let flick = "window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 100)); window.scrollTo(0, 0); \
                      await new Promise((r) => setTimeout(r, 100)); \
                      return !!document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt');";
@@ -351,6 +386,64 @@ async fn on_a_phone_a_fast_scroll_up_is_an_exit_intent() -> Result<()> {
     .await;
     if outcome.is_err() {
         let _ = save_screenshot(&shopper, "prompt-phone-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    outcome
+}
+
+const CONFIG_TYPING: &str = r#"
+[[shops]]
+id = "demo"
+name = "Nordhavn Coffee"
+
+[[shops.rules]]
+id = "payment-dwell"
+cap = "page"
+message = { en = "Need a hand with the payment?" }
+when = { all = [ { step = "payment" }, { seconds_on_step = 1 } ] }
+"#;
+
+/// A shopper typing a card number is not interrupted: the dwell rule waits until they pause.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_prompt_interrupts_a_shopper_typing_in_a_field_of_the_page() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG_TYPING)?;
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><title>Payment</title></head>
+        <body><h1>Payment</h1><label for="card">Card number</label> <input id="card" autocomplete="off">
+        <script src="{}" data-shop="demo" async></script></body></html>"#,
+        relay.url("/widget.js")
+    );
+    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let _agent = AgentOnline::connect(&relay).await?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        shopper.goto(&site.url("/")).await?;
+        eventually("the watcher's welcome", || async {
+            let token: Option<String> =
+                js(&shopper, "return localStorage.getItem('checkout-chat:demo:token');", serde_json::Value::Null)
+                    .await?;
+            Ok(token.map(|_| ()))
+        })
+        .await?;
+        let card = find(&shopper, "#card").await?;
+        card.click().await?;
+        card.send_keys("4").await?;
+        // The shop's page reaches its payment step while the shopper is typing.
+        js::<()>(&shopper, "checkoutChat.push(['checkout_step', 'payment']);", serde_json::Value::Null).await?;
+        // Three seconds of typing, well past the rule's one second on the step.
+        for digit in "000123456789".chars() {
+            card.send_keys(&digit.to_string()).await?;
+            ensure!(widget_texts(&shopper, ".cc-prompt").await?.is_empty(), "a prompt while the shopper types");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        // A pause: now it may speak.
+        wait_for_text(&shopper, true, ".cc-prompt-open", "Need a hand with the payment?").await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "prompt-typing-failure.png").await;
     }
     let _ = shopper.close().await;
     outcome

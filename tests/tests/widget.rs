@@ -51,10 +51,16 @@ fn widget_tag(relay: &Relay, extra: &str) -> String {
 async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_its_api() -> Result<()> {
     let relay = Relay::start()?;
     let origin = format!("http://{}", relay.addr);
-    let csp = format!("script-src 'self' {origin} 'wasm-unsafe-eval'; connect-src {origin} ws://{}", relay.addr);
+    // The strictest policy a shop can send: nothing inline at all (the page's own styles by
+    // nonce), only the relay's origin for the widget, as docs/embedding.md gives it.
+    let csp = format!(
+        "default-src 'none'; script-src 'self' {origin} 'wasm-unsafe-eval'; style-src 'nonce-shop'; \
+         connect-src {origin} ws://{}; img-src 'self'",
+        relay.addr
+    );
     let page = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hostile shop</title>
-        <style>{HOSTILE_CSS}</style><script src="/recorder.js"></script></head>
+        <style nonce="shop">{HOSTILE_CSS}</style><script src="/recorder.js"></script></head>
         <body><h1>A shop with careless CSS</h1><p id="marker">The page's own content</p>{}</body></html>"#,
         widget_tag(&relay, "")
     );
@@ -81,6 +87,18 @@ async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_it
         click_in_widget(&shopper, ".cc-send").await?;
         wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", "Hello from a hostile page").await?;
         save_screenshot(&shopper, "hostile-page.png").await?;
+        // This relay has no SMTP server: the menu offers the download only, never an email.
+        click_in_widget(&shopper, ".cc-menu summary").await?;
+        in_widget(&shopper, ".cc-menu-item").await?;
+        let email_offered: bool = js(
+            &shopper,
+            "const f = document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('#cc-transcript-email');
+             return !!f && f.getClientRects().length > 0;",
+            serde_json::Value::Null,
+        )
+        .await?;
+        ensure!(!email_offered, "the widget offers the transcript by email with no SMTP server configured");
+        click_in_widget(&shopper, ".cc-menu summary").await?;
 
         #[derive(serde::Deserialize)]
         struct Record {

@@ -13,7 +13,6 @@
   var base = script.src.slice(0, script.src.lastIndexOf("/") + 1);
   var locale = data.locale || d.documentElement.lang || navigator.language || "en";
   var lang = locale.slice(0, 2).toLowerCase();
-  var config = { shop: data.shop, relay: base, locale: locale, position: data.position || "", sound: data.sound || "" };
   var host = d.createElement("checkout-chat");
   host.setAttribute("data-checkout-chat", "");
   host.style.cssText = "display:block!important;position:static!important;visibility:visible!important";
@@ -22,23 +21,40 @@
   var root = host.attachShadow({ mode: "open" });
   var side = data.position == "bottom-left" ? "left:20px" : data.position == "bottom-right" ? "right:20px" : "inset-inline-end:20px";
   root.innerHTML =
-    "<style>:host{all:initial!important;--cc-accent:" + color + ";--cc-z:" + z + "}" +
-    ".cc-launcher{position:fixed;" + side + ";bottom:20px;z-index:var(--cc-z);width:60px;height:60px;padding:0;border:0;" +
-    "border-radius:50%;background:var(--cc-accent);color:#fff;display:flex;align-items:center;justify-content:center;" +
-    "cursor:pointer;box-shadow:0 6px 20px rgba(15,23,42,.25);transition:transform .15s}" +
-    ".cc-launcher:hover{transform:scale(1.06)}.cc-launcher:focus-visible{outline:3px solid #2563eb;outline-offset:3px}" +
-    ".cc-launcher[aria-busy=true]{opacity:.75;cursor:progress}</style>" +
     '<button class="cc-launcher" data-placeholder type="button"><svg viewBox="0 0 24 24" width="28" height="28" ' +
     'aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.8 2 11.5c0 2.4 1.2 4.6 3.1 6.1L4 21.5l4.6-2.2c1.1.3 ' +
     '2.2.5 3.4.5 5.5 0 10-3.8 10-8.5S17.5 3 12 3Z"/></svg></button>';
   var launcher = root.lastChild;
-  launcher.dir = lang == "ar" || lang == "fa" ? "rtl" : "ltr";
+  var rtl = lang == "ar" || lang == "fa";
+  launcher.dir = rtl ? "rtl" : "ltr";
   launcher.setAttribute("aria-label", { nl: "Chat openen", ar: "فتح المحادثة", fa: "باز کردن گفت\u200cوگو" }[lang] || "Open chat");
+  // Styles go in as constructed style sheets, which a page's Content-Security-Policy does not
+  // count as inline styles; a browser without them gets a <style> element. The app and the
+  // watcher add theirs with the same function.
+  function css(text) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(text);
+      root.adoptedStyleSheets = root.adoptedStyleSheets.concat(sheet);
+    } catch (e) {
+      root.appendChild(d.createElement("style")).textContent = text;
+    }
+  }
+  css(
+    ":host{all:initial!important;--cc-accent:" + color + ";--cc-z:" + z + "}" +
+    ".cc-launcher{position:fixed;" + side + ";bottom:20px;z-index:var(--cc-z);width:60px;height:60px;padding:0;border:0;" +
+    "border-radius:50%;background:var(--cc-accent);color:#fff;display:flex;align-items:center;justify-content:center;" +
+    "cursor:pointer;box-shadow:0 6px 20px rgba(15,23,42,.25);transition:transform .15s}" +
+    ".cc-launcher:hover{transform:scale(1.06)}.cc-launcher:focus-visible{outline:3px solid #2563eb;outline-offset:3px}" +
+    ".cc-launcher[aria-busy=true]{opacity:.75;cursor:progress}"
+  );
+  // What the app and the watcher are given (each reads its own fields).
+  var config = { shop: data.shop, relay: base, locale: locale, position: data.position, sound: data.sound,
+    root: root, side: side, rtl: rtl, open: answer, css: css };
   var wantOpen = 0; // 1: open, 2: opened by the shopper's click (focus then moves into the chat)
   var loading = false;
   var app; // the chat app's module, once mounted
   var watching; // the watcher: resolves once it knows who the visitor is
-  var rtl = launcher.dir == "rtl";
   var prefix = "checkout-chat:" + data.shop + ":";
   var ACTIVITY = /^(cart|checkout_step|order_completed|event|prompt)$/;
   function stored(key) {
@@ -101,11 +117,10 @@
   }
 
   function watch() {
-    var watcher = { shop: data.shop, relay: base, locale: locale, root: root, side: side, rtl: rtl, open: answer };
     return (watching =
       watching ||
       import(base + "widget/watcher.js")
-        .then(function (m) { return m.start(watcher, queue); })
+        .then(function (m) { return m.start(config, queue); })
         .catch(function (e) { console.warn("checkout-chat: prompts could not be loaded", e); }));
   }
 

@@ -36,11 +36,10 @@ pub struct Live {
     pub agent_typing: Option<String>,
     /// The highest sequence number the shopper has seen with the chat open.
     pub read_seq: Seq,
+    /// The relay can send email: the conversation is offered by email.
+    pub mail: bool,
     /// The last message had a card number that was masked before sending.
     pub masked_notice: bool,
-    /// The visible part of the page (height, top), on phones smaller than the window when the
-    /// on-screen keyboard is open.
-    pub viewport: Option<(i32, i32)>,
 }
 
 /// Told (agent name, text) of each reply that arrives live.
@@ -81,11 +80,11 @@ impl ChatService {
             status: Status::Idle,
             shop_name: None,
             agents_online: None,
+            mail: false,
             queue: None,
             agent_typing: None,
             read_seq: store.read_seq(),
             masked_notice: false,
-            viewport: None,
         };
         let returning = store.conversation().is_some();
         let timeline = Timeline::with_outbox(store.outbox());
@@ -372,7 +371,7 @@ impl Link for ChatService {
 
     fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::Welcome { token, conversation_id, shop_name, agents_online, .. } => {
+            ServerFrame::Welcome { token, conversation_id, shop_name, agents_online, mail, .. } => {
                 let store = self.store();
                 store.set_token(&token);
                 store.set_conversation(conversation_id.as_ref());
@@ -380,6 +379,7 @@ impl Link for ChatService {
                 self.live.update(|l| {
                     l.shop_name = Some(shop_name);
                     l.agents_online = Some(agents_online);
+                    l.mail = mail;
                 });
                 self.timeline.update(|t| t.welcome(conversation_id));
             }

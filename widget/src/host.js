@@ -152,21 +152,31 @@ export function chime() {
   }
 }
 
-export function download(text, name) {
+// Saved as "nordhavn-coffee-2026-12-04.txt": the shop's name (or "chat") and the shopper's date.
+export function download(text, shop) {
   const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
   const link = document.createElement("a");
+  const name = shop.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "chat";
   link.href = url;
-  link.download = name;
+  link.download = name + "-" + new Date().toLocaleDateString("sv") + ".txt";
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 // Calls `listener(height, top)` whenever the visible part of the page changes (the on-screen
 // keyboard opening on a phone), and once now.
-export function watchViewport(listener) {
+// On phones the on-screen keyboard shrinks the visual viewport but not the layout viewport, so a
+// full-screen panel would hide its input under the keyboard: the panel is sized to what is
+// visible (the stylesheet uses --cc-vh and --cc-vt only on narrow screens). Set on the widget's
+// host element through the CSSOM (no style attribute for a strict policy); they inherit into
+// the shadow root.
+export function watchViewport(host) {
   const viewport = window.visualViewport;
   if (!viewport) return;
-  const measure = () => listener(Math.round(viewport.height), Math.round(viewport.offsetTop));
+  const measure = () => {
+    host.style.setProperty("--cc-vh", Math.round(viewport.height) + "px");
+    host.style.setProperty("--cc-vt", Math.round(viewport.offsetTop) + "px");
+  };
   viewport.addEventListener("resize", measure);
   viewport.addEventListener("scroll", measure);
   measure();

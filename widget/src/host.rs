@@ -21,9 +21,10 @@ extern "C" {
     #[wasm_bindgen(js_name = titleNotice)]
     pub fn title_notice(text: Option<String>);
     pub fn chime();
-    pub fn download(text: &str, name: &str);
+    /// Saves `text` as a file named after the shop and today's date.
+    pub fn download(text: &str, shop: &str);
     #[wasm_bindgen(js_name = watchViewport)]
-    pub fn watch_viewport(listener: &JsValue);
+    pub fn watch_viewport(host: &web_sys::Element);
 }
 
 /// "14:05" (or the locale's own way of writing it, with its own digits).

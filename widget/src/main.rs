@@ -39,9 +39,10 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
     let config_js = config;
     let config = WidgetConfig::from_js(&config_js).map_err(|e| JsValue::from_str(&e))?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let style = document.create_element("style")?;
-    style.set_text_content(Some(STYLE));
-    root.append_child(&style)?;
+    // Through the loader's `css`: a constructed style sheet, which a strict Content-Security-Policy
+    // allows where a <style> element is an inline style.
+    let add_style = js_sys::Reflect::get(&config_js, &"css".into())?.dyn_into::<js_sys::Function>()?;
+    add_style.call1(&JsValue::NULL, &STYLE.into())?;
     let mount_point = document.create_element("div")?.dyn_into::<web_sys::HtmlElement>()?;
     root.append_child(&mount_point)?;
     let locale = Locale::from_tag(&config.locale);
@@ -55,6 +56,7 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
     let config_prompt = js_sys::Reflect::get(&config_js, &"prompt".into()).unwrap_or(JsValue::UNDEFINED);
     let (side, sound) = (config.side, config.sound);
     view::set_root(&root);
+    host::watch_viewport(&root.host());
     leptos::mount::mount_to(mount_point, move || {
         let relay = config.relay.clone();
         let service = ChatService::new(config);

@@ -8,6 +8,7 @@
 use checkout_chat_client::util::{clock, now_ms};
 use checkout_chat_protocol::{Activity, ConversationId, EventBody};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::claimed_view;
 use crate::agent::AgentService;
@@ -20,7 +21,7 @@ const MAX_PAGES: usize = 15;
 const MAX_ENTRIES: usize = 30;
 
 #[component]
-pub fn ShopperPanel(id: ConversationId, service: AgentService) -> impl IntoView {
+pub fn ShopperPanel(id: ConversationId, service: AgentService, drawer: RwSignal<bool>) -> impl IntoView {
     let conversation = StoredValue::new(id);
     let cart = derived(service, conversation, shopper::current_cart);
     let checkout = derived(service, conversation, shopper::checkout);
@@ -37,9 +38,31 @@ pub fn ShopperPanel(id: ConversationId, service: AgentService) -> impl IntoView 
         let id = conversation.get_value();
         service.earlier.with(|all| all.get(&id).cloned().unwrap_or_default())
     };
+    // Opening the drawer takes the focus into it; Escape or Close gives it back to the toggle.
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |was_open: Option<bool>| {
+        let open = drawer.get();
+        if open {
+            if let Some(button) = close_button.get() {
+                let _ = button.focus();
+            }
+        } else if was_open == Some(true) {
+            let toggle = document().query_selector("[data-test=shopper-drawer]").ok().flatten();
+            if let Some(toggle) = toggle.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = toggle.focus();
+            }
+        }
+        open
+    });
     view! {
-        <aside class="cc-shopper" id="shopper-context" aria-label=t("Shopper")>
-            <h2>{t("Shopper")}</h2>
+        <aside class="cc-shopper" class:drawer-open=move || drawer.get() id="shopper-context" aria-label=t("Shopper")
+            on:keydown=move |ev| if ev.key() == "Escape" { drawer.set(false) }>
+            <div class="shopper-heading">
+                <h2>{t("Shopper")}</h2>
+                <button class="ghost drawer-close" type="button" data-test="close-drawer" node_ref=close_button on:click=move |_| drawer.set(false)>
+                    {t("Close")}
+                </button>
+            </div>
             <dl class="about" data-test="shopper-about">
                 {move || about().and_then(|a| a.2).map(|name| view! {
                     <dt>{t("Name")}</dt>

@@ -72,11 +72,12 @@ fn websocket_host(headers: &HeaderMap) -> Option<String> {
 fn content_security_policy(script_hashes: &[String], socket_host: Option<&str>) -> String {
     let scripts: String = script_hashes.iter().map(|hash| format!(" 'sha256-{hash}'")).collect();
     let sockets = socket_host.map(|host| format!(" ws://{host} wss://{host}")).unwrap_or_default();
-    // Wasm needs 'wasm-unsafe-eval' (compiling a module), not 'unsafe-eval'. Leptos and the
-    // widget's shadow root set styles inline. `blob:` lets the widget read back the transcript
-    // file it made in the page.
+    // Wasm needs 'wasm-unsafe-eval' (compiling a module), not 'unsafe-eval'. No inline styles:
+    // the widget adds constructed style sheets and writes styles through the CSSOM, the console
+    // has only its style sheet file. `blob:` lets the widget read back the transcript file it
+    // made in the page.
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self' 'unsafe-inline'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
          img-src 'self' data: blob:; connect-src 'self' blob:{sockets}; worker-src 'self' blob:; object-src 'none'; \
          base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )

@@ -292,6 +292,7 @@ impl VisitorSession {
             visitor_id,
             shop_name,
             agents_online,
+            mail: conn.state.config.smtp.is_some(),
             conversation_id: conversation.as_ref().map(|c| c.id.clone()),
             rules,
         })

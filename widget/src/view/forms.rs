@@ -147,7 +147,7 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
     }
 }
 
-/// The header's menu: download the conversation, or have it emailed.
+/// The header's menu: download the conversation, or have it emailed (when the relay can).
 #[component]
 pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
     let invalid = RwSignal::new(false);
@@ -183,7 +183,8 @@ pub fn TranscriptMenu(service: ChatService, locale: Locale) -> impl IntoView {
                 >
                     {locale.t(Text::DownloadTranscript)}
                 </button>
-                <form class="cc-inline-form" on:submit=on_submit novalidate>
+                // Offered only when the relay can send it (an SMTP server is configured).
+                <form class="cc-inline-form" on:submit=on_submit novalidate hidden=move || !service.live.with(|l| l.mail)>
                     <label class="cc-label" for="cc-transcript-email">{locale.t(Text::EmailTranscript)}</label>
                     <div class="cc-row">
                         <input class="cc-field" id="cc-transcript-email" type="email" autocomplete="email" />
@@ -214,5 +215,5 @@ pub fn download_transcript(service: ChatService, locale: Locale) {
             format!("{} {}", format::day_label(at, locale), format::time(at, locale))
         })
     });
-    format::download(&text, "chat-transcript.txt");
+    format::download(&text, &shop);
 }

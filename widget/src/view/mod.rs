@@ -62,7 +62,6 @@ pub fn Widget(service: ChatService, ui: Ui, side: Option<Side>, sound: bool) -> 
                 .count() as u32
         })
     });
-    panel::watch_visual_viewport(service);
     announce_changes(service, ui, unread, sound);
     // Everything below is in one language at a time: a new locale (rare: `setLocale`) renders
     // the widget afresh, which keeps every text a plain string instead of one reactive node each.

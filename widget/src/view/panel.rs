@@ -66,7 +66,6 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
             role="dialog"
             aria-labelledby="cc-title"
             on:keydown=on_key
-            style=move || service.live.with(|l| l.viewport).map(|(height, top)| format!("--cc-vh:{height}px;--cc-vt:{top}px"))
         >
             <header class="cc-header">
                 <div class="cc-heading">
@@ -99,17 +98,6 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
             }}
         </section>
     }
-}
-
-/// On phones the on-screen keyboard shrinks the visual viewport but not the layout viewport, so
-/// a full-screen panel would hide its input under the keyboard: size the panel to what is
-/// visible (the stylesheet uses these only on narrow screens).
-pub fn watch_visual_viewport(service: ChatService) {
-    let listener = wasm_bindgen::closure::Closure::<dyn Fn(i32, i32)>::new(move |height, top| {
-        service.live.update(|l| l.viewport = Some((height, top)));
-    });
-    crate::host::watch_viewport(listener.as_ref());
-    listener.forget();
 }
 
 /// Whether the conversation shows the queue: waiting for an agent, not ended.
