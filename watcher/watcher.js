@@ -47,6 +47,7 @@ let reconnecting = false;
 let waits = 0; // seconds waited for the chat app's new token
 let seenLayer = 0;
 let lastKeyAt = 0;
+let lastTouchAt = 0;
 const gaCart = [];
 
 function warn(message) {
@@ -144,22 +145,35 @@ function takeCalls(queue) {
   queue.push(["on", "close", () => (chatOpen = false)]);
 }
 
-// Typing: a key went down in the last few seconds with the focus in one of the page's fields
-// (the widget's own fields are in its shadow root: the focus is then on its host element).
+// Typing: the focus is in a frame of the page (a payment provider's card fields: their keys
+// never reach the page, so a focused frame counts as typing), or a key went down in the last few
+// seconds in one of its text fields, also inside other components' shadow roots. The widget's
+// own fields do not count: the focus is then on its host element, whose root is not followed.
 function typingInPage() {
-  const field = document.activeElement;
-  return Date.now() - lastKeyAt < TYPING_MS && !!field && (field.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(field.tagName));
+  let field = document.activeElement;
+  while (field && field.shadowRoot && field !== config.root.host && field.shadowRoot.activeElement) {
+    field = field.shadowRoot.activeElement;
+  }
+  if (!field) return false;
+  if (field.tagName == "IFRAME") return true;
+  const text = field.isContentEditable || field.tagName == "TEXTAREA" ||
+    (field.tagName == "INPUT" && !/^(checkbox|radio|button|submit|reset|range|color|file|image)$/.test(field.type));
+  return text && Date.now() - lastKeyAt < TYPING_MS;
 }
 
 function watchShopper() {
-  addEventListener("keydown", () => (lastKeyAt = Date.now()), { passive: true, capture: true });
-  const touch = () => (page.lastActive = Date.now());
-  for (const type of ["pointermove", "pointerdown", "keydown", "touchstart"]) {
+  const touch = (e) => {
+    const now = (page.lastActive = Date.now());
+    if (e && e.type == "keydown" && e.key != "Tab") lastKeyAt = now;
+    if (e && e.type[0] == "t") lastTouchAt = now;
+  };
+  for (const type of ["pointermove", "pointerdown", "keydown", "touchstart", "touchmove"]) {
     addEventListener(type, touch, { passive: true, capture: true });
   }
   // Exit intent: the pointer leaving through the top of the window; on touch screens, coming
   // back to the tab, or a flick up to the top of the page (towards the address bar and the
-  // tabs): more than a screen's height up within half a second, ending in the top half screen.
+  // tabs): more than a screen's height up within half a second, ending in the top half screen,
+  // with a finger on the screen just before (not a "back to top" button or a status-bar tap).
   // Scrolling back up a product list is slower, or stops further down.
   const touchScreen = matchMedia("(pointer: coarse)").matches;
   document.addEventListener("mouseout", (e) => !e.relatedTarget && e.clientY <= 0 && exitIntent());
@@ -170,7 +184,7 @@ function watchShopper() {
     recent.push([now, scrollY]);
     while (now - recent[0][0] > 500) recent.shift();
     const rise = Math.max(...recent.map((r) => r[1])) - scrollY;
-    if (touchScreen && scrollY < innerHeight / 2 && rise > innerHeight) {
+    if (touchScreen && now - lastTouchAt < 1500 && scrollY < innerHeight / 2 && rise > innerHeight) {
       recent.length = 0;
       exitIntent();
     }
@@ -452,8 +466,9 @@ function ga4(name, params) {
 // Asks the rule engine whether a prompt shows now (or the one the shop's code named); draws it.
 function show(named) {
   // Not while the shopper types in a field of the page (a card number, an address): the rules
-  // are asked again on the next tick. A prompt the shop's code asks for by name still shows.
-  if (!named && typingInPage()) return;
+  // are asked again on the next tick. A prompt the shop's code asks for by name, and an exit
+  // intent (a moment that does not come again), still show.
+  if (!named && !page.exit && typingInPage()) return;
   history = read("prompts", true) || ""; // another tab may have dismissed one meanwhile
   const answer = decide(history, session.id, config.locale, named, Date.now(), location.pathname, page.step,
     page.stepSince, page.lastActive, page.currency, page.total, page.items, !!page.exit, !!session.returning,

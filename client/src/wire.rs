@@ -95,6 +95,7 @@ fn event<V: JsonValue>(value: &V) -> Option<Event> {
     let body = match string(&body, "kind")?.as_str() {
         "message" => EventBody::Message { text: string(&body, "text")? },
         "joined" => EventBody::Joined,
+        "reopened" => EventBody::Reopened,
         // Any reason but "missed" reads as "shopper_left": the widget shows none of them, and
         // one literal fewer is bytes every shopper is spared.
         "closed" => EventBody::Closed {

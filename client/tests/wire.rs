@@ -63,6 +63,7 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         event(5, Author::Visitor, EventBody::Rated { score: 1, comment: None }, Some("r2")),
         event(6, Author::Visitor, EventBody::LeftMessage { email: "a@b.example".into(), text: "x".into() }, None),
         event(7, Author::System, EventBody::TranscriptRequested { email: "a@b.example".into() }, None),
+        event(8, Author::Visitor, EventBody::Reopened, None),
         event(8, Author::System, EventBody::Prompted { rule_id: "pay".into(), message: "Help?".into() }, Some("p")),
         ServerFrame::Synced { conversation_id: cid(), last_seq: 9_007_199_254_740_991 },
         ServerFrame::Ack { client_id: ClientId::new("m1").unwrap(), conversation_id: cid(), seq: 1 },

@@ -397,6 +397,8 @@ impl AgentService {
         } else if !self.worth_keeping(&summary) {
             self.inbox.update(|inbox| inbox.retain(|c| c.id != summary.id));
         } else {
+            // Reopened by its shopper: it is no longer among the ended ones.
+            self.closed.update(|closed| closed.retain(|c| c.id != summary.id));
             self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
                 Some(existing) => *existing = summary,
                 None => inbox.push(summary),

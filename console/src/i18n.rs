@@ -166,6 +166,7 @@ const DUTCH: &[(&str, &str)] = &[
     ("Sending…", "Versturen…"),
     ("Shopper", "Klant"),
     ("Close", "Sluiten"),
+    ("The shopper wrote again: the chat is open again", "De klant schreef opnieuw: het gesprek is weer open"),
     ("Show more", "Meer tonen"),
     ("Shortcut", "Sneltoets"),
     ("Started from a prompt", "Begonnen vanuit een uitnodiging"),

@@ -753,6 +753,7 @@ fn LineView(line: Line, me: Option<checkout_chat_protocol::AgentId>) -> impl Int
     let notice = |text: String| view! { <li class="notice">{text}</li> }.into_any();
     match line.body {
         EventBody::Joined => notice(t("{who} joined the conversation").replace("{who}", &who)),
+        EventBody::Reopened => notice(t("The shopper wrote again: the chat is open again").to_owned()),
         EventBody::Closed { reason: None } => notice(t("{who} ended the conversation").replace("{who}", &who)),
         EventBody::Closed { reason: Some(CloseReason::ShopperLeft) } => {
             notice(t("Closed by itself: the shopper left and did not come back").to_owned())

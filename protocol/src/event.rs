@@ -45,6 +45,9 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<CloseReason>,
     },
+    /// The shopper (the author) wrote again after the conversation ended: it is open again, with
+    /// its history, waiting for an agent (its last agent, when they can take it, joins at once).
+    Reopened,
     /// The shopper rated the conversation, 1 to 5.
     Rated {
         score: u8,

@@ -463,7 +463,7 @@ pub fn server_frame(u: &mut Unstructured, integers: Integers) -> Result<ServerFr
 
 /// Any event of a conversation's log.
 pub fn event(u: &mut Unstructured, integers: Integers) -> Result<Event> {
-    let body = match u.int_in_range(0..=8)? {
+    let body = match u.int_in_range(0..=9)? {
         0 => EventBody::Message { text: text(u)? },
         1 => EventBody::Joined,
         2 => {
@@ -474,6 +474,7 @@ pub fn event(u: &mut Unstructured, integers: Integers) -> Result<Event> {
         5 => EventBody::TranscriptRequested { email: text(u)? },
         6 => EventBody::Prompted { rule_id: text(u)?, message: text(u)? },
         7 => EventBody::Note { text: text(u)? },
+        8 => EventBody::Reopened,
         _ => EventBody::Handover { to: optional(u, agent_profile)?, note: optional(u, text)? },
     };
     Ok(Event {

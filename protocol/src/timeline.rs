@@ -45,7 +45,7 @@ pub struct Timeline {
     pub pending: Vec<Pending>,
     /// The highest sequence number shown; sent in `hello` so the relay replays only what is new.
     pub last_seq: Seq,
-    /// An agent ended the conversation.
+    /// The conversation has ended (and not been reopened since).
     pub closed: bool,
     /// The shopper's rating, once given.
     pub rating: Option<u8>,
@@ -99,6 +99,7 @@ impl Timeline {
         self.last_seq = event.seq;
         match &event.body {
             EventBody::Closed { .. } => self.closed = true,
+            EventBody::Reopened => self.closed = false,
             EventBody::Rated { score, .. } => self.rating = Some(*score),
             _ => {}
         }

@@ -46,7 +46,11 @@ pub fn render<'a>(
                     None => format!("{who}: {stars}"),
                 }
             }
-            EventBody::TranscriptRequested { .. } | EventBody::Note { .. } | EventBody::Handover { .. } => continue,
+            // A reopened chat reads on from its end: the shopper's next words say it.
+            EventBody::TranscriptRequested { .. }
+            | EventBody::Note { .. }
+            | EventBody::Handover { .. }
+            | EventBody::Reopened => continue,
         };
         out.push_str(&format!("[{}] {line}\n", time(at_ms)));
     }

@@ -235,6 +235,12 @@ pub struct ConfigArgs {
 }
 
 impl Config {
+    /// Whether email can go out (an SMTP server is configured): shoppers are offered
+    /// transcripts by email, and admins are told when not.
+    pub fn can_send_mail(&self) -> bool {
+        self.smtp.is_some()
+    }
+
     /// Builds the configuration from the optional file and the overrides, and checks it.
     pub fn load(args: &ConfigArgs) -> Result<Self, ConfigError> {
         let mut config = match &args.config {

@@ -188,6 +188,20 @@ async fn build_team_frame(state: &AppState, shop: &ShopId) -> Result<ServerFrame
     Ok(ServerFrame::Team { agents, waiting: counts.waiting, open: counts.open })
 }
 
+/// The agent's profile if routing could give them a conversation now: online (not away) and
+/// below their capacity.
+pub async fn can_take_now(
+    state: &AppState,
+    shop: &ShopId,
+    agent: &AgentId,
+) -> Result<Option<AgentProfile>, StorageError> {
+    let Some(available) = state.hub.available_agents(shop).into_iter().find(|a| &a.profile.id == agent) else {
+        return Ok(None);
+    };
+    let load = state.storage.agent_loads(shop).await?.into_iter().find(|(id, _)| id == agent).map_or(0, |(_, n)| n);
+    Ok((load < available.capacity).then_some(available.profile))
+}
+
 /// Whether an agent is online or away (a transfer can go to them).
 pub fn is_reachable(state: &AppState, shop: &ShopId, agent: &AgentId) -> bool {
     state.hub.agent_status(shop, agent) != AgentStatus::Offline

@@ -22,11 +22,12 @@ use crate::state::AppState;
 use crate::storage::{ActivityRow, StorageError, WebhookCursor};
 
 /// Every event a webhook can subscribe to.
-pub const EVENT_NAMES: [&str; 8] = [
+pub const EVENT_NAMES: [&str; 9] = [
     "conversation.created",
     "message.created",
     "conversation.assigned",
     "conversation.closed",
+    "conversation.reopened",
     "rating.created",
     "cart.updated",
     "checkout.step",
@@ -247,6 +248,7 @@ fn for_event(shop: &ShopId, feed_id: i64, event: &Event) -> Vec<(&'static str, D
             Some(("message.created", with(json!({ "text": text }))))
         }
         EventBody::Joined => Some(("conversation.assigned", base.clone())),
+        EventBody::Reopened => Some(("conversation.reopened", base.clone())),
         EventBody::Closed { reason: None } => Some(("conversation.closed", base.clone())),
         EventBody::Closed { reason: Some(reason) } => Some(("conversation.closed", with(json!({ "reason": reason })))),
         EventBody::Rated { score, comment } => {

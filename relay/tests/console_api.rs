@@ -248,8 +248,18 @@ async fn no_shop_sees_or_changes_another_shops_canned_responses_accounts_or_conv
     assert!(closed.is_empty());
     let earlier = format!("/v1/agent/conversations/{conversation}/earlier");
     assert_eq!(call(&relay, Method::GET, &earlier, Some(&rival_admin), None).await.status(), StatusCode::NOT_FOUND);
-    // The shopper's next conversation lists the first as earlier, for the demo shop's agents.
+    // Days later the shopper's next words start a new conversation (within a day they would
+    // reopen the first), which lists the first as earlier, for the demo shop's agents.
+    let two_days = 2 * 24 * 3_600_000_i64;
+    rusqlite::Connection::open(&database)
+        .unwrap()
+        .execute(
+            "UPDATE conversations SET closed_at = closed_at - ?1 WHERE id = ?2",
+            rusqlite::params![two_days, conversation],
+        )
+        .unwrap();
     let (next, _) = shopper.acked(json!({"type": "send", "client_id": "q2", "text": "me again"})).await;
+    assert_ne!(next, conversation);
     let earlier = format!("/v1/agent/conversations/{next}/earlier");
     let rows: Vec<ConversationSummary> =
         call(&relay, Method::GET, &earlier, Some(&demo_admin), None).await.json().await.unwrap();

@@ -79,6 +79,7 @@ fn text_of(event: &Event) -> &str {
     match &event.body {
         EventBody::Message { text } => text,
         EventBody::Joined => "<joined>",
+        EventBody::Reopened => "<reopened>",
         EventBody::Closed { .. } => "<closed>",
         EventBody::Rated { .. } => "<rated>",
         EventBody::LeftMessage { text, .. } => text,

@@ -305,7 +305,7 @@ async fn queue_places_follow_shoppers_leaving_and_coming_back() {
 }
 
 #[tokio::test]
-async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conversation() {
+async fn an_ended_chat_can_be_rated_once_and_the_shoppers_next_message_reopens_it_with_its_agent() {
     let dir = tempfile::tempdir().unwrap();
     let relay = Relay::start(&dir.path().join("chat.db"));
     let (mut shopper, _) = visitor(&relay, None).await;
@@ -347,14 +347,42 @@ async fn an_ended_chat_can_be_rated_once_and_the_next_message_starts_a_new_conve
     shopper.send_json(json!({"type": "rate", "client_id": "r3", "score": 9})).await;
     assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
 
-    // ...while the shopper's next message starts a new conversation, given at once to the agent
-    // who is online (and now has room).
-    let (next, seq) = say(&mut shopper, "again", "one more question").await;
-    assert_ne!(next, conversation);
-    assert_eq!(seq, 1);
+    // ...while the shopper's next message opens it again: the same conversation, its history
+    // going on, and its agent (online, with room) takes it back at once.
+    let (next, _) = say(&mut shopper, "again", "one more question").await;
+    assert_eq!(next, conversation);
     let row = inbox_row(&relay, &next).await;
     assert_eq!(row.status, ConversationStatus::Active);
     assert_eq!(row.assigned_agent.map(|a| a.name).as_deref(), Some("Anna de Vries"));
+    let kinds = event_kinds(&dir.path().join("chat.db"), &conversation);
+    assert_eq!(kinds, ["message", "joined", "message", "closed", "rated", "reopened", "joined", "message"]);
+
+    // Ended again, a resend of that message (a reconnecting widget) is the stored one: it
+    // reopens nothing.
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    shopper
+        .recv_until(|f| matches!(f, ServerFrame::Event { event } if event.body == (EventBody::Closed { reason: None })))
+        .await;
+    say(&mut shopper, "again", "one more question").await;
+    assert_eq!(event_kinds(&dir.path().join("chat.db"), &conversation).last().map(String::as_str), Some("closed"));
+
+    // With its agent away, a reopened chat waits in the queue like a new one.
+    agent.send_json(json!({"type": "set_status", "status": "away"})).await;
+    // A socket's frames are handled in order: the pong says the status is set.
+    agent.send_json(json!({"type": "ping"})).await;
+    agent.recv_until(|f| matches!(f, ServerFrame::Pong)).await;
+    say(&mut shopper, "third", "and another").await;
+    let row = inbox_row(&relay, &conversation).await;
+    assert_eq!((row.status, row.assigned_agent), (ConversationStatus::Waiting, None));
+}
+
+/// The kinds of a conversation's events in order, read from the database file.
+fn event_kinds(database: &std::path::Path, conversation: &str) -> Vec<String> {
+    let database = rusqlite::Connection::open(database).unwrap();
+    let mut query = database
+        .prepare("SELECT json_extract(body, '$.kind') FROM events WHERE conversation_id = ?1 ORDER BY seq")
+        .unwrap();
+    query.query_map([conversation], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
 #[tokio::test]

@@ -402,7 +402,6 @@ pub async fn console_login_as(agent: &Client, relay: &Relay, email: &str, passwo
     Ok(())
 }
 
-/// The first element matching `css` in the page, once it exists.
 /// Opens the console's inbox row whose text contains `text`, once it is there.
 pub async fn open_row(agent: &Client, text: &str) -> Result<()> {
     eventually(&format!("the row of {text:?}"), || async {
@@ -419,6 +418,7 @@ pub async fn open_row(agent: &Client, text: &str) -> Result<()> {
     .await
 }
 
+/// The first element matching `css` in the page, once it exists.
 pub async fn find(client: &Client, css: &str) -> Result<Element> {
     eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await
 }

@@ -139,9 +139,12 @@ async fn after_the_first_reply(shopper: &Client, agent: &Client) -> Result<()> {
     wait_for_text(shopper, true, ".cc-notice", "This chat has ended.").await?;
     click_in_widget(shopper, "label[for=cc-star-4]").await?;
     in_widget(shopper, "#cc-comment").await?.send_keys("Quick and kind").await?;
-    click_in_widget(shopper, ".cc-ended .cc-form .cc-button").await?;
+    click_in_widget(shopper, ".cc-log .cc-rating-card .cc-button").await?;
     wait_for_text(shopper, true, ".cc-notice", "Thanks for your feedback!").await?;
-    in_widget(shopper, ".cc-ended .cc-secondary").await?;
+    eventually("the rating card goes once rated", || async {
+        Ok(widget_texts(shopper, ".cc-rating-card").await?.is_empty().then_some(()))
+    })
+    .await?;
     let (_, text, _) = download_transcript(shopper).await?;
     ensure!(text.contains("You: ★★★★ – Quick and kind"), "the transcript has the rating and its comment: {text}");
     eventually("the console shows the rating", || async {
@@ -150,8 +153,27 @@ async fn after_the_first_reply(shopper: &Client, agent: &Client) -> Result<()> {
     })
     .await?;
     save_screenshot(shopper, "shopper-rated.png").await?;
+
+    // The composer stayed: writing again reopens the same conversation, history and all, and
+    // its agent (online, with room) is back at once.
+    in_widget(shopper, ".cc-input").await?.send_keys(AFTER_THE_END).await?;
+    click_in_widget(shopper, ".cc-send").await?;
+    wait_for_text(shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", AFTER_THE_END).await?;
+    let bubbles = widget_texts(shopper, ".cc-bubble").await?;
+    ensure!(bubbles.iter().any(|b| b.trim() == QUESTION), "the reopened chat keeps its history: {bubbles:?}");
+    wait_for_text(agent, false, ".messages .notice", "The shopper wrote again: the chat is open again").await?;
+    wait_for_text(agent, false, ".message .bubble", AFTER_THE_END).await?;
+    ensure!(
+        checkout_chat_e2e::page_texts(agent, ".message .bubble").await?.iter().any(|b| b.trim() == QUESTION),
+        "the agent sees the same conversation, not a new one"
+    );
+    find(agent, ".reply").await?.send_keys("Happy to help again.").await?;
+    find(agent, ".composer button[type=submit]").await?.click().await?;
+    wait_for_text(shopper, true, ".cc-theirs .cc-bubble", "Happy to help again.").await?;
     Ok(())
 }
+
+const AFTER_THE_END: &str = "Sorry, one more thing: can you gift-wrap it?";
 
 /// Opens the widget and checks that the question and the reply are each shown exactly once.
 async fn expect_history_once(shopper: &Client) -> Result<()> {

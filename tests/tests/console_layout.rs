@@ -54,16 +54,19 @@ async fn at_three_widths(relay: &Relay, agent: &Client) -> Result<()> {
         "the drawer lies over the conversation, not below the composer: panel {panel:?}, composer {composer:?}"
     );
     ensure!(composer.bottom <= 768.0 + 1.0, "the composer stays on screen with the drawer open: {composer:?}");
-    ensure!(focused(agent, "[data-test=close-drawer]").await?, "opening the drawer takes the focus into it");
+    eventually("opening the drawer takes the focus into it", || async {
+        Ok(focused(agent, "[data-test=close-drawer]").await?.then_some(()))
+    })
+    .await?;
     fits(agent, 1024).await?;
     save_screenshot(agent, "console-1024.png").await?;
     checkout_chat_e2e::press(agent, '\u{E00C}').await?; // Escape
     eventually("Escape closes the drawer", || async { Ok((!shown(agent, "#shopper-context").await?).then_some(())) })
         .await?;
-    ensure!(
-        focused(agent, "[data-test=shopper-drawer]").await?,
-        "closing the drawer gives the focus back to its button"
-    );
+    eventually("closing the drawer gives the focus back to its button", || async {
+        Ok(focused(agent, "[data-test=shopper-drawer]").await?.then_some(()))
+    })
+    .await?;
 
     resize(agent, 390, 844).await?;
     ensure!(!shown(agent, ".inbox").await?, "on a phone the open chat takes the whole screen");

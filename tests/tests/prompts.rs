@@ -362,8 +362,15 @@ async fn on_a_phone_a_flick_to_the_top_is_an_exit_intent_and_scrolling_back_up_a
         })
         .await?;
         // Scrolling back up a list is not leaving: slowly to the top, or quickly but stopping
-        // half way down the page.
-        let ordinary = "window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 600));                         for (let y = 3000; y >= 0; y -= 80) { window.scrollTo(0, y); await new Promise((r) => setTimeout(r, 120)); }                         window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 600));                         window.scrollTo(0, 1500); await new Promise((r) => setTimeout(r, 600));                         return !!document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt');";
+        // half way down the page. A finger is on the screen throughout, so that only the speed
+        // and where the scroll ends tell them from a flick.
+        let ordinary = "const touch = () => document.dispatchEvent(new Event('touchstart', { bubbles: true })); \
+                        const wait = (ms) => new Promise((r) => setTimeout(r, ms)); \
+                        window.scrollTo(0, 3000); await wait(600); touch(); \
+                        for (let y = 3000; y >= 0; y -= 80) { touch(); window.scrollTo(0, y); await wait(120); } \
+                        window.scrollTo(0, 3000); await wait(600); touch(); \
+                        window.scrollTo(0, 1500); await wait(100); window.scrollTo(0, 1400); await wait(600); \
+                        return !!document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt');";
         let ordinary = format!("return (async () => {{ {ordinary} }})();");
         ensure!(
             !js::<bool>(&shopper, &ordinary, serde_json::Value::Null).await?,
@@ -371,7 +378,8 @@ async fn on_a_phone_a_flick_to_the_top_is_an_exit_intent_and_scrolling_back_up_a
         );
         // Down the page, then back up to the top in one quick flick; on a desktop this is just
         // scrolling.
-        let flick = "window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 100)); window.scrollTo(0, 0); \
+        let flick = "window.scrollTo(0, 3000); await new Promise((r) => setTimeout(r, 100)); \
+                     document.dispatchEvent(new Event('touchstart', { bubbles: true })); window.scrollTo(0, 0); \
                      await new Promise((r) => setTimeout(r, 100)); \
                      return !!document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt');";
         let script = format!("return (async () => {{ {flick} }})();");

@@ -51,8 +51,8 @@ fn widget_tag(relay: &Relay, extra: &str) -> String {
 async fn a_hostile_page_under_a_strict_csp_gets_a_working_isolated_widget_and_its_api() -> Result<()> {
     let relay = Relay::start()?;
     let origin = format!("http://{}", relay.addr);
-    // The strictest policy a shop can send: nothing inline at all (the page's own styles by
-    // nonce), only the relay's origin for the widget, as docs/embedding.md gives it.
+    // The strictest policy a shop can send: nothing inline at all (the page's own style by
+    // nonce), docs/embedding.md's policy for the widget plus what this page itself needs.
     let csp = format!(
         "default-src 'none'; script-src 'self' {origin} 'wasm-unsafe-eval'; style-src 'nonce-shop'; \
          connect-src {origin} ws://{}; img-src 'self'",

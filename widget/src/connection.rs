@@ -23,6 +23,9 @@ use leptos::prelude::*;
 use crate::config::WidgetConfig;
 use crate::store::Store;
 
+/// How long the note that a card number was hidden stays.
+const MASKED_NOTICE: Duration = Duration::from_secs(10);
+
 /// What the view shows besides the messages.
 #[derive(Clone, PartialEq)]
 pub struct Live {
@@ -151,7 +154,10 @@ impl ChatService {
         let Ok(text) = normalize_message(text) else { return false };
         let text = match mask_card_numbers(&text) {
             Some(masked) => {
-                self.live.update(|l| l.masked_notice = true);
+                // A passing notice: said when it happens, gone after a while.
+                let live = self.live;
+                live.update(|l| l.masked_notice = true);
+                let _ = set_timeout_with_handle(move || live.update(|l| l.masked_notice = false), MASKED_NOTICE);
                 masked
             }
             None => text,
@@ -247,13 +253,6 @@ impl ChatService {
     pub fn identify(&self, identity: Identity) {
         self.inner.update_value(|i| i.identity = Some(identity.clone()));
         self.frame(&VisitorFrame::Identify(identity));
-    }
-
-    /// After an ended chat: an empty chat; the next message starts a new conversation.
-    pub fn start_over(&self) {
-        self.timeline.update(Timeline::start_over);
-        self.live.update(|l| l.queue = None);
-        self.store().set_conversation(None);
     }
 
     /// The shop signed the shopper out: forget the conversation, the unsent messages and the

@@ -156,20 +156,21 @@ export function chime() {
 export function download(text, shop) {
   const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
   const link = document.createElement("a");
-  const name = shop.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "chat";
+  // Accents go (NFKD splits them off as marks), anything else not a-z or 0-9 joins words.
+  const name = shop.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "") || "chat";
   link.href = url;
+  // Swedish writes dates as YYYY-MM-DD: the shopper's own date in that form.
   link.download = name + "-" + new Date().toLocaleDateString("sv") + ".txt";
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-// Calls `listener(height, top)` whenever the visible part of the page changes (the on-screen
-// keyboard opening on a phone), and once now.
 // On phones the on-screen keyboard shrinks the visual viewport but not the layout viewport, so a
 // full-screen panel would hide its input under the keyboard: the panel is sized to what is
-// visible (the stylesheet uses --cc-vh and --cc-vt only on narrow screens). Set on the widget's
-// host element through the CSSOM (no style attribute for a strict policy); they inherit into
-// the shadow root.
+// visible (the stylesheet uses --cc-vh and --cc-vt only on narrow screens). Set on the app's
+// mount point in the shadow root (the page's observers never see it change) through the CSSOM
+// (not a style attribute, which a strict policy blocks); the panel inherits them.
 export function watchViewport(host) {
   const viewport = window.visualViewport;
   if (!viewport) return;

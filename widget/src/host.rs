@@ -24,7 +24,7 @@ extern "C" {
     /// Saves `text` as a file named after the shop and today's date.
     pub fn download(text: &str, shop: &str);
     #[wasm_bindgen(js_name = watchViewport)]
-    pub fn watch_viewport(host: &web_sys::Element);
+    pub fn watch_viewport(mount_point: &web_sys::Element);
 }
 
 /// "14:05" (or the locale's own way of writing it, with its own digits).

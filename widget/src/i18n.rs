@@ -60,7 +60,6 @@ pub enum Text {
     CommentLabel,
     SubmitRating,
     ThanksForRating,
-    StartNewChat,
     DownloadTranscript,
     EmailTranscript,
     EmailTranscriptSubmit,
@@ -116,7 +115,6 @@ impl Text {
             Text::CommentLabel => "comment_label",
             Text::SubmitRating => "submit_rating",
             Text::ThanksForRating => "thanks_for_rating",
-            Text::StartNewChat => "start_new_chat",
             Text::DownloadTranscript => "download_transcript",
             Text::EmailTranscript => "email_transcript",
             Text::EmailTranscriptSubmit => "email_transcript_submit",
@@ -127,7 +125,7 @@ impl Text {
         }
     }
 
-    pub const ALL: [Text; 50] = [
+    pub const ALL: [Text; 49] = [
         Text::OpenChat,
         Text::CloseChat,
         Text::ChatWithUs,
@@ -170,7 +168,6 @@ impl Text {
         Text::CommentLabel,
         Text::SubmitRating,
         Text::ThanksForRating,
-        Text::StartNewChat,
         Text::DownloadTranscript,
         Text::EmailTranscript,
         Text::EmailTranscriptSubmit,
@@ -304,7 +301,6 @@ fn english(text: Text) -> &'static str {
         Text::CommentLabel => "Anything to add? (optional)",
         Text::SubmitRating => "Send rating",
         Text::ThanksForRating => "Thanks for your feedback!",
-        Text::StartNewChat => "Start a new chat",
         Text::DownloadTranscript => "Download transcript",
         Text::EmailTranscript => "Email me this conversation",
         Text::EmailTranscriptSubmit => "Send",

@@ -41,7 +41,9 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     // Through the loader's `css`: a constructed style sheet, which a strict Content-Security-Policy
     // allows where a <style> element is an inline style.
-    let add_style = js_sys::Reflect::get(&config_js, &"css".into())?.dyn_into::<js_sys::Function>()?;
+    let add_style = js_sys::Reflect::get(&config_js, &"css".into())?
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| JsValue::from_str("the loader gave no css()"))?;
     add_style.call1(&JsValue::NULL, &STYLE.into())?;
     let mount_point = document.create_element("div")?.dyn_into::<web_sys::HtmlElement>()?;
     root.append_child(&mount_point)?;
@@ -56,7 +58,7 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
     let config_prompt = js_sys::Reflect::get(&config_js, &"prompt".into()).unwrap_or(JsValue::UNDEFINED);
     let (side, sound) = (config.side, config.sound);
     view::set_root(&root);
-    host::watch_viewport(&root.host());
+    host::watch_viewport(&mount_point);
     leptos::mount::mount_to(mount_point, move || {
         let relay = config.relay.clone();
         let service = ChatService::new(config);

@@ -40,9 +40,11 @@ pub fn ShopperPanel(id: ConversationId, service: AgentService, drawer: RwSignal<
     };
     // Opening the drawer takes the focus into it; Escape or Close gives it back to the toggle.
     let close_button = NodeRef::<leptos::html::Button>::new();
+    // Only on a change: a panel made for another conversation while the drawer is open leaves
+    // the focus where the agent put it.
     Effect::new(move |was_open: Option<bool>| {
         let open = drawer.get();
-        if open {
+        if open && was_open == Some(false) {
             if let Some(button) = close_button.get() {
                 let _ = button.focus();
             }

@@ -23,7 +23,7 @@ fn session_info(state: &AppState, agent: &AgentRecord) -> SessionInfo {
         agent: agent.profile(),
         shop: agent.shop_id.clone(),
         role: agent.role,
-        mail_configured: state.config.smtp.is_some(),
+        mail_configured: state.config.can_send_mail(),
     }
 }
 

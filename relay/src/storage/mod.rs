@@ -28,6 +28,8 @@ pub enum StorageError {
     AgentNotFound,
     #[error("the conversation has ended")]
     ConversationClosed,
+    #[error("the conversation has not ended")]
+    NotClosed,
     #[error("the conversation is already rated")]
     AlreadyRated,
     #[error("the transcript of this conversation has already been emailed")]
@@ -61,6 +63,8 @@ pub struct ConversationRecord {
     pub status: ConversationStatus,
     pub assigned_agent_id: Option<AgentId>,
     pub last_seq: Seq,
+    /// When it ended (none while open).
+    pub closed_at_ms: Option<i64>,
 }
 
 /// An open conversation whose shopper has gone, with the shopper messages nobody answered.

@@ -303,7 +303,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> StorageResult<String> {
     serde_json::to_string(value).map_err(|e| StorageError::Database(format!("cannot encode event: {e}")))
 }
 
-const CONVERSATION_COLUMNS: &str = "id, shop_id, visitor_id, status, assigned_agent_id, last_seq";
+const CONVERSATION_COLUMNS: &str = "id, shop_id, visitor_id, status, assigned_agent_id, last_seq, closed_at";
 
 fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationRecord> {
     Ok(ConversationRecord {
@@ -313,6 +313,7 @@ fn conversation_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationRecord> 
         status: status_from_str(&row.get::<_, String>(3)?),
         assigned_agent_id: row.get::<_, Option<String>>(4)?.map(parse_id).transpose()?,
         last_seq: row.get(5)?,
+        closed_at_ms: row.get(6)?,
     })
 }
 
@@ -521,6 +522,16 @@ fn apply_effects(
         EventBody::Rated { score, .. } => {
             execute(conn, "UPDATE conversations SET rating = ?2 WHERE id = ?1", params![id, score])?;
         }
+        // Back in the queue, as a new chat is; who takes it is routing's choice (its last agent
+        // first, see `chat::reopen`).
+        EventBody::Reopened => {
+            execute(
+                conn,
+                "UPDATE conversations SET status = 'waiting', assigned_agent_id = NULL, closed_at = NULL, \
+                 unanswered = 0, waiting_since = NULL WHERE id = ?1",
+                [id],
+            )?;
+        }
         // A note changes nothing a shopper could see (not even the inbox's last message); the
         // assignment a handover makes is written by the storage call that makes it.
         EventBody::Joined | EventBody::Prompted { .. } | EventBody::Note { .. } | EventBody::Handover { .. } => {}
@@ -617,13 +628,18 @@ fn queue_transcript_email(conn: &Connection, conversation: &str, email: &str, at
     Ok(())
 }
 
-/// Whether `body` may still be added to a conversation that has ended: a rating (once) and a
-/// request for the transcript.
+/// Whether `body` may be added given whether the conversation has ended: after the end, a
+/// rating (once), a request for the transcript, and its reopening (only then, and only while its
+/// shopper has no other conversation open).
 fn check_open_for(conn: &Connection, conversation: &ConversationRecord, body: &EventBody) -> StorageResult<()> {
-    if conversation.status != ConversationStatus::Closed {
-        return Ok(());
-    }
+    let closed = conversation.status == ConversationStatus::Closed;
     match body {
+        EventBody::Reopened if !closed => Err(StorageError::NotClosed),
+        EventBody::Reopened => match find_open_conversation(conn, &conversation.visitor_id)? {
+            Some(_) => Err(StorageError::ConversationClosed),
+            None => Ok(()),
+        },
+        _ if !closed => Ok(()),
         EventBody::TranscriptRequested { .. } => Ok(()),
         EventBody::Rated { .. } => {
             let rated: bool = one_row(
@@ -733,6 +749,7 @@ impl Storage for SqliteStorage {
                 status: ConversationStatus::Waiting,
                 assigned_agent_id: None,
                 last_seq: 0,
+                closed_at_ms: None,
             })
         })
         .await
@@ -1004,11 +1021,11 @@ impl Storage for SqliteStorage {
             // The columns of CONVERSATION_COLUMNS, named for the join, then the count.
             all_rows(
                 conn,
-                "SELECT c.id, c.shop_id, c.visitor_id, c.status, c.assigned_agent_id, c.last_seq, c.unanswered \
+                "SELECT c.id, c.shop_id, c.visitor_id, c.status, c.assigned_agent_id, c.last_seq, c.closed_at, c.unanswered \
                  FROM conversations c JOIN visitors v ON v.id = c.visitor_id \
                  WHERE c.status != 'closed' AND c.last_seq > 0 AND v.left_at < ?1 ORDER BY v.left_at LIMIT ?2",
                 params![cutoff_ms, limit],
-                |row| Ok(Departed { conversation: conversation_from_row(row)?, unanswered: row.get(6)? }),
+                |row| Ok(Departed { conversation: conversation_from_row(row)?, unanswered: row.get(7)? }),
             )
         })
         .await

@@ -166,7 +166,7 @@ impl From<StorageError> for WsError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::ConversationClosed => WsError::rejected(ErrorCode::ConversationClosed, err.to_string()),
-            StorageError::AlreadyRated | StorageError::TranscriptAlreadySent => {
+            StorageError::AlreadyRated | StorageError::TranscriptAlreadySent | StorageError::NotClosed => {
                 WsError::rejected(ErrorCode::BadFrame, err.to_string())
             }
             StorageError::ConversationNotFound => WsError::rejected(ErrorCode::NotFound, err.to_string()),

@@ -27,7 +27,7 @@ use crate::identity;
 use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
 use crate::state::AppState;
-use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, TokenHash, VisitorRecord};
+use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, StorageError, TokenHash, VisitorRecord};
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -292,7 +292,7 @@ impl VisitorSession {
             visitor_id,
             shop_name,
             agents_online,
-            mail: conn.state.config.smtp.is_some(),
+            mail: conn.state.config.can_send_mail(),
             conversation_id: conversation.as_ref().map(|c| c.id.clone()),
             rules,
         })
@@ -348,8 +348,9 @@ impl VisitorSession {
         conn.ack(client_id, &appended.event).await
     }
 
-    /// Stores a shopper's event in their conversation, starting one if there is none or if an
-    /// agent has ended it.
+    /// Stores a shopper's event in their conversation, starting one if there is none. One that has
+    /// ended opens again (same history, its last agent when they can take it); a new one starts
+    /// only if the shopper has another conversation open meanwhile.
     async fn post_starting_if_needed(
         &mut self,
         conn: &mut Connection,
@@ -364,7 +365,16 @@ impl VisitorSession {
         let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
         let appended = match self.post_with_prompt(conn, &conversation, &event, &prompt).await {
             Err(WsError::Rejected { code: ErrorCode::ConversationClosed, .. }) => {
-                let next = self.start_conversation(conn).await?;
+                self.refuse_if_blocked(conn).await?;
+                let next = match chat::reopen(&conn.state, &conversation.id).await {
+                    Ok(reopened) => reopened,
+                    // Another tab reopened it first.
+                    Err(ChatError::Storage(StorageError::NotClosed)) => conversation.clone(),
+                    // Ended too long ago, or the shopper has another conversation open.
+                    Err(ChatError::Storage(StorageError::ConversationClosed)) => self.start_conversation(conn).await?,
+                    Err(other) => return Err(other.into()),
+                };
+                self.conversation = Some(next.clone());
                 self.post_with_prompt(conn, &next, &event, &prompt).await?
             }
             result => result?,
@@ -447,6 +457,15 @@ impl VisitorSession {
 
     /// Follows the visitor's open conversation, starting one if there is none. Another tab of
     /// the same visitor may have started it already: then this socket replays it from the start.
+    /// Marked as spam since this socket said hello: nothing new starts, nothing ended reopens.
+    async fn refuse_if_blocked(&self, conn: &Connection) -> Result<(), WsError> {
+        let (Some(hash), Some((shop, _))) = (self.token_hash, &self.identity) else { return Ok(()) };
+        if conn.state.storage.visitor_by_token(&shop.id, hash).await?.is_some_and(|v| v.blocked) {
+            return Err(WsError::rejected(ErrorCode::Forbidden, "this chat is not available"));
+        }
+        Ok(())
+    }
+
     async fn start_conversation(&mut self, conn: &mut Connection) -> Result<ConversationRecord, WsError> {
         self.ensure_stored(conn).await?;
         let Some((shop, visitor)) = &self.identity else {
@@ -456,12 +475,7 @@ impl VisitorSession {
         let conversation = match storage.open_conversation_of(&visitor.id).await? {
             Some(open) => open,
             None => {
-                // Marked as spam since this socket said hello: nothing new starts.
-                if let Some(hash) = self.token_hash
-                    && storage.visitor_by_token(&shop.id, hash).await?.is_some_and(|v| v.blocked)
-                {
-                    return Err(WsError::rejected(ErrorCode::Forbidden, "this chat is not available"));
-                }
+                self.refuse_if_blocked(conn).await?;
                 conn.state.quotas.new_chat(&shop.id, &visitor.id, conn.peer())?;
                 let started = storage.open_or_create_conversation(&shop.id, &visitor.id).await?;
                 if !self.activity_only {

@@ -98,10 +98,10 @@ pub fn OfflineForm(service: ChatService, locale: Locale) -> impl IntoView {
     }
 }
 
-/// After an agent ended the chat: a rating (1–5 stars, a native radio group: keyboard and screen
-/// readers know it without help), an optional comment, then a way to start anew.
+/// After the chat ended, a card in the log: a rating (1–5 stars, a native radio group: keyboard
+/// and screen readers know it without help) and an optional comment.
 #[component]
-pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
+pub fn RatingCard(service: ChatService, locale: Locale) -> impl IntoView {
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let Some(form) = find::<web_sys::HtmlFormElement>("#cc-rating") else { return };
@@ -124,26 +124,16 @@ pub fn Ended(service: ChatService, locale: Locale) -> impl IntoView {
             }
         })
         .collect_view();
-    let rating = service.timeline.with_untracked(|t| t.rating.is_none()).then(|| {
-        view! {
-            <form class="cc-form" id="cc-rating" on:submit=on_submit>
-                <fieldset class="cc-stars">
-                    <legend class="cc-form-title">{locale.t(Text::RatePrompt)}</legend>
-                    {stars}
-                </fieldset>
-                <label class="cc-label" for="cc-comment">{locale.t(Text::CommentLabel)}</label>
-                <textarea class="cc-field" id="cc-comment" name="comment" rows="2" dir="auto"></textarea>
-                <button class="cc-button" type="submit" disabled=service.offline()>{locale.t(Text::SubmitRating)}</button>
-            </form>
-        }
-    });
     view! {
-        <div class="cc-ended">
-            {rating}
-            <button class="cc-button cc-secondary" type="button" data-autofocus="" on:click=move |_| service.start_over()>
-                {locale.t(Text::StartNewChat)}
-            </button>
-        </div>
+        <form class="cc-rating-card" id="cc-rating" on:submit=on_submit>
+            <fieldset class="cc-stars">
+                <legend class="cc-form-title">{locale.t(Text::RatePrompt)}</legend>
+                {stars}
+            </fieldset>
+            <label class="cc-label" for="cc-comment">{locale.t(Text::CommentLabel)}</label>
+            <textarea class="cc-field" id="cc-comment" name="comment" rows="2" dir="auto"></textarea>
+            <button class="cc-button" type="submit" disabled=service.offline()>{locale.t(Text::SubmitRating)}</button>
+        </form>
     }
 }
 

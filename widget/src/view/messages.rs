@@ -7,6 +7,7 @@ use checkout_chat_protocol::timeline::{Line, PendingState};
 use checkout_chat_protocol::{Author, ClientId, EventBody};
 use leptos::prelude::*;
 
+use super::forms::RatingCard;
 use super::panel::waiting_for_agent;
 use crate::connection::ChatService;
 use crate::host as format;
@@ -85,7 +86,8 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
         (EventBody::Rated { .. }, _) => notice(locale.t(Text::ThanksForRating).to_owned()),
         // Agents' internal notes never reach a shopper (the relay holds them back); nothing to show.
         (EventBody::Message { text } | EventBody::LeftMessage { text, .. }, _) => notice(text.clone()),
-        (EventBody::Note { .. } | EventBody::Handover { .. }, _) => notice(String::new()),
+        // Reopened: the shopper's own next words follow; nothing to say.
+        (EventBody::Note { .. } | EventBody::Handover { .. } | EventBody::Reopened, _) => notice(String::new()),
         // The prompt the shopper answered (the relay wrote it in their language), from the shop.
         (EventBody::Prompted { message, .. }, _) => {
             let team = locale.t(Text::AgentFallbackName);
@@ -139,6 +141,8 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
             <p class="cc-greeting">{locale.t(Text::Greeting)}</p>
             {move || rows(service, locale).into_iter().map(|row| draw(row, service, locale)).collect_view()}
             {move || footnote().map(|(class, text)| view! { <p class=class>{text}</p> })}
+            // Asked once, in the log under "This chat has ended"; writing again reopens the chat.
+            {move || service.timeline.with(|t| t.closed && t.rating.is_none()).then(|| view! { <RatingCard service locale /> })}
         </div>
     }
 }

@@ -7,7 +7,7 @@ use checkout_chat_protocol::EventBody;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 
-use super::forms::{Composer, Ended, OfflineForm, TranscriptMenu};
+use super::forms::{Composer, OfflineForm, TranscriptMenu};
 use super::icons;
 use super::messages::Log;
 use crate::api::Ui;
@@ -15,11 +15,9 @@ use crate::connection::ChatService;
 use crate::i18n::{Locale, Text};
 
 /// What the bottom of the panel offers (as numbers: a `Memo<u32>` shares its code with the
-/// widget's other one).
+/// widget's other one). After the end it is still the composer: writing again reopens the chat.
 const COMPOSE: u32 = 0;
 const LEAVE_MESSAGE: u32 = 1;
-const ENDED: u32 = 2;
-const ENDED_AND_RATED: u32 = 3;
 
 #[component]
 pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
@@ -42,14 +40,10 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
     // Once the leave-a-message form is shown for an empty chat, it stays while the chat is
     // empty: an agent coming online must not swap away what the shopper is typing.
     let footer = Memo::new(move |shown: Option<&u32>| {
-        let (closed, rated, empty) = service
-            .timeline
-            .with(|t| (t.closed, t.rating.is_some(), t.id.is_none() && t.lines.is_empty() && t.pending.is_empty()));
-        match (closed, shown) {
-            (true, _) if rated => ENDED_AND_RATED,
-            (true, _) => ENDED,
+        let empty = service.timeline.with(|t| t.id.is_none() && t.lines.is_empty() && t.pending.is_empty());
+        match shown {
             _ if !empty => COMPOSE,
-            (false, Some(&LEAVE_MESSAGE)) => LEAVE_MESSAGE,
+            Some(&LEAVE_MESSAGE) => LEAVE_MESSAGE,
             _ if nobody_online() => LEAVE_MESSAGE,
             _ => COMPOSE,
         }
@@ -92,7 +86,6 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
             <Log service locale />
             {move || service.live.with(|l| l.masked_notice).then(|| view! { <p class="cc-note" role="status">{t(Text::CardMasked)}</p> })}
             {move || match footer.get() {
-                ENDED | ENDED_AND_RATED => view! { <Ended service locale /> }.into_any(),
                 LEAVE_MESSAGE => view! { <OfflineForm service locale /> }.into_any(),
                 _ => view! { <Composer service locale /> }.into_any(),
             }}
