@@ -26,7 +26,7 @@ const WORDS = {
 const GA_STEPS = { view_cart: "cart", begin_checkout: "shipping", add_shipping_info: "payment", add_payment_info: "review" };
 
 const page = { step: null, stepSince: 0, lastActive: Date.now(), currency: null, total: 0, items: 0, events: [] };
-let config; // {shop, relay, locale, root, side, rtl, open(rule, reply, opened), css(text)}
+let config; // {shop, relay, locale, root, side, rtl, open([rule, reply, text], opened), css(text)}
 let prefix;
 let session = { id: "", returning: false };
 let unsent = [];
@@ -519,6 +519,7 @@ function draw(rule, text, replies) {
   bubble = document.createElement("aside");
   bubble.className = "cc-prompt";
   bubble.rule = rule;
+  bubble.text = text;
   bubble.dir = config.rtl ? "rtl" : "ltr";
   bubble.setAttribute("aria-label", words[0]);
   bubble.setAttribute("aria-live", "polite");
@@ -553,7 +554,8 @@ function dismiss() {
 // The shopper answered: the chat opens (with their reply sent, if they picked one), and the
 // conversation begins with the prompt. `opened`: they opened the chat some other way meanwhile.
 function accept(reply, opened) {
+  const text = bubble.text;
   const rule = hide("prompt_accepted");
   chatOpen = true;
-  config.open(rule, reply, opened);
+  config.open([rule, reply, text], opened);
 }

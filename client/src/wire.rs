@@ -183,6 +183,15 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
                 set("prompt", text(rule));
             }
         }
+        VisitorFrame::LeaveMessage { client_id, email, text: message, prompt } => {
+            set("type", text("leave_message"));
+            set("client_id", text(client_id.as_str()));
+            set("email", text(email));
+            set("text", text(message));
+            if let Some(rule) = prompt {
+                set("prompt", text(rule));
+            }
+        }
         // Built by host.js, which collects the activity; sent as it is.
         VisitorFrame::Activity { .. } => {}
         VisitorFrame::Typing { typing } => {
@@ -200,12 +209,6 @@ pub fn encode_visitor(frame: &VisitorFrame) -> String {
             if let Some(comment) = comment {
                 set("comment", text(comment));
             }
-        }
-        VisitorFrame::LeaveMessage { client_id, email, text: message } => {
-            set("type", text("leave_message"));
-            set("client_id", text(client_id.as_str()));
-            set("email", text(email));
-            set("text", text(message));
         }
         VisitorFrame::EmailTranscript { client_id, email } => {
             set("type", text("email_transcript"));

@@ -185,6 +185,13 @@ fn writes_every_visitor_frame_as_serde_reads_it() {
             client_id: ClientId::new("l").unwrap(),
             email: "a@b.example".into(),
             text: "t".into(),
+            prompt: None,
+        },
+        VisitorFrame::LeaveMessage {
+            client_id: ClientId::new("l2").unwrap(),
+            email: "a@b.example".into(),
+            text: "t".into(),
+            prompt: Some("payment-help".into()),
         },
         VisitorFrame::EmailTranscript { client_id: ClientId::new("e").unwrap(), email: "a@b.example".into() },
         VisitorFrame::Ping,

@@ -50,6 +50,9 @@ pub enum VisitorFrame {
         client_id: ClientId,
         email: String,
         text: String,
+        /// The proactive rule whose prompt the shopper answered by leaving the message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt: Option<String>,
     },
     /// Email this conversation to the shopper (when it ends, or now if it has ended).
     EmailTranscript {
@@ -492,6 +495,7 @@ mod tests {
                 client_id: ClientId::new("l").unwrap(),
                 email: "a@b.example".into(),
                 text: "call me".into(),
+                prompt: Some("payment-help".into()),
             },
             VisitorFrame::EmailTranscript { client_id: ClientId::new("e").unwrap(), email: "a@b.example".into() },
             VisitorFrame::Send { client_id: ClientId::new("m1").unwrap(), text: "hoi".into(), prompt: None },

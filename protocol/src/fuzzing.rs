@@ -354,7 +354,12 @@ pub fn visitor_frame(u: &mut Unstructured) -> Result<VisitorFrame> {
         3 => VisitorFrame::Typing { typing: u.arbitrary()? },
         4 => VisitorFrame::Identify(identity(u)?),
         5 => VisitorFrame::Rate { client_id: id(u)?, score: u.arbitrary()?, comment: optional(u, text)? },
-        6 => VisitorFrame::LeaveMessage { client_id: id(u)?, email: text(u)?, text: text(u)? },
+        6 => VisitorFrame::LeaveMessage {
+            client_id: id(u)?,
+            email: text(u)?,
+            text: text(u)?,
+            prompt: optional(u, text)?,
+        },
         7 => VisitorFrame::EmailTranscript { client_id: id(u)?, email: text(u)? },
         _ => VisitorFrame::Ping,
     })

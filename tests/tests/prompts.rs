@@ -111,7 +111,37 @@ async fn with_nobody_online_only_the_shops_offline_text_speaks() -> Result<()> {
             "a prompt offered help with nobody online: {shown:?}"
         );
         save_screenshot(&shopper, "prompt-offline.png").await?;
-        Ok(())
+
+        // Opened, the prompt's words stay in the conversation above the leave-a-message form,
+        // and the message left begins with them for the agent.
+        click_in_widget(&shopper, ".cc-prompt-open").await?;
+        in_widget(&shopper, "#cc-offline-email").await?.send_keys("noor@example.com").await?;
+        wait_for_text(&shopper, true, ".cc-log .cc-bubble", OFFLINE).await?;
+        in_widget(&shopper, "#cc-offline-question").await?.send_keys(LEFT_QUESTION).await?;
+        click_in_widget(&shopper, ".cc-form .cc-button").await?;
+        wait_for_text(&shopper, true, ".cc-mine:not(.cc-pending) .cc-bubble", LEFT_QUESTION).await?;
+        let bubbles = widget_texts(&shopper, ".cc-bubble").await?;
+        ensure!(
+            bubbles.iter().filter(|b| b.trim() == OFFLINE).count() == 1,
+            "the prompt shows once, as the conversation's first line: {bubbles:?}"
+        );
+        let agent = chrome.session().await?;
+        let seen = async {
+            console_login(&agent, &relay).await?;
+            find(&agent, ".row").await?.click().await?;
+            wait_for_text(&agent, false, ".message .bubble", LEFT_QUESTION).await?;
+            let thread = page_texts(&agent, ".messages li").await?;
+            let prompt_at = thread.iter().position(|t| t.contains(OFFLINE));
+            let question_at = thread.iter().position(|t| t.contains(LEFT_QUESTION));
+            ensure!(
+                prompt_at.is_some() && prompt_at < question_at,
+                "the agent sees the prompt, then the question: {thread:?}"
+            );
+            Ok(())
+        }
+        .await;
+        let _ = agent.close().await;
+        seen
     }
     .await;
     if outcome.is_err() {
@@ -120,6 +150,8 @@ async fn with_nobody_online_only_the_shops_offline_text_speaks() -> Result<()> {
     let _ = shopper.close().await;
     outcome
 }
+
+const LEFT_QUESTION: &str = "Can I pay by bank transfer?";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_answered_prompt_gives_the_agent_the_cart_and_the_rule_and_the_order_is_counted() -> Result<()> {

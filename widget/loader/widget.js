@@ -110,9 +110,10 @@
   });
 
   // The shopper answered a prompt: the chat opens and its conversation begins with the prompt.
-  function answer(rule, reply, opened) {
-    if (app) return app.answer_prompt(rule, reply);
-    config.prompt = [rule, reply];
+  // `prompt` is [rule, reply or null, the prompt's text].
+  function answer(prompt, opened) {
+    if (app) return app.answer_prompt(prompt);
+    config.prompt = prompt;
     if (!opened) open(1);
   }
 

@@ -31,13 +31,30 @@ thread_local! {
     static APP: RefCell<Option<(ChatService, Ui)>> = const { RefCell::new(None) };
 }
 
-/// The shopper answered a prompt the watcher drew (`rule`, and the quick reply they picked):
-/// the chat opens, with the focus in it, and the conversation begins with the prompt.
-pub fn answer_prompt(rule: String, reply: Option<String>) {
+/// A prompt the shopper answered, as the watcher (through the loader) hands it over:
+/// `[rule, reply or null, the prompt's text]`.
+pub struct PromptAnswer {
+    pub rule: String,
+    /// The quick reply they picked, if any.
+    pub reply: Option<String>,
+    /// What the prompt said, in the shopper's language.
+    pub text: Option<String>,
+}
+
+impl PromptAnswer {
+    pub fn from_js(value: &JsValue) -> Option<PromptAnswer> {
+        let item = |i: u32| js_sys::Reflect::get(value, &i.into()).ok().and_then(|v| v.as_string());
+        Some(PromptAnswer { rule: item(0)?, reply: item(1), text: item(2) })
+    }
+}
+
+/// The shopper answered a prompt the watcher drew: the chat opens, with the focus in it, and
+/// the conversation begins with the prompt.
+pub fn answer_prompt(answer: PromptAnswer) {
     if let Some((service, ui)) = APP.with_borrow(Clone::clone) {
         crate::view::let_focus_follow(true);
         ui.open.set(true);
-        service.answer_prompt(rule, reply);
+        service.answer_prompt(answer);
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Live {
     pub read_seq: Seq,
     /// The relay can send email: the conversation is offered by email.
     pub mail: bool,
+    /// The text of the prompt the shopper answered, shown until the conversation has its own lines.
+    pub prompt_text: Option<String>,
     /// The last message had a card number that was masked before sending.
     pub masked_notice: bool,
 }
@@ -84,6 +86,7 @@ impl ChatService {
             shop_name: None,
             agents_online: None,
             mail: false,
+            prompt_text: None,
             queue: None,
             agent_typing: None,
             read_seq: store.read_seq(),
@@ -194,14 +197,16 @@ impl ChatService {
         self.store().forget_outbox_entry(client_id);
     }
 
-    /// The shopper answered a prompt (the watcher drew it): if their next message starts a
-    /// conversation, it starts with the prompt; `reply` (a quick reply they picked) is sent now.
-    pub fn answer_prompt(&self, rule: String, reply: Option<String>) {
+    /// The shopper answered a prompt (the watcher drew it): if their next message (or the
+    /// message they leave while nobody is online) starts a conversation, it starts with the
+    /// prompt, whose text stays in view meanwhile; a quick reply they picked is sent now.
+    pub fn answer_prompt(&self, answer: crate::api::PromptAnswer) {
         // Only a conversation that begins now starts with the prompt (after an ended one, too).
         if self.timeline.with_untracked(|t| t.id.is_none() || t.closed) {
-            self.inner.update_value(|i| i.accepted_prompt = Some(rule));
+            self.inner.update_value(|i| i.accepted_prompt = Some(answer.rule));
+            self.live.update(|l| l.prompt_text = answer.text);
         }
-        if let Some(reply) = reply {
+        if let Some(reply) = answer.reply {
             self.send(&reply);
         }
     }
@@ -242,7 +247,9 @@ impl ChatService {
     pub fn leave_message(&self, email: &str, text: &str) -> bool {
         let Ok(text) = normalize_message(text) else { return false };
         let text = masked(text);
-        self.frame(&VisitorFrame::LeaveMessage { client_id: new_client_id(), email: email.trim().to_owned(), text })
+        let prompt = self.inner.try_update_value(|i| i.accepted_prompt.take()).flatten();
+        let email = email.trim().to_owned();
+        self.frame(&VisitorFrame::LeaveMessage { client_id: new_client_id(), email, text, prompt })
     }
 
     pub fn email_transcript(&self, email: &str) -> bool {

@@ -65,12 +65,9 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
         let ui = Ui::new(locale, open > 0);
         view::let_focus_follow(open == 2);
         api::install(&queue, &relay, service, ui);
-        // Opened by answering a prompt before the app was here: [rule, reply or null].
-        if let Ok(prompt) = js_sys::Reflect::get(&config_prompt, &0.into())
-            && let Some(rule) = prompt.as_string()
-        {
-            let reply = js_sys::Reflect::get(&config_prompt, &1.into()).ok().and_then(|r| r.as_string());
-            service.answer_prompt(rule, reply);
+        // Opened by answering a prompt before the app was here.
+        if let Some(answer) = api::PromptAnswer::from_js(&config_prompt) {
+            service.answer_prompt(answer);
         }
         ui.emit("ready", &JsValue::UNDEFINED);
         view! { <Widget service ui side sound /> }
@@ -83,10 +80,13 @@ pub fn mount(root: web_sys::ShadowRoot, config: JsValue, open: u8, queue: JsValu
     Ok(())
 }
 
-/// The loader's call when a prompt is answered after the app is mounted.
+/// The loader's call when a prompt is answered after the app is mounted: `[rule, reply or null,
+/// the prompt's text]`, as the watcher gives it.
 #[wasm_bindgen]
-pub fn answer_prompt(rule: String, reply: Option<String>) {
-    api::answer_prompt(rule, reply);
+pub fn answer_prompt(prompt: JsValue) {
+    if let Some(answer) = api::PromptAnswer::from_js(&prompt) {
+        api::answer_prompt(answer);
+    }
 }
 
 fn main() {}

@@ -152,8 +152,8 @@ impl Handler for VisitorSession {
             VisitorFrame::Rate { client_id, score, comment } => {
                 self.rate(conn, &client_id, score, comment).await.map_err(|e| e.for_message(&client_id))
             }
-            VisitorFrame::LeaveMessage { client_id, email, text } => {
-                self.leave_message(conn, &client_id, &email, &text).await.map_err(|e| e.for_message(&client_id))
+            VisitorFrame::LeaveMessage { client_id, email, text, prompt } => {
+                self.leave_message(conn, &client_id, &email, &text, prompt).await.map_err(|e| e.for_message(&client_id))
             }
             VisitorFrame::EmailTranscript { client_id, email } => {
                 self.email_transcript(conn, &client_id, &email).await.map_err(|e| e.for_message(&client_id))
@@ -593,13 +593,16 @@ impl VisitorSession {
         client_id: &ClientId,
         email: &str,
         text: &str,
+        prompt: Option<String>,
     ) -> Result<(), WsError> {
         if !is_plausible_email(email) {
             return Err(invalid("that is not an email address"));
         }
         let text = MessageText::new(text).map_err(ChatError::from)?;
+        // A prompt answered while nobody was online begins the conversation as it would a chat.
+        let prompt = prompt.and_then(|rule_id| self.prompt_event(&rule_id));
         let body = EventBody::LeftMessage { email: email.trim().to_owned(), text: text.into_string() };
-        let appended = self.post_starting_if_needed(conn, client_id, body, None).await?;
+        let appended = self.post_starting_if_needed(conn, client_id, body, prompt).await?;
         conn.ack(client_id, &appended.event).await
     }
 

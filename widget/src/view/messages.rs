@@ -35,9 +35,15 @@ struct Message {
 }
 
 fn rows(service: ChatService, locale: Locale) -> Vec<Row> {
+    let prompt = service.live.with(|l| l.prompt_text.clone());
     service.timeline.with(|timeline| {
         let last_own = timeline.lines.iter().rev().find(|l| l.author == Author::Visitor).map(|l| l.seq);
         let mut rows = Vec::with_capacity(timeline.lines.len() + timeline.pending.len() + 2);
+        // The prompt the shopper answered, until the relay has stored it as the conversation's
+        // first line (also above the leave-a-message form, when nobody is online).
+        if let Some(text) = prompt.filter(|_| timeline.lines.is_empty()) {
+            rows.push(from_the_shop(text, String::new(), locale));
+        }
         let mut day = None;
         for line in &timeline.lines {
             let this_day = format::day(line.at_ms);
@@ -89,19 +95,22 @@ fn row(line: &Line, last_own: bool, locale: Locale) -> Row {
         // Reopened: the shopper's own next words follow; nothing to say.
         (EventBody::Note { .. } | EventBody::Handover { .. } | EventBody::Reopened, _) => notice(String::new()),
         // The prompt the shopper answered (the relay wrote it in their language), from the shop.
-        (EventBody::Prompted { message, .. }, _) => {
-            let team = locale.t(Text::AgentFallbackName);
-            Row::Message(Message {
-                mine: false,
-                pending: false,
-                author: Some((team.to_owned(), team.chars().take(1).collect())),
-                text: message.clone(),
-                meta: time,
-                failed: None,
-            })
-        }
+        (EventBody::Prompted { message, .. }, _) => from_the_shop(message.clone(), time, locale),
         (EventBody::Joined, _) => notice(locale.fill(Text::Joined, "name", locale.t(Text::AgentFallbackName))),
     }
+}
+
+/// A message from the shop itself (not an agent): a prompt.
+fn from_the_shop(text: String, meta: String, locale: Locale) -> Row {
+    let team = locale.t(Text::AgentFallbackName);
+    Row::Message(Message {
+        mine: false,
+        pending: false,
+        author: Some((team.to_owned(), team.chars().take(1).collect())),
+        text,
+        meta,
+        failed: None,
+    })
 }
 
 #[component]
