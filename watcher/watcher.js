@@ -47,6 +47,7 @@ let reconnecting = false;
 let waits = 0; // seconds waited for the chat app's new token
 let seenLayer = 0;
 let lastKeyAt = 0;
+let shopName = ""; // who the bubble speaks for, from the welcome
 let lastTouchAt = 0;
 const gaCart = [];
 
@@ -246,6 +247,7 @@ function connect() {
       if (!stored || stored === token) write("token", frame.token, true);
       token = frame.token;
       agentsOnline = frame.agents_online > 0;
+      shopName = frame.shop_name;
       if (frame.rules) rules(frame.rules);
       welcomed();
       send(true);
@@ -508,8 +510,42 @@ function style() {
     "background:none;color:#4b5563;font-size:20px;line-height:1}.cc-prompt-close:hover{background:#f3f4f6}" +
     ".cc-prompt-replies{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}.cc-prompt-replies:empty{display:none}" +
     ".cc-prompt-replies button{padding:6px 12px;border:1px solid var(--cc-accent);border-radius:16px;background:#fff;" +
-    "color:var(--cc-accent);font-size:14px}.cc-prompt :focus-visible{outline:3px solid #2563eb;outline-offset:2px}"
+    "color:var(--cc-accent);font-size:14px}.cc-prompt :focus-visible{outline:3px solid #2563eb;outline-offset:2px}" +
+    ".cc-prompt-from{display:flex;align-items:center;gap:8px;margin:0 0 6px;padding-inline-end:22px;font-size:13px;" +
+    "font-weight:600;color:#374151}.cc-prompt-from span{flex:none;width:24px;height:24px;border-radius:50%;" +
+    "background:var(--cc-accent);color:#fff;display:flex;align-items:center;justify-content:center;font-size:12px}" +
+    ".cc-prompt-top{top:20px;bottom:auto}.cc-prompt-flip{" + config.side.replace(/^[a-z-]+/, (s) => FLIP[s]) +
+    ";" + config.side.replace(/:.*/, ":auto") + "}" +
+    "@media (max-width:640px){.cc-prompt{width:auto;max-width:min(280px,calc(100vw - 96px));padding:10px 12px;" +
+    "font-size:14px}.cc-prompt-replies button{font-size:13px}}"
   );
+}
+
+const FLIP = { left: "right", right: "left", "inset-inline-end": "inset-inline-start" };
+
+// Where the bubble may not go: over the field the shopper is in, or the page's buttons that
+// finish something (submit buttons, and anything the shop marks with data-checkout-chat-avoid).
+function inTheWay() {
+  const kept = [...document.querySelectorAll("button:not([type=button]),input[type=submit],[data-checkout-chat-avoid]")];
+  const focused = document.activeElement;
+  if (focused && focused !== config.root.host && focused !== document.body) kept.push(focused);
+  return kept.map((e) => e.getBoundingClientRect()).filter((r) => r.width && r.bottom > 0 && r.top < innerHeight);
+}
+
+// Puts the bubble in the first of its places (above the launcher, at the top of the same side,
+// then the other side's bottom and top) that covers nothing in the way.
+function place() {
+  const avoid = inTheWay();
+  const covers = () => {
+    const b = bubble.getBoundingClientRect();
+    return avoid.some((r) => r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom);
+  };
+  for (const [top, flip] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+    bubble.classList.toggle("cc-prompt-top", !!top);
+    bubble.classList.toggle("cc-prompt-flip", !!flip);
+    if (!covers()) return;
+  }
+  bubble.className = "cc-prompt";
 }
 
 function draw(rule, text, replies) {
@@ -527,6 +563,14 @@ function draw(rule, text, replies) {
   close.setAttribute("aria-label", words[1]);
   const message = button("cc-prompt-open", text, () => accept(null));
   message.dir = "auto";
+  // Who speaks: the shop's name beside its initial.
+  const from = document.createElement("p");
+  from.className = "cc-prompt-from";
+  from.dir = "auto";
+  const avatar = document.createElement("span");
+  avatar.setAttribute("aria-hidden", "true");
+  avatar.textContent = [...(shopName || "?")][0].toUpperCase();
+  from.append(avatar, shopName);
   const answers = document.createElement("div");
   answers.className = "cc-prompt-replies";
   for (const reply of replies) {
@@ -534,9 +578,10 @@ function draw(rule, text, replies) {
     choice.dir = "auto";
     answers.append(choice);
   }
-  bubble.append(close, message, answers);
+  bubble.append(close, from, message, answers);
   bubble.onkeydown = (e) => e.key === "Escape" && dismiss();
   region.append(bubble);
+  place();
 }
 
 function hide(kind) {

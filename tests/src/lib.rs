@@ -317,6 +317,19 @@ pub async fn press(client: &Client, key: impl Into<char>) -> Result<()> {
 }
 
 /// Types `text` key by key into whatever has the focus.
+/// Presses `key` with Shift held (Shift+Tab goes backwards).
+pub async fn press_with_shift(client: &Client, key: impl Into<char>) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let (key, shift) = (key.into(), char::from(fantoccini::key::Key::Shift));
+    let actions = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: shift })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up { value: shift });
+    client.perform_actions(actions).await?;
+    Ok(())
+}
+
 pub async fn type_keys(client: &Client, text: &str) -> Result<()> {
     for key in text.chars() {
         press(client, key).await?;

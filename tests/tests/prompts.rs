@@ -420,6 +420,13 @@ async fn on_a_phone_a_flick_to_the_top_is_an_exit_intent_and_scrolling_back_up_a
         })
         .await?;
         wait_for_text(&shopper, true, ".cc-prompt-open", "Leaving already? Ask us anything about your order.").await?;
+        let width: f64 = js(
+            &shopper,
+            "return document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt').getBoundingClientRect().width;",
+            serde_json::Value::Null,
+        )
+        .await?;
+        ensure!(width <= 280.0, "on a phone the bubble stays small: {width} px wide");
         save_screenshot(&shopper, "prompt-phone.png").await?;
         Ok(())
     }
@@ -484,6 +491,62 @@ async fn no_prompt_interrupts_a_shopper_typing_in_a_field_of_the_page() -> Resul
     .await;
     if outcome.is_err() {
         let _ = save_screenshot(&shopper, "prompt-typing-failure.png").await;
+    }
+    let _ = shopper.close().await;
+    outcome
+}
+
+/// On a checkout page the bubble goes where it covers neither the field the shopper is in nor
+/// the page's pay button, and says which shop speaks.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prompt_bubble_keeps_clear_of_the_focused_field_and_the_pay_button() -> Result<()> {
+    let relay = Relay::start_with_config(CONFIG_EXIT)?;
+    // Both sit where the bubble would go first: above the launcher, in the bottom corner.
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><title>Pay</title><style>
+          #card {{ position: fixed; right: 24px; bottom: 200px; width: 280px; height: 40px }}
+          #pay {{ position: fixed; right: 24px; bottom: 120px; width: 280px; height: 48px }}
+        </style></head>
+        <body><h1>Payment</h1><form onsubmit="return false"><label for="card">Card number</label>
+        <input id="card" autocomplete="off"><button id="pay">Pay €72.00</button></form>
+        <script src="{}" data-shop="demo" async></script></body></html>"#,
+        relay.url("/widget.js")
+    );
+    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let _agent = AgentOnline::connect(&relay).await?;
+    let mut chrome = Chrome::start()?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        shopper.goto(&site.url("/")).await?;
+        find(&shopper, "#card").await?.click().await?;
+        // The shop's own code asks for the prompt (once the watcher is there to hear it).
+        eventually("the shop's prompt", || async {
+            js::<()>(&shopper, "checkoutChat.push(['prompt', 'help']);", serde_json::Value::Null).await?;
+            Ok((!widget_texts(&shopper, ".cc-prompt").await?.is_empty()).then_some(()))
+        })
+        .await?;
+        // Beside the shop's initial (hidden from screen readers), its name.
+        let from = widget_texts(&shopper, ".cc-prompt-from").await?;
+        ensure!(from.len() == 1 && from[0].ends_with("Nordhavn Coffee"), "the bubble says who speaks: {from:?}");
+        let overlaps: Vec<String> = js(
+            &shopper,
+            "const b = document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt').getBoundingClientRect();
+             return ['#card', '#pay'].filter((css) => {
+               const r = document.querySelector(css).getBoundingClientRect();
+               return r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
+             });",
+            serde_json::Value::Null,
+        )
+        .await?;
+        ensure!(overlaps.is_empty(), "the prompt covers {overlaps:?}");
+        let violations = checkout_chat_e2e::accessibility_violations(&shopper, &["checkout-chat"]).await?;
+        ensure!(violations.is_empty(), "axe-core on the prompt bubble: {violations:#?}");
+        save_screenshot(&shopper, "prompt-placed.png").await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&shopper, "prompt-placed-failure.png").await;
     }
     let _ = shopper.close().await;
     outcome

@@ -374,6 +374,20 @@ async fn on_a_phone_the_chat_takes_the_screen_with_inputs_that_do_not_zoom() -> 
         );
         ensure!(layout.input_font >= 16.0, "inputs under 16 px make iOS zoom: {}", layout.input_font);
         save_screenshot(&shopper, "widget-mobile.png").await?;
+        // The full-screen panel is a modal: Tab and Shift+Tab go round inside it, never to the
+        // page behind (whose links would be next).
+        let in_panel = "const root = document.querySelector('[data-checkout-chat]').shadowRoot;
+                        return document.activeElement === root.host && !!root.activeElement
+                            && !!root.activeElement.closest('.cc-panel');";
+        in_widget(&shopper, ".cc-input").await?.click().await?;
+        for step in 0..12 {
+            press(&shopper, Key::Tab).await?;
+            ensure!(js::<bool>(&shopper, in_panel, serde_json::Value::Null).await?, "Tab {step} left the panel");
+        }
+        for step in 0..12 {
+            checkout_chat_e2e::press_with_shift(&shopper, Key::Tab).await?;
+            ensure!(js::<bool>(&shopper, in_panel, serde_json::Value::Null).await?, "Shift+Tab {step} left the panel");
+        }
         Ok(())
     }
     .await;

@@ -182,3 +182,18 @@ export function watchViewport(host) {
   viewport.addEventListener("scroll", measure);
   measure();
 }
+
+// On a phone the panel covers the whole page (the stylesheet's 640 px): Tab from its last control
+// goes to its first, Shift+Tab from its first to its last, as in a modal dialog.
+export function keepFocusIn(event) {
+  if (!matchMedia("(max-width:640px)").matches) return;
+  const panel = event.currentTarget;
+  const controls = [...panel.querySelectorAll("button,input,textarea,select,summary,a[href]")]
+    .filter((c) => !c.disabled && c.getClientRects().length);
+  const [first, last] = [controls[0], controls[controls.length - 1]];
+  const here = panel.getRootNode().activeElement;
+  if (first && (event.shiftKey ? here == first : here == last)) {
+    event.preventDefault();
+    (event.shiftKey ? last : first).focus();
+  }
+}

@@ -23,6 +23,10 @@ extern "C" {
     pub fn chime();
     /// Saves `text` as a file named after the shop and today's date.
     pub fn download(text: &str, shop: &str);
+    /// On a phone, where the panel covers the page like a modal, Tab and Shift+Tab go round
+    /// inside it (the event's current target) instead of leaving it for the page behind.
+    #[wasm_bindgen(js_name = keepFocusIn)]
+    pub fn keep_focus_in(event: &web_sys::KeyboardEvent);
     #[wasm_bindgen(js_name = watchViewport)]
     pub fn watch_viewport(mount_point: &web_sys::Element);
 }

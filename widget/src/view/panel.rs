@@ -52,6 +52,8 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
         if ev.key() == "Escape" {
             super::let_focus_follow(true);
             ui.open.set(false);
+        } else if ev.key() == "Tab" {
+            crate::host::keep_focus_in(&ev);
         }
     };
     view! {
