@@ -287,13 +287,14 @@ fn english(text: Text) -> &'static str {
         Text::EstimatedWaitShort => "Estimated wait: under a minute.",
         Text::NoEstimate => "Someone will be with you as soon as possible.",
         Text::OfflineTitle => "Leave us a message",
+        // Promises only what happens: the team reads it (replies by email are not the product's).
         Text::OfflineIntro => {
-            "No one is online right now. Leave your email and your question, and we'll get back to you."
+            "No one is online right now. Leave your question and your email: the team reads it as soon as they are back."
         }
         Text::EmailLabel => "Your email",
         Text::MessageFieldLabel => "Your question",
         Text::LeaveMessageSubmit => "Send message",
-        Text::LeftMessageThanks => "Thanks! We'll reply to {email}.",
+        Text::LeftMessageThanks => "Thanks! The team has your question, and {email} to reach you.",
         Text::InvalidEmail => "Please enter a valid email address.",
         Text::ChatEnded => "This chat has ended.",
         Text::RatePrompt => "How did we do?",
