@@ -350,7 +350,8 @@ fn InboxRow(summary: ConversationSummary, service: AgentService, now: RwSignal<i
     let open = summary.status != ConversationStatus::Closed;
     view! {
         <li>
-            <button type="button" class="row" class:selected=is_selected on:click=move |_| service.select(id.clone())>
+            <button type="button" class="row" class:selected=is_selected data-conversation=summary.id.to_string()
+                on:click=move |_| service.select(id.clone())>
                 <span class="row-top">
                     <span class="visitor" dir="auto">{shown_name(&summary)}</span>
                     {name_is_unverified(&summary).then(unverified_mark)}
@@ -566,16 +567,32 @@ fn OpenConversation(
     let transferring = RwSignal::new(false);
     let blocking = RwSignal::new(false);
     let ending = RwSignal::new(false);
+    // On a phone the row that opened this is hidden now: the focus goes to the conversation's
+    // name, and back to that row when the agent goes back.
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get()
+            && narrower_than(760)
+        {
+            let _ = heading.focus();
+        }
+    });
+    let back = move |_| {
+        let id = conversation.get_value();
+        service.selected.set(None);
+        // Once the inbox is drawn again.
+        request_animation_frame(move || focus(&format!(".row[data-conversation=\"{id}\"]")));
+    };
     view! {
-        <section class="thread" aria-label=title>
+        // While the shopper drawer lies over it, the conversation cannot be reached behind it.
+        <section class="thread" aria-label=title inert=move || drawer.get() && narrower_than(1100)>
             <header class="thread-header">
                 // On a phone the inbox and the conversation take turns; this goes back.
-                <button class="ghost narrow-only back-to-inbox" type="button" data-test="back-to-inbox"
-                    on:click=move |_| service.selected.set(None)>
+                <button class="ghost narrow-only back-to-inbox" type="button" data-test="back-to-inbox" on:click=back>
                     <span aria-hidden="true">"‹ "</span>{t("Conversations")}
                 </button>
                 <div class="thread-title">
-                    <h2 dir="auto"><bdi>{title}</bdi>{move || name_unverified().then(unverified_mark)}</h2>
+                    <h2 dir="auto" tabindex="-1" node_ref=heading><bdi>{title}</bdi>{move || name_unverified().then(unverified_mark)}</h2>
                     <p class="thread-meta">
                         <span class=move || identity().0>{move || identity().1}</span>
                         {move || contact().map(|c| view! { <span class="contact">{c}</span> })}
@@ -849,5 +866,20 @@ fn duration(ms: i64) -> String {
         0..60 => format!("{seconds} s"),
         60..3600 => format!("{} min", seconds / 60),
         _ => format!("{} h {} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+/// Whether the window is at most `px` wide: the stylesheet's 1100 px (the shopper panel is a
+/// drawer) and 760 px (the inbox and the conversation take turns).
+fn narrower_than(px: u32) -> bool {
+    window().match_media(&format!("(max-width: {px}px)")).ok().flatten().is_some_and(|m| m.matches())
+}
+
+/// Moves the focus to the first element matching `selector`, if there is one.
+pub(crate) fn focus(selector: &str) {
+    use wasm_bindgen::JsCast;
+    let found = document().query_selector(selector).ok().flatten();
+    if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
     }
 }

@@ -58,6 +58,15 @@ async fn at_three_widths(relay: &Relay, agent: &Client) -> Result<()> {
         Ok(focused(agent, "[data-test=close-drawer]").await?.then_some(()))
     })
     .await?;
+    // What the drawer covers cannot be reached behind it: Tab stays out of the conversation.
+    for _ in 0..6 {
+        checkout_chat_e2e::press(agent, '\u{E004}').await?; // Tab
+        ensure!(!focused(agent, ".thread *").await?, "Tab reached the conversation under the drawer");
+    }
+    find(agent, "[data-test=close-drawer]").await?.click().await?;
+    find(agent, "[data-test=shopper-drawer]").await?.click().await?;
+    eventually("the drawer opens again", || async { Ok(shown(agent, "#shopper-context").await?.then_some(())) })
+        .await?;
     fits(agent, 1024).await?;
     save_screenshot(agent, "console-1024.png").await?;
     checkout_chat_e2e::press(agent, '\u{E00C}').await?; // Escape
@@ -72,11 +81,17 @@ async fn at_three_widths(relay: &Relay, agent: &Client) -> Result<()> {
     ensure!(!shown(agent, ".inbox").await?, "on a phone the open chat takes the whole screen");
     find(agent, "[data-test=back-to-inbox]").await?.click().await?;
     eventually("back to the inbox", || async { Ok(shown(agent, ".inbox").await?.then_some(())) }).await?;
+    eventually("back on the row just left", || async { Ok(focused(agent, ".inbox .row").await?.then_some(())) })
+        .await?;
     ensure!(!shown(agent, ".conversation").await?, "on a phone the inbox takes the whole screen");
     fits(agent, 390).await?;
     save_screenshot(agent, "console-390-inbox.png").await?;
     open_row(agent, ASKS).await?;
     eventually("the chat opens", || async { Ok(shown(agent, ".reply").await?.then_some(())) }).await?;
+    eventually("the focus on the conversation's name", || async {
+        Ok(focused(agent, ".thread-header h2").await?.then_some(()))
+    })
+    .await?;
     ensure!(!shown(agent, ".inbox").await?, "opening a chat on a phone hides the inbox");
     find(agent, "[data-test=claim]").await?.click().await?;
     find(agent, ".reply").await?.send_keys(REPLY).await?;

@@ -412,7 +412,13 @@ async fn with_nobody_online_the_shopper_leaves_a_message() -> Result<()> {
         in_widget(&shopper, "#cc-offline-email").await?.clear().await?;
         in_widget(&shopper, "#cc-offline-email").await?.send_keys("jan@example.com").await?;
         click_in_widget(&shopper, ".cc-form .cc-button").await?;
-        wait_for_text(&shopper, true, ".cc-notice", "Thanks! The team has your question, and jan@example.com to reach you.").await?;
+        wait_for_text(
+            &shopper,
+            true,
+            ".cc-notice",
+            "Thanks! The team has your question, and jan@example.com to reach you.",
+        )
+        .await?;
         wait_for_text(&shopper, true, ".cc-mine .cc-bubble", "Do you ship to Norway?").await?;
         Ok(())
     }

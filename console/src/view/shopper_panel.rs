@@ -8,7 +8,6 @@
 use checkout_chat_client::util::{clock, now_ms};
 use checkout_chat_protocol::{Activity, ConversationId, EventBody};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::claimed_view;
 use crate::agent::AgentService;
@@ -49,10 +48,7 @@ pub fn ShopperPanel(id: ConversationId, service: AgentService, drawer: RwSignal<
                 let _ = button.focus();
             }
         } else if was_open == Some(true) {
-            let toggle = document().query_selector("[data-test=shopper-drawer]").ok().flatten();
-            if let Some(toggle) = toggle.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = toggle.focus();
-            }
+            super::focus("[data-test=shopper-drawer]");
         }
         open
     });
