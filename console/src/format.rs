@@ -1,7 +1,7 @@
 //! How the console writes amounts, durations, dates and shoppers' names for agents.
 
-/// An amount in hundredths of `currency` in the agent's locale ("€54.90", "54,90 €"), or
-/// "54.90 EUR" where the browser cannot format it.
+/// An amount in hundredths of `currency` as the console's language writes it ("€54.90",
+/// "€ 54,90"), or "54.90 EUR" where the browser cannot format it.
 pub fn money(hundredths: i64, currency: &str) -> String {
     intl_money(hundredths, currency).unwrap_or_else(|| plain_money(hundredths, currency))
 }
@@ -18,8 +18,10 @@ fn intl_money(hundredths: i64, currency: &str) -> Option<String> {
     let options = js_sys::Object::new();
     Reflect::set(&options, &"style".into(), &"currency".into()).ok()?;
     Reflect::set(&options, &"currency".into(), &currency.into()).ok()?;
-    // No locales: the browser's own language decides separators and the symbol's place.
-    let format = Intl::NumberFormat::new(&Array::new(), &options).format();
+    // The language the agent chose decides separators and the symbol's place, as it does for
+    // every word around the amount.
+    let locales = Array::of1(&crate::i18n::lang().code().into());
+    let format = Intl::NumberFormat::new(&locales, &options).format();
     // Hundredths for every currency (also yen): Intl rounds to the currency's own digits.
     let text = format.call1(&JsValue::NULL, &JsValue::from_f64(hundredths as f64 / 100.0)).ok()?;
     text.dyn_into::<js_sys::JsString>().ok().map(String::from)

@@ -14,5 +14,10 @@ mod shopper;
 mod view;
 
 fn main() {
+    // The page says its language (screen readers pick their voice by it, browsers their
+    // hyphenation and quotes): the one the agent chose.
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", i18n::lang().code());
+    }
     leptos::mount::mount_to_body(view::App);
 }

@@ -465,9 +465,11 @@ async fn verified_only_where_signed(relay: &Relay, site: &ShopSite, agent: &Clie
         page_texts(agent, ".thread-header [data-test=unverified], #shopper-context [data-test=unverified]").await?;
     ensure!(unverified.is_empty(), "Tom's signed fields are marked unverified: {unverified:?}");
 
-    // In Dutch, the marks are Dutch.
+    // In Dutch, the marks are Dutch, and the page says it is Dutch.
     choose_console_language(agent, "nl").await?;
     find(agent, ".inbox").await?;
+    let lang: String = js(agent, "return document.documentElement.lang;", serde_json::Value::Null).await?;
+    ensure!(lang == "nl", "the Dutch console's page says lang={lang:?}");
     open_row(agent, SARA_ASKS).await?;
     wait_for_text(agent, false, ".thread-meta .badge-verified-id", "Geverifieerd klantnummer cust-17").await?;
     wait_for_text(agent, false, "[data-test=shopper-name] [data-test=unverified]", "niet geverifieerd").await?;
