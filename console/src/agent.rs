@@ -115,7 +115,7 @@ impl AgentService {
         leptos::task::spawn_local(async move {
             match api::closed_conversations().await {
                 Ok(list) => closed.set(list),
-                Err(message) => flash.set(Some(message)),
+                Err(message) => show_for_a_while(flash, message),
             }
         });
     }
@@ -453,10 +453,10 @@ impl Link for AgentService {
                 }
                 self.team.set(agents);
             }
-            ServerFrame::Error { message, client_id: None, .. } => {
+            ServerFrame::Error { code, message, client_id: None } => {
                 // It may be the answer to a page asked for (storage busy, say): let the agent ask again.
                 self.loading.set(HashSet::new());
-                self.flash.set(Some(message));
+                show_for_a_while(self.flash, t(refusal_sentence(code, &message)).to_owned());
             }
             ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
             ServerFrame::Typing { conversation_id, author: Author::Visitor, typing } => {
@@ -574,4 +574,69 @@ fn socket_url() -> String {
     let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
     let secure = location.and_then(|l| l.protocol().ok()).is_some_and(|p| p == "https:");
     format!("{}://{host}/v1/agent", if secure { "wss" } else { "ws" })
+}
+
+/// How long a refusal stays at the top of the console (it can be dismissed sooner).
+const FLASH_FOR: std::time::Duration = std::time::Duration::from_secs(12);
+
+/// Shows `message` in the console's flash, and takes it away after a while unless another one
+/// took its place.
+fn show_for_a_while(flash: RwSignal<Option<String>>, message: String) {
+    flash.set(Some(message.clone()));
+    set_timeout(
+        move || {
+            flash.update(|shown| {
+                if shown.as_deref() == Some(message.as_str()) {
+                    *shown = None
+                }
+            })
+        },
+        FLASH_FOR,
+    );
+}
+
+/// What the console tells the agent when the relay refuses something they did: a sentence of
+/// its own for each refusal agents meet (translated like every other text), else one for the
+/// kind of refusal. The relay's own words are for logs and developers, in English.
+pub fn refusal_sentence(code: ErrorCode, relay_says: &str) -> &'static str {
+    match relay_says {
+        "another agent has this conversation" => "Another agent has this chat now.",
+        "the conversation has ended" => "This chat has ended.",
+        "no such conversation" => "This conversation no longer exists.",
+        "no such agent" => "That colleague is no longer on the team.",
+        "no supervisor is online" => "No supervisor is online just now.",
+        "the conversation is already yours" => "This chat is already yours.",
+        _ => match code {
+            ErrorCode::Forbidden => "You cannot do that.",
+            ErrorCode::NotFound => "That is no longer there.",
+            ErrorCode::ConversationClosed => "This chat has ended.",
+            ErrorCode::RateLimited => "Too much at once: wait a moment and try again.",
+            ErrorCode::Unavailable => "The relay could not do that just now: try again.",
+            _ => "That did not work: try again.",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, t_in};
+
+    #[test]
+    fn refusals_read_as_the_consoles_own_sentences_in_both_languages() {
+        let taken = refusal_sentence(ErrorCode::Forbidden, "another agent has this conversation");
+        assert_eq!(taken, "Another agent has this chat now.");
+        assert_ne!(t_in(Lang::Nl, taken), taken, "a Dutch sentence");
+        // A refusal the console has no sentence for is told by its kind, never in the relay's words.
+        let odd = refusal_sentence(ErrorCode::Unavailable, "database is locked (code 5)");
+        assert_eq!(odd, "The relay could not do that just now: try again.");
+        let known = ["the conversation has ended", "no such conversation", "no such agent", "no supervisor is online"];
+        for code in ErrorCode::ALL {
+            for says in known.iter().chain(&["something new", "the conversation is already yours"]) {
+                let sentence = refusal_sentence(code, says);
+                assert!(!sentence.contains("something new"));
+                assert_ne!(t_in(Lang::Nl, sentence), sentence, "{sentence} has no Dutch");
+            }
+        }
+    }
 }
