@@ -20,7 +20,7 @@ use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
     Activity, AgentFrame, AgentStatus, Author, ClientId, ConversationId, ConversationStatus, ConversationSummary,
-    ErrorCode, InboxCounts, InboxKey, InboxStart, InboxTab, ServerFrame, TeamMember, TransferTo,
+    ErrorCode, EventBody, InboxCounts, InboxKey, InboxStart, InboxTab, ServerFrame, TeamMember, TransferTo,
 };
 use leptos::prelude::*;
 
@@ -56,8 +56,12 @@ pub struct AgentService {
     pub closed: RwSignal<Vec<ConversationSummary>>,
     /// Each open conversation's shopper's earlier conversations.
     pub earlier: RwSignal<HashMap<ConversationId, Vec<ConversationSummary>>>,
-    /// The relay's answer to the last thing it refused (a transfer to someone gone offline, say).
+    /// The relay's answer to the last thing it refused, for the top of the console.
     pub flash: RwSignal<Option<String>>,
+    /// A transfer sent and not yet answered (its conversation), and why the last one was
+    /// refused: shown in the transfer form, where the agent made it.
+    pub transferring: RwSignal<Option<ConversationId>>,
+    pub transfer_refused: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket<AgentService>>, LocalStorage>,
     /// When this agent last said "typing" per conversation (to send it at most every few seconds).
     typing_sent_at: StoredValue<HashMap<ConversationId, f64>, LocalStorage>,
@@ -85,6 +89,8 @@ impl AgentService {
             closed: RwSignal::new(Vec::new()),
             earlier: RwSignal::new(HashMap::new()),
             flash: RwSignal::new(None),
+            transferring: RwSignal::new(None),
+            transfer_refused: RwSignal::new(None),
             socket: StoredValue::new_local(None),
             notes: StoredValue::new_local(HashSet::new()),
             typing_sent_at: StoredValue::new_local(HashMap::new()),
@@ -201,6 +207,8 @@ impl AgentService {
 
     /// Hands the conversation to a colleague or a supervisor, with a note for them.
     pub fn transfer(&self, conversation: &ConversationId, to: TransferTo, note: &str) {
+        self.transfer_refused.set(None);
+        self.transferring.set(Some(conversation.clone()));
         let note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
         self.send_if_live(&encode(&AgentFrame::Transfer { conversation_id: conversation.clone(), to, note }));
     }
@@ -456,7 +464,14 @@ impl Link for AgentService {
             ServerFrame::Error { code, message, client_id: None } => {
                 // It may be the answer to a page asked for (storage busy, say): let the agent ask again.
                 self.loading.set(HashSet::new());
-                show_for_a_while(self.flash, t(refusal_sentence(code, &message)).to_owned());
+                let sentence = t(refusal_sentence(code, &message)).to_owned();
+                // A refused transfer is told in its form (which waits for the answer).
+                if self.transferring.get_untracked().is_some() {
+                    self.transferring.set(None);
+                    self.transfer_refused.set(Some(sentence));
+                } else {
+                    show_for_a_while(self.flash, sentence);
+                }
             }
             ServerFrame::ConversationUpdated { conversation } => self.upsert(conversation),
             ServerFrame::Typing { conversation_id, author: Author::Visitor, typing } => {
@@ -469,6 +484,10 @@ impl Link for AgentService {
                 }
             }
             ServerFrame::Event { event } => {
+                let handed_over = matches!(event.body, EventBody::Handover { to: Some(_), .. });
+                if handed_over && self.transferring.get_untracked().as_ref() == Some(&event.conversation_id) {
+                    self.transferring.set(None);
+                }
                 if event.author == Author::Visitor {
                     self.shopper_typing.update(|typing| {
                         typing.remove(&event.conversation_id);
@@ -606,6 +625,9 @@ pub fn refusal_sentence(code: ErrorCode, relay_says: &str) -> &'static str {
         "no such agent" => "That colleague is no longer on the team.",
         "no supervisor is online" => "No supervisor is online just now.",
         "the conversation is already yours" => "This chat is already yours.",
+        offline if offline.ends_with(" is offline; choose someone online") => {
+            "That colleague has gone offline: choose someone online."
+        }
         _ => match code {
             ErrorCode::Forbidden => "You cannot do that.",
             ErrorCode::NotFound => "That is no longer there.",
@@ -630,7 +652,13 @@ mod tests {
         // A refusal the console has no sentence for is told by its kind, never in the relay's words.
         let odd = refusal_sentence(ErrorCode::Unavailable, "database is locked (code 5)");
         assert_eq!(odd, "The relay could not do that just now: try again.");
-        let known = ["the conversation has ended", "no such conversation", "no such agent", "no supervisor is online"];
+        let known = [
+            "the conversation has ended",
+            "no such conversation",
+            "no such agent",
+            "no supervisor is online",
+            "Bram Jansen is offline; choose someone online",
+        ];
         for code in ErrorCode::ALL {
             for says in known.iter().chain(&["something new", "the conversation is already yours"]) {
                 let sentence = refusal_sentence(code, says);

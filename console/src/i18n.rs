@@ -172,6 +172,10 @@ const DUTCH: &[(&str, &str)] = &[
     ("That colleague is no longer on the team.", "Die collega hoort niet meer bij het team."),
     ("No supervisor is online just now.", "Er is nu geen leidinggevende online."),
     ("This chat is already yours.", "Deze chat is al van jou."),
+    (
+        "That colleague has gone offline: choose someone online.",
+        "Die collega is offline gegaan: kies iemand die online is.",
+    ),
     ("You cannot do that.", "Dat kun je niet doen."),
     ("That is no longer there.", "Dat is er niet meer."),
     ("Too much at once: wait a moment and try again.", "Te veel tegelijk: wacht even en probeer het opnieuw."),

@@ -725,14 +725,26 @@ fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSig
             },
         };
         service.transfer(&conversation.get_value(), to, &note.get_untracked());
-        done.set(false);
     };
+    // The form closes once the handover is stored; a refusal stays in it, until the agent
+    // changes their choice.
+    Effect::new(move |was: Option<bool>| {
+        let sent = service.transferring.with(Option::is_some);
+        if was == Some(true) && !sent && service.transfer_refused.with_untracked(Option::is_none) {
+            done.set(false);
+        }
+        sent
+    });
+    on_cleanup(move || service.transfer_refused.set(None));
     let nobody = move || colleagues().is_empty();
     view! {
         <form class="transfer" data-test="transfer-form" on:submit=on_submit>
             <label>
                 {t("Transfer to")}
-                <select on:change=move |ev| target.set(event_target_value(&ev)) disabled=nobody>
+                <select disabled=nobody on:change=move |ev| {
+                    target.set(event_target_value(&ev));
+                    service.transfer_refused.set(None);
+                }>
                     {move || has_supervisor().then(|| view! {
                         <option value="supervisor" selected=move || target.get() == "supervisor">{t("A supervisor")}</option>
                     })}
@@ -748,12 +760,15 @@ fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSig
             <Show when=nobody>
                 <p class="form-note" role="status">{t("Nobody else is online to take this chat.")}</p>
             </Show>
+            <p class="error" role="alert" data-test="transfer-refused">{move || service.transfer_refused.get()}</p>
             <label>
                 {t("Note for them")}
                 <input type="text" maxlength="4000" prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev)) />
             </label>
-            <button class="primary" type="submit" disabled=nobody>{t("Transfer")}</button>
+            <button class="primary" type="submit" disabled=move || nobody() || service.transferring.with(Option::is_some)>
+                {t("Transfer")}
+            </button>
             <button class="ghost" type="button" on:click=move |_| done.set(false)>{t("Cancel")}</button>
         </form>
     }

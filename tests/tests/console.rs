@@ -733,6 +733,22 @@ async fn keyboard_only(relay: &Relay, agent: &Client) -> Result<()> {
         Ok(chosen.starts_with(&format!("{COLLEAGUE} (online · 0/")).then_some(()))
     })
     .await?;
+    // A choice that is stale by the time it is sent (the colleague left the team meanwhile): the
+    // refusal is a sentence in the form, and it goes when the agent chooses again.
+    let choose = "const s = document.querySelector('[data-test=transfer-form] select');
+                  if (arguments[0] === 'gone') { s.add(new Option('Gone Agent', 'gone-agent')); s.value = 'gone-agent'; }
+                  else { s.selectedIndex = 0; }
+                  s.dispatchEvent(new Event('change', { bubbles: true })); return true;";
+    js::<bool>(agent, choose, "gone".into()).await?;
+    tab_to(agent, "[data-test=transfer-form] button[type=submit]").await?;
+    checkout_chat_e2e::press(agent, ENTER).await?;
+    wait_for_text(agent, false, "[data-test=transfer-refused]", "That colleague is no longer on the team.").await?;
+    ensure!(page_texts(agent, ".flash").await?.is_empty(), "the refusal is told in the form, not at the top");
+    js::<bool>(agent, choose, "again".into()).await?;
+    eventually("the refusal goes once the agent chooses again", || async {
+        Ok(page_texts(agent, "[data-test=transfer-refused]").await?.iter().all(|t| t.is_empty()).then_some(()))
+    })
+    .await?;
     tab_to(agent, "[data-test=transfer-form] input[type=text]").await?;
     type_keys(agent, HANDOVER_NOTE).await?;
     tab_to(agent, "[data-test=transfer-form] button[type=submit]").await?;
