@@ -46,6 +46,31 @@ pub fn elapsed(ms: i64) -> String {
 }
 
 /// "2026-11-01": the UTC day of a moment, as the report's period is counted.
+/// A UTC day as the console's language writes it: "4 December 2026", "4 december 2026".
+pub fn long_utc_day(at_ms: i64) -> String {
+    utc_date_part(at_ms, &[("day", "numeric"), ("month", "long"), ("year", "numeric")])
+        .unwrap_or_else(|| utc_day(at_ms))
+}
+
+/// The month of a UTC moment by its name in the console's language ("December", "december").
+pub fn month_name(at_ms: i64) -> String {
+    utc_date_part(at_ms, &[("month", "long")]).unwrap_or_default()
+}
+
+fn utc_date_part(at_ms: i64, parts: &[(&str, &str)]) -> Option<String> {
+    use js_sys::{Array, Intl, Reflect};
+    use wasm_bindgen::JsValue;
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"timeZone".into(), &"UTC".into()).ok()?;
+    for (part, style) in parts {
+        Reflect::set(&options, &(*part).into(), &(*style).into()).ok()?;
+    }
+    let locales = Array::of1(&crate::i18n::lang().code().into());
+    let format = Intl::DateTimeFormat::new(&locales, &options).format();
+    let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+    format.call1(&JsValue::NULL, &date).ok()?.as_string()
+}
+
 pub fn utc_day(at_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
     String::from(date.to_iso_string()).chars().take(10).collect()

@@ -267,6 +267,17 @@ async fn hand_over(relay: &Relay, admin: &Client, colleague: &Client, shopper: &
     find(admin, "[data-test=open-report]").await?.click().await?;
     wait_for_text(admin, false, ".report-page h1", "Proactieve uitnodigingen").await?;
     wait_for_text(admin, false, "#report-shop [data-row=chat] [data-col=orders]", "0,0 % (0 van 1)").await?;
+    // Dates in Dutch too: the period's month by its Dutch name in the date fields and the
+    // tables' caption, whatever the browser's own language writes.
+    let (chosen, dutch, caption): (String, String, String) = js(
+        admin,
+        "return [document.querySelector('#report-to-month').selectedOptions[0].textContent,
+                 new Intl.DateTimeFormat('nl', { month: 'long', timeZone: 'UTC' }).format(new Date()),
+                 document.querySelector('#report caption').textContent];",
+        serde_json::Value::Null,
+    )
+    .await?;
+    ensure!(chosen == dutch && caption.contains(&dutch), "the month in Dutch: {chosen:?}, {caption:?} ({dutch})");
     Ok(())
 }
 

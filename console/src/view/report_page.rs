@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::format::{share, utc_day};
+use crate::format::{long_utc_day, month_name, share, utc_day};
 use crate::i18n::t;
 use checkout_chat_protocol::report::{Cohort, Report, RuleReport};
 
@@ -56,12 +56,8 @@ pub fn ReportPage() -> impl IntoView {
                 {t("Sessions that began in the period (UTC days). Every rate is shown with its counts; orders are counted per session: “50.0 % (1 of 2)” is one of two sessions that ended in an order.")}
             </p>
             <form class="report-form" on:submit=on_submit>
-                <label for="report-from">{t("From")}</label>
-                <input id="report-from" name="from" type="date"
-                    prop:value=move || from.get() on:input=move |ev| from.set(event_target_value(&ev)) />
-                <label for="report-to">{t("To")}</label>
-                <input id="report-to" name="to" type="date"
-                    prop:value=move || to.get() on:input=move |ev| to.set(event_target_value(&ev)) />
+                <DateField id="report-from" label=t("From") day=from />
+                <DateField id="report-to" label=t("To") day=to />
                 <button class="primary" type="submit" data-test="show-report" disabled=move || busy.get()>{t("Show")}</button>
                 <span class="muted" role="status">{move || busy.get().then_some(t("Loading…"))}</span>
             </form>
@@ -86,8 +82,9 @@ fn show_period(report: &Report, from: RwSignal<String>, to: RwSignal<String>) {
 
 #[component]
 fn ReportTables(report: Report) -> impl IntoView {
-    let period =
-        t("{from} to {to}").replace("{from}", &utc_day(report.from_ms)).replace("{to}", &utc_day(report.to_ms - 1));
+    let period = t("{from} to {to}")
+        .replace("{from}", &long_utc_day(report.from_ms))
+        .replace("{to}", &long_utc_day(report.to_ms - 1));
     let rules = if report.rules.is_empty() {
         view! { <tr><td colspan="7" class="empty-note">{t("No proactive rules are set up, and no prompt was shown in this period.")}</td></tr> }
             .into_any()
@@ -157,4 +154,65 @@ fn CohortRow(row: &'static str, label: &'static str, cohort: Cohort) -> impl Int
 /// "50.0 % (1 of 2)": the sessions of `cohort` that ended in an order.
 fn orders(cohort: Cohort) -> String {
     share(cohort.converted, cohort.sessions)
+}
+
+/// How many years back the period may start.
+const YEARS_BACK: i32 = 3;
+const DAY_MS: i64 = 86_400_000;
+
+/// A UTC day (`YYYY-MM-DD` in `day`) picked as day, month and year, the month by its name in the
+/// console's language: the browser's own date picker writes dates its own way, whatever
+/// language the agent chose. A day past the month's end is taken as its last day.
+#[component]
+fn DateField(id: &'static str, label: &'static str, day: RwSignal<String>) -> impl IntoView {
+    let part = move |range: std::ops::Range<usize>| day.with(|d| d.get(range).and_then(|p| p.parse::<i32>().ok()));
+    let set = move |year: i32, month: i32, wanted: i32| {
+        let last = days_in_month(year, month);
+        day.set(format!("{year:04}-{month:02}-{:02}", wanted.clamp(1, last)));
+    };
+    let this_year = js_sys::Date::new_0().get_utc_full_year() as i32;
+    let value = |ev: &leptos::ev::Event| event_target_value(ev).parse::<i32>().unwrap_or(1);
+    let (year, month, date) = (move || part(0..4), move || part(5..7), move || part(8..10));
+    view! {
+        <fieldset class="date-field" id=id>
+            <legend>{label}</legend>
+            <label class="visually-hidden" for=format!("{id}-day")>{t("Day")}</label>
+            <select id=format!("{id}-day") on:change=move |ev| set(year().unwrap_or(this_year), month().unwrap_or(1), value(&ev))>
+                {(1..=31).map(|d| view! { <option value=d.to_string() selected=move || date() == Some(d)>{d}</option> }).collect_view()}
+            </select>
+            <label class="visually-hidden" for=format!("{id}-month")>{t("Month")}</label>
+            <select id=format!("{id}-month") on:change=move |ev| set(year().unwrap_or(this_year), value(&ev), date().unwrap_or(1))>
+                {(1..=12).map(|m| {
+                    // Any day of month m: only its name is used.
+                    let name = month_name(js_sys::Date::utc(2001.0, f64::from(m - 1)) as i64 + 14 * DAY_MS);
+                    view! { <option value=m.to_string() selected=move || month() == Some(m)>{name}</option> }
+                }).collect_view()}
+            </select>
+            <label class="visually-hidden" for=format!("{id}-year")>{t("Year")}</label>
+            <select id=format!("{id}-year") on:change=move |ev| set(value(&ev), month().unwrap_or(1), date().unwrap_or(1))>
+                {(this_year - YEARS_BACK..=this_year).map(|y| view! { <option value=y.to_string() selected=move || year() == Some(y)>{y}</option> }).collect_view()}
+            </select>
+        </fieldset>
+    }
+}
+
+fn days_in_month(year: i32, month: i32) -> i32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn months_have_their_days() {
+        assert_eq!(super::days_in_month(2028, 2), 29);
+        assert_eq!(super::days_in_month(2100, 2), 28);
+        assert_eq!(super::days_in_month(2000, 2), 29);
+        assert_eq!(super::days_in_month(2026, 11), 30);
+        assert_eq!(super::days_in_month(2026, 12), 31);
+    }
 }
