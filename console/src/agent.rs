@@ -208,9 +208,10 @@ impl AgentService {
     /// Hands the conversation to a colleague or a supervisor, with a note for them.
     pub fn transfer(&self, conversation: &ConversationId, to: TransferTo, note: &str) {
         self.transfer_refused.set(None);
-        self.transferring.set(Some(conversation.clone()));
         let note = Some(note.trim().to_owned()).filter(|n| !n.is_empty());
-        self.send_if_live(&encode(&AgentFrame::Transfer { conversation_id: conversation.clone(), to, note }));
+        if self.send_if_live(&encode(&AgentFrame::Transfer { conversation_id: conversation.clone(), to, note })) {
+            self.transferring.set(Some(conversation.clone()));
+        }
     }
 
     /// The conversations that need this agent: waiting for anyone, or theirs and unanswered.
@@ -361,10 +362,9 @@ impl AgentService {
         }
     }
 
-    fn send_if_live(&self, frame: &str) {
-        self.with_socket(|socket| {
-            socket.send_if_live(frame);
-        });
+    /// Sends a frame if the console is connected; whether it was sent.
+    fn send_if_live(&self, frame: &str) -> bool {
+        self.socket.get_value().is_some_and(|socket| socket.send_if_live(frame))
     }
 
     /// Adds or updates an inbox row. Updates can arrive out of order (they are published by
@@ -396,17 +396,14 @@ impl AgentService {
                 ),
             );
         }
+        // Ended again, or reopened by its shopper: listed among the ended ones only when ended.
+        self.closed.update(|closed| closed.retain(|c| c.id != summary.id));
         if summary.status == ConversationStatus::Closed {
             self.inbox.update(|inbox| inbox.retain(|c| c.id != summary.id));
-            self.closed.update(|closed| {
-                closed.retain(|c| c.id != summary.id);
-                closed.insert(0, summary);
-            });
+            self.closed.update(|closed| closed.insert(0, summary));
         } else if !self.worth_keeping(&summary) {
             self.inbox.update(|inbox| inbox.retain(|c| c.id != summary.id));
         } else {
-            // Reopened by its shopper: it is no longer among the ended ones.
-            self.closed.update(|closed| closed.retain(|c| c.id != summary.id));
             self.inbox.update(|inbox| match inbox.iter_mut().find(|c| c.id == summary.id) {
                 Some(existing) => *existing = summary,
                 None => inbox.push(summary),
@@ -467,8 +464,9 @@ impl Link for AgentService {
                 let sentence = t(refusal_sentence(code, &message)).to_owned();
                 // A refused transfer is told in its form (which waits for the answer).
                 if self.transferring.get_untracked().is_some() {
-                    self.transferring.set(None);
+                    // The refusal first: the form, seeing the transfer answered, must know it failed.
                     self.transfer_refused.set(Some(sentence));
+                    self.transferring.set(None);
                 } else {
                     show_for_a_while(self.flash, sentence);
                 }

@@ -45,7 +45,6 @@ pub fn elapsed(ms: i64) -> String {
     }
 }
 
-/// "2026-11-01": the UTC day of a moment, as the report's period is counted.
 /// A UTC day as the console's language writes it: "4 December 2026", "4 december 2026".
 pub fn long_utc_day(at_ms: i64) -> String {
     utc_date_part(at_ms, &[("day", "numeric"), ("month", "long"), ("year", "numeric")])
@@ -71,6 +70,7 @@ fn utc_date_part(at_ms: i64, parts: &[(&str, &str)]) -> Option<String> {
     format.call1(&JsValue::NULL, &date).ok()?.as_string()
 }
 
+/// "2026-11-01": the UTC day of a moment, as the report's period is counted.
 pub fn utc_day(at_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
     String::from(date.to_iso_string()).chars().take(10).collect()

@@ -439,8 +439,15 @@ fn shopping_line(summary: &ConversationSummary) -> Option<String> {
 
 #[component]
 fn ConversationPane(service: AgentService, now: RwSignal<i64>) -> impl IntoView {
-    // Below 1100 px the shopper panel is a drawer over the conversation, opened from its header.
+    // Below 1100 px the shopper panel is a drawer over the conversation, opened from its header;
+    // a window grown wider (a tablet turned) shows the panel beside it again, drawer closed.
     let drawer = RwSignal::new(false);
+    let resized = window_event_listener(leptos::ev::resize, move |_| {
+        if !narrower_than(1100) && drawer.get_untracked() {
+            drawer.set(false);
+        }
+    });
+    on_cleanup(move || resized.remove());
     view! {
         <main class="conversation">
             {move || match service.selected.get() {
@@ -585,7 +592,7 @@ fn OpenConversation(
     };
     view! {
         // While the shopper drawer lies over it, the conversation cannot be reached behind it.
-        <section class="thread" aria-label=title inert=move || drawer.get() && narrower_than(1100)>
+        <section class="thread" aria-label=title inert=move || drawer.get()>
             <header class="thread-header">
                 // On a phone the inbox and the conversation take turns; this goes back.
                 <button class="ghost narrow-only back-to-inbox" type="button" data-test="back-to-inbox" on:click=back>
@@ -735,7 +742,11 @@ fn TransferForm(conversation: ConversationId, service: AgentService, done: RwSig
         }
         sent
     });
-    on_cleanup(move || service.transfer_refused.set(None));
+    // Closed (cancelled, or another conversation chosen): a late answer is the top's to tell.
+    on_cleanup(move || {
+        service.transferring.set(None);
+        service.transfer_refused.set(None);
+    });
     let nobody = move || colleagues().is_empty();
     view! {
         <form class="transfer" data-test="transfer-form" on:submit=on_submit>

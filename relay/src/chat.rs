@@ -71,8 +71,12 @@ pub async fn reopen(state: &AppState, conversation: &ConversationId) -> Result<C
         Some(agent) => routing::can_take_now(state, &conversation.shop_id, agent).await?,
         None => None,
     };
-    if let Some(agent) = last_agent {
-        join(state, conversation, &agent).await?;
+    // Only while it still waits: routing may have given it to someone in the meantime.
+    if let Some(agent) = last_agent
+        && let Some(joined) = state.storage.assign_if_waiting(&conversation.id, &agent).await?
+    {
+        state.hub.note_assigned(&conversation.shop_id, &agent.id);
+        after_append(state, &conversation.shop_id, &joined).await;
     }
     current().await
 }

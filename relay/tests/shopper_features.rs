@@ -312,6 +312,9 @@ async fn an_ended_chat_can_be_rated_once_and_the_shoppers_next_message_reopens_i
     let (conversation, _) = say(&mut shopper, "q", "question").await;
     let mut agent = relay.demo_agent().await;
     agent.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "a", "text": "answer"})).await;
+    // The shopper asks for the transcript: it goes when the chat ends, once, however often the
+    // chat is reopened and ended again.
+    shopper.acked(json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
     // Rating before the end is refused.
     shopper.send_json(json!({"type": "rate", "client_id": "r0", "score": 5})).await;
     assert_eq!(next_error(&mut shopper).await.0, ErrorCode::BadFrame);
@@ -355,7 +358,10 @@ async fn an_ended_chat_can_be_rated_once_and_the_shoppers_next_message_reopens_i
     assert_eq!(row.status, ConversationStatus::Active);
     assert_eq!(row.assigned_agent.map(|a| a.name).as_deref(), Some("Anna de Vries"));
     let kinds = event_kinds(&dir.path().join("chat.db"), &conversation);
-    assert_eq!(kinds, ["message", "joined", "message", "closed", "rated", "reopened", "joined", "message"]);
+    assert_eq!(
+        kinds,
+        ["message", "joined", "transcript_requested", "message", "closed", "rated", "reopened", "joined", "message"]
+    );
 
     // Ended again, a resend of that message (a reconnecting widget) is the stored one: it
     // reopens nothing.
@@ -365,6 +371,15 @@ async fn an_ended_chat_can_be_rated_once_and_the_shoppers_next_message_reopens_i
         .await;
     say(&mut shopper, "again", "one more question").await;
     assert_eq!(event_kinds(&dir.path().join("chat.db"), &conversation).last().map(String::as_str), Some("closed"));
+    let database = rusqlite::Connection::open(dir.path().join("chat.db")).unwrap();
+    let emails: i64 = database
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE conversation_id = ?1 AND kind = 'transcript_email'",
+            [&conversation],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(emails, 1, "one transcript email for the conversation, though it ended twice");
 
     // With its agent away, a reopened chat waits in the queue like a new one.
     agent.send_json(json!({"type": "set_status", "status": "away"})).await;

@@ -316,7 +316,6 @@ pub async fn press(client: &Client, key: impl Into<char>) -> Result<()> {
     Ok(())
 }
 
-/// Types `text` key by key into whatever has the focus.
 /// Presses `key` with Shift held (Shift+Tab goes backwards).
 pub async fn press_with_shift(client: &Client, key: impl Into<char>) -> Result<()> {
     use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -330,6 +329,7 @@ pub async fn press_with_shift(client: &Client, key: impl Into<char>) -> Result<(
     Ok(())
 }
 
+/// Types `text` key by key into whatever has the focus.
 pub async fn type_keys(client: &Client, text: &str) -> Result<()> {
     for key in text.chars() {
         press(client, key).await?;

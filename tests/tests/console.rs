@@ -768,6 +768,12 @@ async fn keyboard_only(relay: &Relay, agent: &Client) -> Result<()> {
     let handover = page_texts(agent, "[data-test=handover]").await?;
     let expected = format!("Anna de Vries transferred the chat to {COLLEAGUE}: {HANDOVER_NOTE}");
     ensure!(handover == [expected], "the handover notice: {handover:?}");
+    eventually("the transfer form closes once the handover is stored", || async {
+        let form: bool =
+            js(agent, "return !!document.querySelector('[data-test=transfer-form]');", serde_json::Value::Null).await?;
+        Ok((!form).then_some(()))
+    })
+    .await?;
     Ok(())
 }
 

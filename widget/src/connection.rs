@@ -201,7 +201,8 @@ impl ChatService {
     /// message they leave while nobody is online) starts a conversation, it starts with the
     /// prompt, whose text stays in view meanwhile; a quick reply they picked is sent now.
     pub fn answer_prompt(&self, answer: crate::api::PromptAnswer) {
-        // Only a conversation that begins now starts with the prompt (after an ended one, too).
+        // Only a conversation that begins now starts with the prompt, or an ended one that the
+        // answer reopens.
         if self.timeline.with_untracked(|t| t.id.is_none() || t.closed) {
             self.inner.update_value(|i| i.accepted_prompt = Some(answer.rule));
             self.live.update(|l| l.prompt_text = answer.text);
@@ -247,9 +248,14 @@ impl ChatService {
     pub fn leave_message(&self, email: &str, text: &str) -> bool {
         let Ok(text) = normalize_message(text) else { return false };
         let text = masked(text);
-        let prompt = self.inner.try_update_value(|i| i.accepted_prompt.take()).flatten();
+        let prompt = self.inner.with_value(|i| i.accepted_prompt.clone());
         let email = email.trim().to_owned();
-        self.frame(&VisitorFrame::LeaveMessage { client_id: new_client_id(), email, text, prompt })
+        // The prompt goes with the message that was sent; a message not sent keeps it for the next.
+        let sent = self.frame(&VisitorFrame::LeaveMessage { client_id: new_client_id(), email, text, prompt });
+        if sent {
+            self.inner.update_value(|i| i.accepted_prompt = None);
+        }
+        sent
     }
 
     pub fn email_transcript(&self, email: &str) -> bool {
@@ -276,6 +282,7 @@ impl ChatService {
     /// page gave: after a refused identity change, that is who the next visitor is).
     fn forget_everything(&self) {
         self.store().forget_all();
+        self.inner.update_value(|i| i.accepted_prompt = None);
         crate::host::title_notice(None);
         self.timeline.update(|t| {
             t.pending.clear();
@@ -285,6 +292,7 @@ impl ChatService {
             l.queue = None;
             l.read_seq = 0;
             l.masked_notice = false;
+            l.prompt_text = None;
             l.agent_typing = None;
         });
     }
@@ -335,6 +343,10 @@ impl ChatService {
         };
         if matches!(event.body, EventBody::Joined | EventBody::Closed { .. }) {
             self.live.update(|l| l.queue = None);
+        }
+        // The answered prompt is stored now: its own line shows it from here.
+        if matches!(event.body, EventBody::Prompted { .. }) {
+            self.live.update(|l| l.prompt_text = None);
         }
         let new = self.timeline.try_update(|t| t.apply(event)).unwrap_or(false);
         if stored_own_message {

@@ -177,20 +177,20 @@ fn DateField(id: &'static str, label: &'static str, day: RwSignal<String>) -> im
         <fieldset class="date-field" id=id>
             <legend>{label}</legend>
             <label class="visually-hidden" for=format!("{id}-day")>{t("Day")}</label>
-            <select id=format!("{id}-day") on:change=move |ev| set(year().unwrap_or(this_year), month().unwrap_or(1), value(&ev))>
-                {(1..=31).map(|d| view! { <option value=d.to_string() selected=move || date() == Some(d)>{d}</option> }).collect_view()}
+            <select id=format!("{id}-day") prop:value=move || date().map(|d| d.to_string()).unwrap_or_default() on:change=move |ev| set(year().unwrap_or(this_year), month().unwrap_or(1), value(&ev))>
+                {(1..=31).map(|d| view! { <option value=d.to_string()>{d}</option> }).collect_view()}
             </select>
             <label class="visually-hidden" for=format!("{id}-month")>{t("Month")}</label>
-            <select id=format!("{id}-month") on:change=move |ev| set(year().unwrap_or(this_year), value(&ev), date().unwrap_or(1))>
+            <select id=format!("{id}-month") prop:value=move || month().map(|m| m.to_string()).unwrap_or_default() on:change=move |ev| set(year().unwrap_or(this_year), value(&ev), date().unwrap_or(1))>
                 {(1..=12).map(|m| {
                     // Any day of month m: only its name is used.
                     let name = month_name(js_sys::Date::utc(2001.0, f64::from(m - 1)) as i64 + 14 * DAY_MS);
-                    view! { <option value=m.to_string() selected=move || month() == Some(m)>{name}</option> }
+                    view! { <option value=m.to_string()>{name}</option> }
                 }).collect_view()}
             </select>
             <label class="visually-hidden" for=format!("{id}-year")>{t("Year")}</label>
-            <select id=format!("{id}-year") on:change=move |ev| set(value(&ev), month().unwrap_or(1), date().unwrap_or(1))>
-                {(this_year - YEARS_BACK..=this_year).map(|y| view! { <option value=y.to_string() selected=move || year() == Some(y)>{y}</option> }).collect_view()}
+            <select id=format!("{id}-year") prop:value=move || year().map(|y| y.to_string()).unwrap_or_default() on:change=move |ev| set(value(&ev), month().unwrap_or(1), date().unwrap_or(1))>
+                {(this_year - YEARS_BACK..=this_year).map(|y| view! { <option value=y.to_string()>{y}</option> }).collect_view()}
             </select>
         </fieldset>
     }

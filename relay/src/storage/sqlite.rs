@@ -515,7 +515,10 @@ fn apply_effects(
             )?;
             let requested: Option<String> =
                 one_row(conn, "SELECT transcript_email FROM conversations WHERE id = ?1", [id], |row| row.get(0))?;
-            if let Some(email) = requested {
+            // Once per conversation: ending it again after a reopening sends nothing more.
+            if let Some(email) = requested
+                && !transcript_email_queued(conn, id)?
+            {
                 queue_transcript_email(conn, id, &email, at_ms)?;
             }
         }

@@ -363,11 +363,15 @@ impl VisitorSession {
             None => self.start_conversation(conn).await?,
         };
         let event = NewEvent { author: Author::Visitor, client_id: Some(client_id.clone()), body };
-        let appended = match self.post_with_prompt(conn, &conversation, &event, &prompt).await {
+        let mut reopened = false;
+        let appended = match self.post_with_prompt(conn, &conversation, &event, &prompt, false).await {
             Err(WsError::Rejected { code: ErrorCode::ConversationClosed, .. }) => {
                 self.refuse_if_blocked(conn).await?;
                 let next = match chat::reopen(&conn.state, &conversation.id).await {
-                    Ok(reopened) => reopened,
+                    Ok(again) => {
+                        reopened = true;
+                        again
+                    }
                     // Another tab reopened it first.
                     Err(ChatError::Storage(StorageError::NotClosed)) => conversation.clone(),
                     // Ended too long ago, or the shopper has another conversation open.
@@ -375,13 +379,13 @@ impl VisitorSession {
                     Err(other) => return Err(other.into()),
                 };
                 self.conversation = Some(next.clone());
-                self.post_with_prompt(conn, &next, &event, &prompt).await?
+                self.post_with_prompt(conn, &next, &event, &prompt, reopened).await?
             }
             result => result?,
         };
         // The shopper's first words start the chat: counted once for reports (a resend of them
-        // is a duplicate and does not get here).
-        let first = !appended.duplicate && appended.event.seq <= 2;
+        // is a duplicate and does not get here); so do words that reopen it answering a prompt.
+        let first = !appended.duplicate && (appended.event.seq <= 2 || (reopened && prompt.is_some()));
         if first && let Some(doer) = self.doer() {
             let rule_id = match prompt {
                 Some(EventBody::Prompted { rule_id, .. }) => Some(rule_id),
@@ -397,17 +401,19 @@ impl VisitorSession {
         Ok(appended)
     }
 
-    /// Posts the shopper's event, after the prompt it answers when it starts the conversation.
+    /// Posts the shopper's event, after the prompt it answers when it starts the conversation
+    /// (or has just reopened it).
     async fn post_with_prompt(
         &self,
         conn: &Connection,
         conversation: &ConversationRecord,
         event: &NewEvent,
         prompt: &Option<EventBody>,
+        reopened: bool,
     ) -> Result<Appended, WsError> {
         if let Some(prompt) = prompt.clone()
             && let Some(client_id) = &event.client_id
-            && self.is_empty(conn, conversation).await?
+            && (reopened || self.is_empty(conn, conversation).await?)
             && conn.state.storage.event_by_client_id(&conversation.id, client_id).await?.is_none()
         {
             // Keyed by the message's id, so a resend after a lost ack shows the prompt once.
@@ -455,8 +461,6 @@ impl VisitorSession {
         Ok(())
     }
 
-    /// Follows the visitor's open conversation, starting one if there is none. Another tab of
-    /// the same visitor may have started it already: then this socket replays it from the start.
     /// Marked as spam since this socket said hello: nothing new starts, nothing ended reopens.
     async fn refuse_if_blocked(&self, conn: &Connection) -> Result<(), WsError> {
         let (Some(hash), Some((shop, _))) = (self.token_hash, &self.identity) else { return Ok(()) };
@@ -466,6 +470,8 @@ impl VisitorSession {
         Ok(())
     }
 
+    /// Follows the visitor's open conversation, starting one if there is none. Another tab of
+    /// the same visitor may have started it already: then this socket replays it from the start.
     async fn start_conversation(&mut self, conn: &mut Connection) -> Result<ConversationRecord, WsError> {
         self.ensure_stored(conn).await?;
         let Some((shop, visitor)) = &self.identity else {

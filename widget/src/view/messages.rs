@@ -39,11 +39,6 @@ fn rows(service: ChatService, locale: Locale) -> Vec<Row> {
     service.timeline.with(|timeline| {
         let last_own = timeline.lines.iter().rev().find(|l| l.author == Author::Visitor).map(|l| l.seq);
         let mut rows = Vec::with_capacity(timeline.lines.len() + timeline.pending.len() + 2);
-        // The prompt the shopper answered, until the relay has stored it as the conversation's
-        // first line (also above the leave-a-message form, when nobody is online).
-        if let Some(text) = prompt.filter(|_| timeline.lines.is_empty()) {
-            rows.push(from_the_shop(text, String::new(), locale));
-        }
         let mut day = None;
         for line in &timeline.lines {
             let this_day = format::day(line.at_ms);
@@ -55,6 +50,11 @@ fn rows(service: ChatService, locale: Locale) -> Vec<Row> {
             if let EventBody::LeftMessage { email, .. } = &line.body {
                 rows.push(Row::Notice(locale.fill(Text::LeftMessageThanks, "email", email), "cc-notice"));
             }
+        }
+        // The prompt the shopper answered, until the relay has stored it (also above the
+        // leave-a-message form when nobody is online, and under an ended chat it will reopen).
+        if let Some(text) = prompt.filter(|_| timeline.lines.is_empty() || timeline.closed) {
+            rows.push(from_the_shop(text, String::new(), locale));
         }
         for pending in &timeline.pending {
             let (meta, failed) = match &pending.state {
@@ -145,13 +145,17 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
         };
         Some(("cc-notice cc-queue", format!("{place} {wait}")))
     };
+    // A memo: the card (and what the shopper has chosen and typed in it) stays while other
+    // events come, and goes once the rating is given. A number, not a bool: a `Memo<u32>` shares
+    // its code with the panel's.
+    let rate = Memo::new(move |_| service.timeline.with(|t| u32::from(t.closed && t.rating.is_none())));
     view! {
         <div class="cc-log" role="log" aria-live="polite" aria-relevant="additions">
             <p class="cc-greeting">{locale.t(Text::Greeting)}</p>
             {move || rows(service, locale).into_iter().map(|row| draw(row, service, locale)).collect_view()}
             {move || footnote().map(|(class, text)| view! { <p class=class>{text}</p> })}
             // Asked once, in the log under "This chat has ended"; writing again reopens the chat.
-            {move || service.timeline.with(|t| t.closed && t.rating.is_none()).then(|| view! { <RatingCard service locale /> })}
+            {move || (rate.get() == 1).then(|| view! { <RatingCard service locale /> })}
         </div>
     }
 }
