@@ -163,6 +163,12 @@ function typingInPage() {
 }
 
 function watchShopper() {
+  // A bubble on screen moves when what it must keep clear of does: the focus goes to another
+  // field, the page scrolls or the window changes size.
+  const replace = () => bubble && place();
+  document.addEventListener("focusin", replace, true);
+  addEventListener("resize", replace);
+  addEventListener("scroll", replace, { passive: true });
   const touch = (e) => {
     const now = (page.lastActive = Date.now());
     if (e && e.type == "keydown" && e.key != "Tab") lastKeyAt = now;

@@ -506,9 +506,11 @@ async fn the_prompt_bubble_keeps_clear_of_the_focused_field_and_the_pay_button()
         r#"<!doctype html><html lang="en"><head><title>Pay</title><style>
           #card {{ position: fixed; right: 24px; bottom: 200px; width: 280px; height: 40px }}
           #pay {{ position: fixed; right: 24px; bottom: 120px; width: 280px; height: 48px }}
+          #search {{ position: fixed; right: 24px; top: 24px; width: 280px; height: 40px }}
         </style></head>
         <body><h1>Payment</h1><form onsubmit="return false"><label for="card">Card number</label>
         <input id="card" autocomplete="off"><button id="pay">Pay €72.00</button></form>
+        <label for="search">Search</label><input id="search" type="search">
         <script src="{}" data-shop="demo" async></script></body></html>"#,
         relay.url("/widget.js")
     );
@@ -528,17 +530,20 @@ async fn the_prompt_bubble_keeps_clear_of_the_focused_field_and_the_pay_button()
         // Beside the shop's initial (hidden from screen readers), its name.
         let from = widget_texts(&shopper, ".cc-prompt-from").await?;
         ensure!(from.len() == 1 && from[0].ends_with("Nordhavn Coffee"), "the bubble says who speaks: {from:?}");
-        let overlaps: Vec<String> = js(
-            &shopper,
-            "const b = document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt').getBoundingClientRect();
-             return ['#card', '#pay'].filter((css) => {
+        let covered = "const b = document.querySelector('[data-checkout-chat]').shadowRoot.querySelector('.cc-prompt').getBoundingClientRect();
+             return arguments[0].filter((css) => {
                const r = document.querySelector(css).getBoundingClientRect();
                return r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
-             });",
-            serde_json::Value::Null,
-        )
-        .await?;
+             });";
+        let overlaps: Vec<String> = js(&shopper, covered, serde_json::json!(["#card", "#pay"])).await?;
         ensure!(overlaps.is_empty(), "the prompt covers {overlaps:?}");
+        // The shopper moves to the search field, where the bubble went: it moves again.
+        js::<()>(&shopper, "document.getElementById('search').focus();", serde_json::Value::Null).await?;
+        eventually("the bubble keeps clear of the newly focused field", || async {
+            let overlaps: Vec<String> = js(&shopper, covered, serde_json::json!(["#search", "#pay"])).await?;
+            Ok(overlaps.is_empty().then_some(()))
+        })
+        .await?;
         let violations = checkout_chat_e2e::accessibility_violations(&shopper, &["checkout-chat"]).await?;
         ensure!(violations.is_empty(), "axe-core on the prompt bubble: {violations:#?}");
         save_screenshot(&shopper, "prompt-placed.png").await?;
