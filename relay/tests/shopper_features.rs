@@ -628,3 +628,27 @@ async fn mail_configured(relay: &Relay) -> bool {
     let me = reqwest::Client::new().get(relay.http("/v1/agent/me")).header("cookie", cookie).send().await.unwrap();
     me.json::<checkout_chat_protocol::api::SessionInfo>().await.unwrap().mail_configured
 }
+
+/// Two tabs of one shopper write at the same moment after the end: one reopening, both messages
+/// in the one conversation.
+#[tokio::test]
+async fn two_tabs_writing_after_the_end_reopen_the_chat_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let (mut first, token) = visitor(&relay, None).await;
+    let (conversation, _) = say(&mut first, "q", "question").await;
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    first
+        .recv_until(|f| matches!(f, ServerFrame::Event { event } if matches!(event.body, EventBody::Closed { .. })))
+        .await;
+    let mut second = Client::visitor(relay.addr).await;
+    second.send_json(json!({"type": "hello", "shop": "demo", "token": token, "conversation_id": conversation})).await;
+    second.recv_until(|f| matches!(f, ServerFrame::Synced { .. })).await;
+    let ((a, _), (b, _)) =
+        tokio::join!(say(&mut first, "t1", "from one tab"), say(&mut second, "t2", "from the other"));
+    assert_eq!((a.as_str(), b.as_str()), (conversation.as_str(), conversation.as_str()));
+    let kinds = event_kinds(&dir.path().join("chat.db"), &conversation);
+    assert_eq!(kinds.iter().filter(|k| *k == "reopened").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "message").count(), 3, "{kinds:?}");
+}

@@ -172,3 +172,42 @@ async fn an_order_is_not_held_up_behind_a_flood_of_cart_changes() {
     let carts = types(&receiver.accepted.lock().unwrap()).iter().filter(|t| *t == "cart.updated").count();
     assert!(carts <= 60, "{carts} cart POSTs for 2,500 changes ({} in all)", all.len());
 }
+
+#[tokio::test]
+async fn a_chat_the_shopper_reopens_tells_the_receiver_so() {
+    let (receiver, relay, _dir) = down_receiver_and_relay("").await;
+    receiver.down.store(false, Ordering::SeqCst);
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1"})).await;
+    assert!(matches!(shopper.recv().await, ServerFrame::Welcome { .. }));
+    let (conversation, _) = shopper.acked(json!({"type": "send", "client_id": "m1", "text": "Is it in stock?"})).await;
+    let mut agent = relay.demo_agent().await;
+    agent.send_json(json!({"type": "close", "conversation_id": conversation})).await;
+    shopper
+        .recv_until(|f| matches!(f, ServerFrame::Event { event } if matches!(event.body, checkout_chat_protocol::EventBody::Closed { .. })))
+        .await;
+    let (again, _) = shopper.acked(json!({"type": "send", "client_id": "m2", "text": "One more thing"})).await;
+    assert_eq!(again, conversation, "the same conversation, reopened");
+    let expected = [
+        "conversation.created",
+        "message.created",
+        "conversation.assigned",
+        "conversation.closed",
+        "conversation.reopened",
+        "conversation.assigned",
+        "message.created",
+    ];
+    let accepted = support::eventually_some(Duration::from_secs(30), || {
+        let accepted = receiver.accepted.lock().unwrap().clone();
+        (accepted.len() >= expected.len()).then_some(accepted)
+    })
+    .await;
+    let types: Vec<String> = accepted
+        .iter()
+        .map(|(_, _, body)| serde_json::from_str::<Value>(body).unwrap()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, expected);
+    let reopened: Value = serde_json::from_str(&accepted[4].2).unwrap();
+    assert_eq!(reopened["data"]["conversation_id"], conversation.as_str());
+    assert_eq!(reopened["data"]["author"]["role"], "visitor");
+}
