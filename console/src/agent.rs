@@ -16,6 +16,7 @@ use checkout_chat_client::socket::{AfterRefusal, Link, Socket, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_protocol::api::{CannedResponse, SessionInfo};
 use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
+use checkout_chat_protocol::refusals;
 use checkout_chat_protocol::text::normalize_message;
 use checkout_chat_protocol::timeline::Timeline;
 use checkout_chat_protocol::{
@@ -617,15 +618,13 @@ fn show_for_a_while(flash: RwSignal<Option<String>>, message: String) {
 /// kind of refusal. The relay's own words are for logs and developers, in English.
 pub fn refusal_sentence(code: ErrorCode, relay_says: &str) -> &'static str {
     match relay_says {
-        "another agent has this conversation" => "Another agent has this chat now.",
-        "the conversation has ended" => "This chat has ended.",
-        "no such conversation" => "This conversation no longer exists.",
-        "no such agent" => "That colleague is no longer on the team.",
-        "no supervisor is online" => "No supervisor is online just now.",
-        "the conversation is already yours" => "This chat is already yours.",
-        offline if offline.ends_with(" is offline; choose someone online") => {
-            "That colleague has gone offline: choose someone online."
-        }
+        refusals::TAKEN => "Another agent has this chat now.",
+        refusals::ENDED => "This chat has ended.",
+        refusals::NO_CONVERSATION => "This conversation no longer exists.",
+        refusals::NO_AGENT => "That colleague is no longer on the team.",
+        refusals::NO_SUPERVISOR => "No supervisor is online just now.",
+        refusals::ALREADY_YOURS => "This chat is already yours.",
+        offline if offline.ends_with(refusals::IS_OFFLINE) => "That colleague has gone offline: choose someone online.",
         _ => match code {
             ErrorCode::Forbidden => "You cannot do that.",
             ErrorCode::NotFound => "That is no longer there.",
@@ -644,21 +643,28 @@ mod tests {
 
     #[test]
     fn refusals_read_as_the_consoles_own_sentences_in_both_languages() {
-        let taken = refusal_sentence(ErrorCode::Forbidden, "another agent has this conversation");
+        let taken = refusal_sentence(ErrorCode::Forbidden, refusals::TAKEN);
         assert_eq!(taken, "Another agent has this chat now.");
         assert_ne!(t_in(Lang::Nl, taken), taken, "a Dutch sentence");
         // A refusal the console has no sentence for is told by its kind, never in the relay's words.
         let odd = refusal_sentence(ErrorCode::Unavailable, "database is locked (code 5)");
         assert_eq!(odd, "The relay could not do that just now: try again.");
+        let offline = format!("Bram Jansen{}", refusals::IS_OFFLINE);
         let known = [
-            "the conversation has ended",
-            "no such conversation",
-            "no such agent",
-            "no supervisor is online",
-            "Bram Jansen is offline; choose someone online",
+            refusals::TAKEN,
+            refusals::ENDED,
+            refusals::NO_CONVERSATION,
+            refusals::NO_AGENT,
+            refusals::NO_SUPERVISOR,
+            refusals::ALREADY_YOURS,
+            &offline,
         ];
+        for says in known {
+            let generic = refusal_sentence(ErrorCode::BadFrame, "something new");
+            assert_ne!(refusal_sentence(ErrorCode::BadFrame, says), generic, "{says} has a sentence of its own");
+        }
         for code in ErrorCode::ALL {
-            for says in known.iter().chain(&["something new", "the conversation is already yours"]) {
+            for says in known.iter().chain(&["something new"]) {
                 let sentence = refusal_sentence(code, says);
                 assert!(!sentence.contains("something new"));
                 assert_ne!(t_in(Lang::Nl, sentence), sentence, "{sentence} has no Dutch");

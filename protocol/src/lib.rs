@@ -11,6 +11,7 @@ pub mod fuzzing;
 pub mod ids;
 pub mod inbox;
 pub mod limits;
+pub mod refusals;
 pub mod report;
 pub mod text;
 pub mod timeline;

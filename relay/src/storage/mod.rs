@@ -20,13 +20,13 @@ pub type TokenHash = [u8; 32];
 pub enum StorageError {
     #[error("database error: {0}")]
     Database(String),
-    #[error("no such conversation")]
+    #[error("{}", checkout_chat_protocol::refusals::NO_CONVERSATION)]
     ConversationNotFound,
     #[error("an agent with this email already exists")]
     DuplicateAgent,
-    #[error("no such agent")]
+    #[error("{}", checkout_chat_protocol::refusals::NO_AGENT)]
     AgentNotFound,
-    #[error("the conversation has ended")]
+    #[error("{}", checkout_chat_protocol::refusals::ENDED)]
     ConversationClosed,
     #[error("the conversation has not ended")]
     NotClosed,

@@ -12,6 +12,7 @@ use checkout_chat_protocol::text::MessageText;
 use std::collections::HashMap;
 
 use checkout_chat_protocol::api::Role;
+use checkout_chat_protocol::refusals;
 use checkout_chat_protocol::{
     AgentFrame, AgentId, AgentProfile, AgentStatus, Author, ClientId, ConversationId, ConversationStatus, ErrorCode,
     EventBody, ServerFrame, TransferTo,
@@ -167,7 +168,7 @@ impl AgentSession {
             .conversation(id)
             .await?
             .filter(|c| c.shop_id == self.agent.shop_id)
-            .ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "no such conversation"))
+            .ok_or_else(|| WsError::rejected(ErrorCode::NotFound, refusals::NO_CONVERSATION))
     }
 
     /// Takes a waiting conversation, whatever the agent's load (claiming is their choice).
@@ -182,9 +183,9 @@ impl AgentSession {
                 Ok(())
             }
             None if conversation.status == ConversationStatus::Closed => {
-                Err(WsError::rejected(ErrorCode::ConversationClosed, "the conversation has ended"))
+                Err(WsError::rejected(ErrorCode::ConversationClosed, refusals::ENDED))
             }
-            None => Err(WsError::rejected(ErrorCode::Forbidden, "another agent has this conversation")),
+            None => Err(WsError::rejected(ErrorCode::Forbidden, refusals::TAKEN)),
         }
     }
 
@@ -236,14 +237,14 @@ impl AgentSession {
         let state = &conn.state;
         let shop = &self.agent.shop_id;
         match to {
-            TransferTo::Agent(id) if *id == self.agent.id => Err(invalid("the conversation is already yours")),
+            TransferTo::Agent(id) if *id == self.agent.id => Err(invalid(refusals::ALREADY_YOURS)),
             TransferTo::Agent(id) => {
                 let colleague = state.storage.agent_by_id(id).await?.filter(|a| a.shop_id == *shop && !a.disabled);
-                let colleague = colleague.ok_or_else(|| WsError::rejected(ErrorCode::NotFound, "no such agent"))?;
+                let colleague = colleague.ok_or_else(|| WsError::rejected(ErrorCode::NotFound, refusals::NO_AGENT))?;
                 if !routing::is_reachable(state, shop, id) {
                     return Err(WsError::rejected(
                         ErrorCode::Unavailable,
-                        format!("{} is offline; choose someone online", colleague.name),
+                        format!("{}{}", colleague.name, refusals::IS_OFFLINE),
                     ));
                 }
                 Ok(colleague.profile())
@@ -255,7 +256,7 @@ impl AgentSession {
                 supervisors
                     .min_by_key(|a| loads.get(&a.profile.id).copied().unwrap_or(0))
                     .map(|a| a.profile)
-                    .ok_or_else(|| WsError::rejected(ErrorCode::Unavailable, "no supervisor is online"))
+                    .ok_or_else(|| WsError::rejected(ErrorCode::Unavailable, refusals::NO_SUPERVISOR))
             }
         }
     }
@@ -309,7 +310,7 @@ impl AgentSession {
             // Answering a waiting chat takes it; a colleague's chat is theirs, as `claim` says.
             // An admin may step in (a supervisor taking over).
             if conversation.assigned_agent_id.is_some() && self.agent.role != Role::Admin {
-                return Err(WsError::rejected(ErrorCode::Forbidden, "another agent has this conversation"));
+                return Err(WsError::rejected(ErrorCode::Forbidden, refusals::TAKEN));
             }
             chat::join(&conn.state, &conversation, &profile).await?;
         }
