@@ -21,6 +21,9 @@ const OBSERVER_FLAGS: &[&str] = &["--enable-precise-memory-info", "--js-flags=--
 /// How long the network must have been quiet before the page counts as settled.
 const QUIET_MS: f64 = 1000.0;
 
+/// The style sheet that reserves the scrollbar's gutter (see `Layout::ScrollbarGutterReserved`).
+const GUTTER_STYLE_SHEET: &str = "observed-gutter.css";
+
 /// The shop's front page with the widget, or without it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
@@ -46,7 +49,8 @@ pub enum Layout {
     /// the shop's page before it has parsed all of it; the page gets its scrollbar only later, and
     /// its centred content then moves sideways by half the scrollbar's width: a layout shift of
     /// the page's own, with the widget or without it, now and then. Reserving the gutter takes
-    /// that chance out, so a test can expect no shift at all.
+    /// that chance out, so a test can expect no shift at all. The rule is a style sheet file of
+    /// its own: the relay's pages allow no inline style.
     ScrollbarGutterReserved,
 }
 
@@ -67,6 +71,7 @@ impl ObservedShop {
         let front_end = tempfile::tempdir()?;
         link_release_build(&dist, front_end.path())?;
         let shop = front_end.path().join("shop");
+        std::fs::write(shop.join(GUTTER_STYLE_SHEET), "html { scrollbar-gutter: stable }\n")?;
         std::fs::write(shop.join(Variant::WithWidget.path().trim_start_matches('/')), &observed)?;
         std::fs::write(shop.join(Variant::WithoutWidget.path().trim_start_matches('/')), without_widget(&observed)?)?;
         let relay = Relay::start_serving(front_end.path())?;
@@ -99,8 +104,8 @@ fn link_release_build(dist: &Path, into: &Path) -> Result<()> {
 fn with_probe(page: &str, layout: Layout) -> Result<String> {
     ensure!(page.contains("<head>"), "the shop's index.html has no <head>");
     let gutter = match layout {
-        Layout::AsBuilt => "",
-        Layout::ScrollbarGutterReserved => "<style>html { scrollbar-gutter: stable }</style>",
+        Layout::AsBuilt => String::new(),
+        Layout::ScrollbarGutterReserved => format!("<link rel=\"stylesheet\" href=\"/{GUTTER_STYLE_SHEET}\">"),
     };
     Ok(page.replacen("<head>", &format!("<head>\n  <script>{PROBE}</script>{gutter}"), 1))
 }
@@ -255,6 +260,14 @@ pub async fn probe(client: &Client) -> Result<Probe> {
     )
     .await
     .context("reading the probe (is this an observed page?)")
+}
+
+/// Whether the page reserves the vertical scrollbar's gutter, as the page's style computes it.
+pub async fn reserves_scrollbar_gutter(client: &Client) -> Result<bool> {
+    let gutter: String =
+        js(client, "return getComputedStyle(document.documentElement).scrollbarGutter;", serde_json::Value::Null)
+            .await?;
+    Ok(gutter.starts_with("stable"))
 }
 
 /// The size of the page's content (`scrollWidth`, `scrollHeight` of the document), in CSS pixels.

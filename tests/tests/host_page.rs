@@ -8,7 +8,7 @@
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::host_page::{
     BEFORE_INTERACTION, Layout, ObservedShop, Part, Resource, Shift, Variant, extent, observer_session, open_chat,
-    probe, resources, settle,
+    probe, reserves_scrollbar_gutter, resources, settle,
 };
 use checkout_chat_e2e::{AgentOnline, Chrome, save_screenshot};
 use fantoccini::Client;
@@ -31,6 +31,8 @@ async fn lay_out(chrome: &mut Chrome, shop: &ObservedShop, variant: Variant) -> 
             }
             Variant::WithoutWidget => settle(&client, &[]).await?,
         }
+        // Without it this test would fail now and then on a busy machine, not on the widget.
+        ensure!(reserves_scrollbar_gutter(&client).await?, "the page does not reserve the scrollbar's gutter");
         Ok(LaidOut { shifts: probe(&client).await?.shifts, extent: extent(&client).await? })
     }
     .await;
