@@ -48,6 +48,7 @@ let waits = 0; // seconds waited for the chat app's new token
 let seenLayer = 0;
 let lastKeyAt = 0;
 let shopName = ""; // who the bubble speaks for, from the welcome
+let snippet; // what the page's script tag set itself (colour, corner), which the console does not override
 let lastTouchAt = 0;
 const gaCart = [];
 
@@ -95,6 +96,7 @@ function touchSession() {
 // who the visitor is (or after 3 s), so that the chat app, loading meanwhile, is the same one.
 export async function start(options, queue) {
   config = options;
+  snippet = { color: config.color, position: config.position };
   prefix = "checkout-chat:" + config.shop + ":";
   await init({ module_or_path: new URL("checkout-chat-watcher_bg.wasm", import.meta.url) });
   touchSession();
@@ -233,7 +235,7 @@ function connect() {
     return;
   }
   socket.onopen = () => {
-    const hello = { type: "hello", shop: config.shop, session_id: session.id, activity_only: true };
+    const hello = { type: "hello", shop: config.shop, session_id: session.id, activity_only: true, locale: config.locale };
     if (token) hello.token = token;
     socket.send(JSON.stringify(hello));
   };
@@ -253,13 +255,13 @@ function connect() {
       if (!stored || stored === token) write("token", frame.token, true);
       token = frame.token;
       agentsOnline = frame.agents_online > 0;
-      shopName = frame.shop_name;
-      if (frame.rules) rules(frame.rules);
+      showShop(frame);
       welcomed();
       send(true);
       if (pendingNamed) show(pendingNamed);
       pendingNamed = null;
-    } else if (frame.type === "presence") agentsOnline = frame.agents_online > 0;
+    } else if (frame.type === "shop") showShop(frame);
+    else if (frame.type === "presence") agentsOnline = frame.agents_online > 0;
     else if (frame.type === "activity_ack") batches = batches.filter((b) => b.id !== frame.batch_id);
     else if (frame.type === "error" && frame.client_id) {
       const refused = batches.find((b) => b.id === frame.client_id);
@@ -280,6 +282,31 @@ function connect() {
     setTimeout(connect, retry * (0.5 + Math.random()));
     retry = Math.min(retry * 2, 30000);
   };
+}
+
+// The shop as its admin set it in the console (in the welcome, and again when they change it):
+// the bubble's name, the rules, and the launcher's colour and corner over the loader's defaults.
+// The snippet's own data-color and data-position win: the page said so (a shop with several
+// storefronts may colour each).
+function showShop(frame) {
+  shopName = frame.shop_name;
+  if (frame.rules) rules(frame.rules);
+  const look = frame.look;
+  const colour = /^#[0-9a-f]{6}$/;
+  if (!look || !colour.test(look.accent) || !colour.test(look.on_accent)) return;
+  let sheet = "";
+  if (!snippet.color) {
+    // A light accent takes dark text; the prompt's reply buttons, accent on white, then too.
+    sheet = ":host{--cc-accent:" + look.accent + ";--cc-on-accent:" + look.on_accent + "}.cc-launcher{color:var(--cc-on-accent)}" +
+      (look.on_accent != "#ffffff" ? ".cc-prompt-replies button{color:#1f2937}" : "");
+  }
+  if (!snippet.position) {
+    // One declaration, as the loader writes it (the bubble flips it to the other side).
+    config.side = { left: "left:20px", right: "right:20px" }[look.position] || "inset-inline-end:20px";
+    config.position = look.position; // the chat app, once it loads, opens in the same corner
+    sheet += ".cc-launcher{left:auto;right:auto;inset-inline-end:auto;" + config.side + "}";
+  }
+  if (sheet) config.css(sheet);
 }
 
 function tick() {
@@ -519,7 +546,7 @@ function style() {
     "color:var(--cc-accent);font-size:14px}.cc-prompt :focus-visible{outline:3px solid #2563eb;outline-offset:2px}" +
     ".cc-prompt-from{display:flex;align-items:center;gap:8px;margin:0 0 6px;padding-inline-end:22px;font-size:13px;" +
     "font-weight:600;color:#374151}.cc-prompt-from span{flex:none;width:24px;height:24px;border-radius:50%;" +
-    "background:var(--cc-accent);color:#fff;display:flex;align-items:center;justify-content:center;font-size:12px}" +
+    "background:var(--cc-accent);color:var(--cc-on-accent,#fff);display:flex;align-items:center;justify-content:center;font-size:12px}" +
     ".cc-prompt-top{top:20px;bottom:auto}.cc-prompt-flip{" + config.side.replace(/^[a-z-]+/, (s) => FLIP[s]) +
     ";" + config.side.replace(/:.*/, ":auto") + "}" +
     "@media (max-width:640px){.cc-prompt{width:auto;max-width:min(280px,calc(100vw - 96px));padding:10px 12px;" +

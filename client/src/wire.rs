@@ -13,6 +13,7 @@ use checkout_chat_protocol::{
     AgentProfile, Author, CloseReason, ConversationId, ErrorCode, Event, EventBody, Identity, ServerFrame,
     VisitorFrame, VisitorToken,
 };
+use checkout_chat_protocol::settings::ShopFace;
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -55,12 +56,12 @@ pub(crate) fn decode_value<V: JsonValue>(frame: &V) -> Option<ServerFrame> {
         "welcome" => ServerFrame::Welcome {
             token: VisitorToken::new(string(frame, "token")?).ok()?,
             visitor_id: id(frame, "visitor_id")?,
-            shop_name: string(frame, "shop_name")?,
+            shop: shop_face(frame)?,
             agents_online: number(frame, "agents_online").unwrap_or(0),
             mail: frame.member("mail").and_then(|m| m.boolean()).unwrap_or(false),
             conversation_id: conversation(),
-            rules: string(frame, "rules"),
         },
+        "shop" => ServerFrame::Shop(shop_face(frame)?),
         "activity_ack" => ServerFrame::ActivityAck { batch_id: id(frame, "batch_id")? },
         "event" => ServerFrame::Event { event: event(&frame.member("event")?)? },
         "synced" => ServerFrame::Synced { conversation_id: conversation()?, last_seq: number(frame, "last_seq")? },
@@ -87,6 +88,18 @@ pub(crate) fn decode_value<V: JsonValue>(frame: &V) -> Option<ServerFrame> {
         },
         "pong" => ServerFrame::Pong,
         _ => return None,
+    })
+}
+
+/// What the app shows of its shop. The look is the watcher's (it recolours the launcher), so the
+/// app leaves it unread: bytes every shopper is spared.
+fn shop_face<V: JsonValue>(frame: &V) -> Option<ShopFace> {
+    Some(ShopFace {
+        shop_name: string(frame, "shop_name")?,
+        greeting: string(frame, "greeting"),
+        reply_time: string(frame, "reply_time"),
+        look: None,
+        rules: string(frame, "rules"),
     })
 }
 

@@ -10,6 +10,7 @@ use checkout_chat_protocol::{
     AgentId, AgentProfile, Author, ClientId, CloseReason, ConversationId, ConversationStatus, ConversationSummary,
     ErrorCode, Event, EventBody, Identity, ServerFrame, ShopId, VisitorFrame, VisitorHello, VisitorId, VisitorToken,
 };
+use checkout_chat_protocol::settings::{Look, Position, ShopFace};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -38,21 +39,38 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         ServerFrame::Welcome {
             token: VisitorToken::new("tok-123_x").unwrap(),
             visitor_id: VisitorId::new("v1").unwrap(),
-            shop_name: "Nordhavn Coffee".into(),
+            shop: ShopFace {
+                shop_name: "Nordhavn Coffee".into(),
+                greeting: Some("Hoi! <b>Vragen</b>?".into()),
+                reply_time: Some("Binnen een uur".into()),
+                look: None,
+                rules: Some("rules\u{1f}in their own form".into()),
+            },
             agents_online: 2,
             mail: true,
             conversation_id: Some(cid()),
-            rules: Some("rules\u{1f}in their own form".into()),
         },
         ServerFrame::Welcome {
             token: VisitorToken::new("t").unwrap(),
             visitor_id: VisitorId::new("v").unwrap(),
-            shop_name: "متجر".into(),
+            shop: ShopFace {
+                shop_name: "متجر".into(),
+                greeting: None,
+                reply_time: None,
+                look: None,
+                rules: None,
+            },
             agents_online: 0,
             mail: false,
             conversation_id: None,
-            rules: None,
         },
+        ServerFrame::Shop(ShopFace {
+            shop_name: "Nordhavn".into(),
+            greeting: Some("مرحبا".into()),
+            reply_time: None,
+            look: None,
+            rules: Some("r".into()),
+        }),
         ServerFrame::ActivityAck { batch_id: ClientId::new("b-1").unwrap() },
         event(1, Author::Visitor, EventBody::Message { text: "سلام <b>hi</b>\n😀".into() }, Some("m1")),
         event(2, anna.clone(), EventBody::Joined, None),
@@ -86,6 +104,17 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         let json = frame.to_json();
         assert_eq!(decode_for_visitor(&json), Some(frame), "{json}");
     }
+    // The look is the watcher's: the app reads the rest of the frame and leaves it.
+    let face = |look, rules| ShopFace {
+        shop_name: "N".into(),
+        greeting: None,
+        reply_time: None,
+        look,
+        rules,
+    };
+    let look = Look { accent: "#fde047".into(), on_accent: "#0f172a".into(), position: Position::Left };
+    let json = ServerFrame::Shop(face(Some(look), Some("r".into()))).to_json();
+    assert_eq!(decode_for_visitor(&json), Some(ServerFrame::Shop(face(None, Some("r".into())))), "{json}");
 }
 
 #[wasm_bindgen_test]

@@ -9,6 +9,7 @@ use gloo_net::http::{Request, Response};
 use web_sys::RequestCredentials;
 
 use checkout_chat_protocol::report::Report;
+use checkout_chat_protocol::settings::{FieldProblem, SettingsChange, ShopSettings};
 
 use crate::i18n::t;
 
@@ -88,6 +89,37 @@ pub async fn closed_conversations() -> Result<Vec<ConversationSummary>, String> 
 /// The shopper's other conversations.
 pub async fn earlier_conversations(id: &ConversationId) -> Result<Vec<ConversationSummary>, String> {
     get_json(&format!("/v1/agent/conversations/{id}/earlier")).await
+}
+
+/// The shop's settings (admins).
+pub async fn settings() -> Result<ShopSettings, String> {
+    get_json("/v1/admin/settings").await
+}
+
+/// Why settings were not saved: the fields that are wrong, or a sentence.
+pub enum SettingsRefused {
+    Fields(Vec<FieldProblem>),
+    Other(String),
+}
+
+pub async fn save_settings(settings: &ShopSettings) -> Result<ShopSettings, SettingsRefused> {
+    let request = Request::put("/v1/admin/settings").json(settings).map_err(|e| SettingsRefused::Other(e.to_string()))?;
+    let unreachable = || SettingsRefused::Other(t("The relay cannot be reached.").to_owned());
+    let response = request.send().await.map_err(|_| unreachable())?;
+    if response.ok() {
+        return response.json().await.map_err(|e| SettingsRefused::Other(e.to_string()));
+    }
+    let fallback = format!("{} ({}).", t("The change could not be saved"), response.status());
+    match response.json::<ApiErrorBody>().await {
+        Ok(body) if !body.problems.is_empty() => Err(SettingsRefused::Fields(body.problems)),
+        Ok(body) => Err(SettingsRefused::Other(body.message)),
+        Err(_) => Err(SettingsRefused::Other(fallback)),
+    }
+}
+
+/// Who changed the shop's settings when, newest first (admins).
+pub async fn settings_changes() -> Result<Vec<SettingsChange>, String> {
+    get_json("/v1/admin/settings/changes").await
 }
 
 /// The shop's accounts (admins).

@@ -70,6 +70,20 @@ fn utc_date_part(at_ms: i64, parts: &[(&str, &str)]) -> Option<String> {
     format.call1(&JsValue::NULL, &date).ok()?.as_string()
 }
 
+/// A moment in the agent's own time zone, as the console's language writes it ("4 Dec 2026,
+/// 14:03"): when a setting was changed.
+pub fn local_moment(at_ms: i64) -> String {
+    use js_sys::{Array, Intl, Reflect};
+    use wasm_bindgen::JsValue;
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    let _ = Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    let locales = Array::of1(&crate::i18n::lang().code().into());
+    let format = Intl::DateTimeFormat::new(&locales, &options).format();
+    let date = js_sys::Date::new(&JsValue::from_f64(at_ms as f64));
+    format.call1(&JsValue::NULL, &date).ok().and_then(|text| text.as_string()).unwrap_or_else(|| utc_day(at_ms))
+}
+
 /// "2026-11-01": the UTC day of a moment, as the report's period is counted.
 pub fn utc_day(at_ms: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));

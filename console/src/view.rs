@@ -5,6 +5,7 @@
 mod canned_page;
 mod report_page;
 mod shopper_panel;
+mod settings_page;
 mod team_page;
 
 use checkout_chat_client::socket::Status;
@@ -22,6 +23,7 @@ use leptos::task::spawn_local;
 use self::canned_page::CannedPage;
 use self::report_page::ReportPage;
 use self::shopper_panel::ShopperPanel;
+use self::settings_page::SettingsPage;
 use self::team_page::TeamPage;
 use crate::agent::AgentService;
 use crate::format::{money, shown_name};
@@ -85,13 +87,15 @@ fn Login(service: AgentService) -> impl IntoView {
     }
 }
 
-/// The views of the workspace, one per URL hash (`#inbox`, `#canned`, `#team`, `#report`), so each
+/// The views of the workspace, one per URL hash (`#inbox`, `#canned`, `#team`, `#settings`,
+/// `#report`), so each
 /// can be linked to and the browser's back button goes back to the conversations.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Page {
     Inbox,
     Canned,
     Team,
+    Settings,
     Report,
 }
 
@@ -101,6 +105,7 @@ fn page_from_hash() -> Page {
         "#report" => Page::Report,
         "#canned" => Page::Canned,
         "#team" => Page::Team,
+        "#settings" => Page::Settings,
         _ => Page::Inbox,
     }
 }
@@ -139,6 +144,7 @@ fn Workspace(service: AgentService) -> impl IntoView {
                     <a href="#canned" data-test="open-canned" aria-current=move || current(Page::Canned)>{t("Canned responses")}</a>
                     <Show when=is_admin>
                         <a href="#team" data-test="open-team" aria-current=move || current(Page::Team)>{t("Team")}</a>
+                        <a href="#settings" data-test="open-settings" aria-current=move || current(Page::Settings)>{t("Settings")}</a>
                     </Show>
                     <a href="#report" data-test="open-report" aria-current=move || current(Page::Report)>{t("Report")}</a>
                 </nav>
@@ -198,6 +204,9 @@ fn Workspace(service: AgentService) -> impl IntoView {
             </Show>
             <Show when=move || page.get() == Page::Team && is_admin()>
                 <TeamPage service />
+            </Show>
+            <Show when=move || page.get() == Page::Settings && is_admin()>
+                <SettingsPage />
             </Show>
             // Made afresh each time it is opened, so the numbers are current.
             <Show when=move || page.get() == Page::Report>

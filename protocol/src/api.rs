@@ -127,8 +127,11 @@ pub struct AccountChange {
 pub struct ApiErrorBody {
     /// Machine-readable: `not_logged_in`, `bad_credentials`, `too_many_attempts`, `busy` (both
     /// 429 with `Retry-After`), `cross_origin`, `forbidden`, `not_found`, `conflict`,
-    /// `bad_request`, `unavailable`.
+    /// `bad_request`, `invalid`, `unavailable`.
     pub error: String,
     /// For people.
     pub message: String,
+    /// `invalid` (422): each field that is wrong and how, for a form to show beside the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::settings::FieldProblem>,
 }

@@ -10,6 +10,7 @@ use crate::api::Role;
 use crate::event::{AgentProfile, Author, ConversationSummary, Event};
 use crate::ids::{AgentId, ClientId, ConversationId, Seq, ShopId, VisitorId, VisitorToken};
 use crate::inbox::{InboxKey, InboxStart, InboxTab};
+use crate::settings::ShopFace;
 
 /// What the widget sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,9 +223,12 @@ pub enum ServerFrame {
     Welcome {
         token: VisitorToken,
         visitor_id: VisitorId,
-        /// The shop's display name, for the widget's header.
-        shop_name: String,
-        /// Agents of the shop online now; none means the widget offers to leave a message.
+        /// The shop's name, texts, look and rules (`shop_name`, `greeting`, `reply_time`,
+        /// `look`, `rules` in the frame itself).
+        #[serde(flatten)]
+        shop: ShopFace,
+        /// Agents of the shop online now (none while the shop says it is away); none means the
+        /// widget offers to leave a message.
         #[serde(default)]
         agents_online: u32,
         /// The relay can send email (an SMTP server is configured): the widget offers the
@@ -233,10 +237,9 @@ pub enum ServerFrame {
         mail: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
-        /// The shop's proactive rules, in the compact form of `checkout_chat_rules::wire`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        rules: Option<String>,
     },
+    /// To visitors: an admin changed the shop's settings; the same fields as in the welcome.
+    Shop(ShopFace),
     /// A visitor's activity batch is stored.
     ActivityAck {
         batch_id: ClientId,

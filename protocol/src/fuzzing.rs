@@ -25,6 +25,7 @@ use crate::frames::{
 use crate::ids::{AgentId, ConversationId, ShopId, VisitorId, VisitorToken};
 use crate::inbox::{InboxCounts, InboxKey, InboxStart, InboxTab, TabPage};
 use crate::limits::{MAX_ID_LEN, MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_TOKEN_LEN};
+use crate::settings::{Look, Position, ShopFace};
 use crate::text::{
     MessageText, Segment, is_bidi_override, is_invisible, is_plausible_email, is_visible, linkify, mask_card_numbers,
     normalize_message, normalize_name, preview,
@@ -424,17 +425,35 @@ fn agent_status(u: &mut Unstructured) -> Result<AgentStatus> {
     Ok(*u.choose(&[AgentStatus::Online, AgentStatus::Away, AgentStatus::Offline])?)
 }
 
+/// Any shop's name, texts, look and rules as a welcome carries them.
+pub fn shop_face(u: &mut Unstructured) -> Result<ShopFace> {
+    let look = |u: &mut Unstructured| {
+        Ok(Look {
+            accent: text(u)?,
+            on_accent: text(u)?,
+            position: *u.choose(&[Position::End, Position::Left, Position::Right])?,
+        })
+    };
+    Ok(ShopFace {
+        shop_name: text(u)?,
+        greeting: optional(u, text)?,
+        reply_time: optional(u, text)?,
+        look: optional(u, look)?,
+        rules: optional(u, text)?,
+    })
+}
+
 /// Any frame the relay may write, with whole numbers as `integers` allows.
 pub fn server_frame(u: &mut Unstructured, integers: Integers) -> Result<ServerFrame> {
-    Ok(match u.int_in_range(0..=15)? {
+    Ok(match u.int_in_range(0..=16)? {
+        15 => ServerFrame::Shop(shop_face(u)?),
         0 => ServerFrame::Welcome {
             token: VisitorToken::new(raw_id(u, MAX_TOKEN_LEN)?).map_err(|_| arbitrary::Error::IncorrectFormat)?,
             visitor_id: id::<VisitorId>(u)?,
-            shop_name: text(u)?,
+            shop: shop_face(u)?,
             agents_online: u.arbitrary()?,
             mail: u.arbitrary()?,
             conversation_id: optional(u, id)?,
-            rules: optional(u, text)?,
         },
         1 => ServerFrame::ActivityAck { batch_id: id(u)? },
         2 => ServerFrame::VisitorActivity {

@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod limits;
 pub mod refusals;
 pub mod report;
+pub mod settings;
 pub mod text;
 pub mod timeline;
 pub mod transcript;

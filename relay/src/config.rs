@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use checkout_chat_protocol::ShopId;
+use checkout_chat_protocol::settings::is_origin;
 use checkout_chat_rules::Rule;
 use serde::Deserialize;
 
@@ -388,17 +389,7 @@ impl Config {
     }
 }
 
-impl ShopConfig {
-    /// Whether a page from `origin` (the WebSocket's `Origin` header) may use this shop's widget.
-    pub fn allows_origin(&self, origin: Option<&str>) -> bool {
-        self.allowed_origins.is_empty() || origin.is_some_and(|o| self.allowed_origins.iter().any(|a| a == o))
-    }
-}
 
-fn is_origin(value: &str) -> bool {
-    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
-    rest.is_some_and(|host| !host.is_empty() && !host.contains('/'))
-}
 
 #[cfg(test)]
 mod tests {
@@ -428,9 +419,7 @@ mod tests {
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.database, PathBuf::from("checkout-chat.db"));
         let acme = &config.shops[0];
-        assert!(acme.allows_origin(Some("https://acme.example")));
-        assert!(!acme.allows_origin(Some("https://evil.example")));
-        assert!(!acme.allows_origin(None));
+        assert_eq!(acme.allowed_origins, ["https://acme.example"]);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod quotas;
 pub mod report;
 pub mod routing;
 pub mod server;
+pub mod shops;
 pub mod state;
 pub mod storage;
 pub mod unstored;

@@ -122,7 +122,7 @@ async fn deliver(
     match item.kind {
         OutboxKind::TranscriptEmail => {
             let shop_name = match state.storage.conversation(&item.conversation_id).await? {
-                Some(conversation) => state.config.shop(&conversation.shop_id).map(|s| s.name.clone()),
+                Some(conversation) => state.shops.get(&conversation.shop_id).map(|s| s.name().to_owned()),
                 None => None,
             }
             .unwrap_or_else(|| "checkout-chat".to_owned());

@@ -41,7 +41,8 @@ pub async fn run(mut config: Config, shutdown: CancellationToken) -> anyhow::Res
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr()?;
-    let state = AppState::new(config, Arc::new(storage), shutdown.clone());
+    let shops = crate::shops::Shops::load(&config, &storage).await?;
+    let state = AppState::new(config, shops, Arc::new(storage), shutdown.clone());
     // Tests and scripts wait for this exact line on stdout.
     println!("checkout-chat relay listening on http://{address}");
     tracing::info!("demo shop: http://{address}/  agent console: http://{address}/console");

@@ -11,12 +11,15 @@ use crate::hub::Hub;
 use crate::limits::{LoginLimits, PerIpLimits};
 use crate::quotas::Quotas;
 use crate::routing::{PendingAnnouncements, RoutingTurns};
+use crate::shops::Shops;
 use crate::storage::Storage;
 use crate::unstored::UnstoredVisitors;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// The shops served, with the settings their admins gave them (see [`crate::shops`]).
+    pub shops: Arc<Shops>,
     pub storage: Arc<dyn Storage>,
     pub hub: Arc<Hub>,
     /// Cancelled when the relay is asked to stop; every WebSocket session watches it.
@@ -46,12 +49,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
+    pub fn new(config: Config, shops: Shops, storage: Arc<dyn Storage>, shutdown: CancellationToken) -> Self {
         let connection_slots = Arc::new(Semaphore::new(config.max_connections));
         let per_ip = Arc::new(PerIpLimits::new(config.max_connections_per_ip, config.max_frames_per_second_per_ip));
         let quotas = Arc::new(Quotas::new(&config));
         Self {
             config: Arc::new(config),
+            shops: Arc::new(shops),
             storage,
             hub: Arc::new(Hub::default()),
             shutdown,

@@ -7,6 +7,7 @@ mod support;
 
 use std::process::Command;
 
+use checkout_chat_protocol::settings::ShopFace;
 use checkout_chat_protocol::{ActivityBody, ErrorCode, EventBody, ServerFrame};
 use serde_json::{Value, json};
 use support::{Client, Relay};
@@ -21,7 +22,7 @@ async fn visitor(relay: &Relay, session: &str, token: Option<&str>) -> (Client, 
     let mut client = Client::visitor(relay.addr).await;
     client.send_json(json!({"type": "hello", "shop": "demo", "session_id": session, "token": token})).await;
     match client.recv().await {
-        ServerFrame::Welcome { token, rules, .. } => (client, token.to_string(), rules),
+        ServerFrame::Welcome { token, shop, .. } => (client, token.to_string(), shop.rules),
         other => panic!("expected welcome, got {other:?}"),
     }
 }
@@ -260,7 +261,9 @@ async fn the_watchers_socket_only_sends_activity_and_reaches_the_chat_begun_on_a
     // The watcher says hello first (a new visitor), the chat app later with the same token.
     let mut watcher = Client::visitor(relay.addr).await;
     watcher.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1", "activity_only": true})).await;
-    let ServerFrame::Welcome { token, conversation_id: None, rules: Some(_), .. } = watcher.recv().await else {
+    let ServerFrame::Welcome { token, conversation_id: None, shop: ShopFace { rules: Some(_), .. }, .. } =
+        watcher.recv().await
+    else {
         panic!("the watcher gets a welcome with the rules and no conversation")
     };
     watcher.send_json(json!({"type": "send", "client_id": "w1", "text": "hi"})).await;

@@ -26,6 +26,9 @@ fn agent_endpoints() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
             Some(json!({"email": "x@demo.example", "name": "X", "password": "long-enough-1"})),
         ),
         (Method::PATCH, "/v1/admin/agents/some-id", Some(json!({"capacity": 2}))),
+        (Method::GET, "/v1/admin/settings", None),
+        (Method::PUT, "/v1/admin/settings", Some(json!({"name": "Taken over", "accent": "#000000"}))),
+        (Method::GET, "/v1/admin/settings/changes", None),
     ]
 }
 

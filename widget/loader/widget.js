@@ -49,7 +49,7 @@
     ".cc-launcher[aria-busy=true]{opacity:.75;cursor:progress}"
   );
   // What the app and the watcher are given (each reads its own fields).
-  var config = { shop: data.shop, relay: base, locale: locale, position: data.position, sound: data.sound,
+  var config = { shop: data.shop, relay: base, locale: locale, position: data.position, color: data.color, sound: data.sound,
     root: root, side: side, rtl: rtl, open: answer, css: css };
   var wantOpen = 0; // 1: open, 2: opened by the shopper's click (focus then moves into the chat)
   var loading = false;

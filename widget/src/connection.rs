@@ -15,6 +15,7 @@ use checkout_chat_client::wire::{decode_for_visitor, encode_visitor};
 use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
 use checkout_chat_protocol::text::{mask_card_numbers, normalize_message};
 use checkout_chat_protocol::timeline::Timeline;
+use checkout_chat_protocol::settings::ShopFace;
 use checkout_chat_protocol::{
     Author, ClientId, ErrorCode, Event, EventBody, Identity, Seq, ServerFrame, VisitorFrame, VisitorHello,
 };
@@ -31,6 +32,9 @@ const MASKED_NOTICE: Duration = Duration::from_secs(10);
 pub struct Live {
     pub status: Status,
     pub shop_name: Option<String>,
+    /// The shop's own greeting and "we usually reply within …", when it set them.
+    pub greeting: Option<String>,
+    pub reply_time: Option<String>,
     /// Agents online, once the relay has said.
     pub agents_online: Option<u32>,
     /// Place in the queue (1 = next) and estimated seconds, if known.
@@ -45,6 +49,14 @@ pub struct Live {
     pub prompt_text: Option<String>,
     /// The last message had a card number that was masked before sending.
     pub masked_notice: bool,
+}
+
+impl Live {
+    fn show_shop(&mut self, shop: ShopFace) {
+        self.shop_name = Some(shop.shop_name);
+        self.greeting = shop.greeting;
+        self.reply_time = shop.reply_time;
+    }
 }
 
 /// Told (agent name, text) of each reply that arrives live.
@@ -84,6 +96,8 @@ impl ChatService {
         let live = Live {
             status: Status::Idle,
             shop_name: None,
+            greeting: None,
+            reply_time: None,
             agents_online: None,
             mail: false,
             prompt_text: None,
@@ -389,18 +403,19 @@ impl Link for ChatService {
 
     fn on_frame(&self, frame: ServerFrame) {
         match frame {
-            ServerFrame::Welcome { token, conversation_id, shop_name, agents_online, mail, .. } => {
+            ServerFrame::Welcome { token, conversation_id, shop, agents_online, mail, .. } => {
                 let store = self.store();
                 store.set_token(&token);
                 store.set_conversation(conversation_id.as_ref());
                 self.inner.update_value(|i| i.replaying = conversation_id.is_some());
                 self.live.update(|l| {
-                    l.shop_name = Some(shop_name);
+                    l.show_shop(shop);
                     l.agents_online = Some(agents_online);
                     l.mail = mail;
                 });
                 self.timeline.update(|t| t.welcome(conversation_id));
             }
+            ServerFrame::Shop(shop) => self.live.update(|l| l.show_shop(shop)),
             ServerFrame::Event { event } => self.on_event(event),
             ServerFrame::Synced { conversation_id, last_seq } => {
                 self.inner.update_value(|i| i.replaying = false);

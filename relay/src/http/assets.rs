@@ -14,10 +14,13 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use std::sync::Arc;
+
 use crate::config::Config;
+use crate::shops::Shops;
 use crate::state::AppState;
 
-pub fn routes(config: &Config) -> Router<AppState> {
+pub fn routes(config: &Config, shops: &Arc<Shops>) -> Router<AppState> {
     let shop_dir = config.static_dir.join("shop");
     let console_dir = config.static_dir.join("console");
     if !shop_dir.join("widget.js").is_file() || !console_dir.join("index.html").is_file() {
@@ -28,7 +31,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
     }
     // The console is a single-page app: unknown paths under /console get its index page.
     let console = ServeDir::new(&console_dir).fallback(ServeFile::new(console_dir.join("index.html")));
-    let public = CorsLayer::new().allow_origin(widget_origins(config)).allow_methods([Method::GET, Method::HEAD]);
+    let public = CorsLayer::new().allow_origin(widget_origins(shops)).allow_methods([Method::GET, Method::HEAD]);
     Router::new()
         .nest_service("/console", console)
         .fallback_service(ServeDir::new(shop_dir))
@@ -39,12 +42,11 @@ pub fn routes(config: &Config) -> Router<AppState> {
 }
 
 /// The origins whose pages may load the widget's files: any, unless every shop names its own.
-fn widget_origins(config: &Config) -> AllowOrigin {
-    if config.shops.iter().any(|shop| shop.allowed_origins.is_empty()) {
-        return AllowOrigin::any();
-    }
-    // Checked as origins when the config was read, so every one is a valid header value.
-    let origins =
-        config.shops.iter().flat_map(|shop| &shop.allowed_origins).filter_map(|o| HeaderValue::from_str(o).ok());
-    AllowOrigin::list(origins)
+/// Asked on each request, since admins change their shop's origins while the relay runs.
+fn widget_origins(shops: &Arc<Shops>) -> AllowOrigin {
+    let shops = Arc::clone(shops);
+    AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+        let origin = origin.to_str().ok();
+        shops.all().iter().any(|shop| shop.allows_origin(origin))
+    })
 }

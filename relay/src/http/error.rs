@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use checkout_chat_protocol::api::ApiErrorBody;
+use checkout_chat_protocol::settings::FieldProblem;
 
 use crate::auth::AuthError;
 use crate::storage::StorageError;
@@ -32,6 +33,8 @@ pub enum ApiError {
     Unavailable,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldProblem>),
 }
 
 impl ApiError {
@@ -61,6 +64,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         }
     }
 }
@@ -69,8 +73,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let retry_after = self.retry_after_seconds();
-        let mut response =
-            (status, Json(ApiErrorBody { error: code.to_owned(), message: self.to_string() })).into_response();
+        let message = self.to_string();
+        let problems = match self {
+            ApiError::Invalid(problems) => problems,
+            _ => Vec::new(),
+        };
+        let mut response = (status, Json(ApiErrorBody { error: code.to_owned(), message, problems })).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }

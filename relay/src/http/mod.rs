@@ -10,6 +10,7 @@ pub mod error;
 pub mod report;
 pub mod security_headers;
 pub mod session;
+pub mod settings;
 
 use std::time::Duration;
 
@@ -42,7 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/agents", get(admin::list).post(admin::add))
         .route("/v1/admin/agents/{id}", patch(admin::change))
         .route("/healthz", get(|| async { "ok" }))
-        .merge(assets::routes(&state.config))
+        .route("/v1/admin/settings", get(settings::get).put(settings::put))
+        .route("/v1/admin/settings/changes", get(settings::changes))
+        .merge(assets::routes(&state.config, &state.shops))
         .layer(axum::middleware::from_fn(security_headers::every_answer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(TraceLayer::new_for_http())

@@ -27,8 +27,8 @@ pub async fn prompts(
     let (from_ms, to_ms) =
         report::period(query.from.as_deref(), query.to.as_deref(), now_ms()).map_err(ApiError::BadRequest)?;
     let rules: Vec<String> = state
-        .config
-        .shop(&agent.shop_id)
+        .shops
+        .get(&agent.shop_id)
         .map(|shop| shop.rules.iter().map(|r| r.id.clone()).collect())
         .unwrap_or_default();
     Ok(Json(report::build(state.storage.as_ref(), &agent.shop_id, &rules, from_ms, to_ms).await?))

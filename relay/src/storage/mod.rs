@@ -195,8 +195,49 @@ pub struct Appended {
     pub summary: ConversationSummary,
 }
 
+/// A part of a shop's settings that is stored and changed as one JSON document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopSection {
+    /// [`checkout_chat_protocol::settings::ShopSettings`].
+    Settings,
+}
+
+impl ShopSection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShopSection::Settings => "settings",
+        }
+    }
+}
+
+/// One change of a shop's section: who (none for the configuration's seed), when, from what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopChange {
+    pub section: String,
+    pub at_ms: i64,
+    pub agent: Option<AgentProfile>,
+    pub before: Option<String>,
+    pub after: String,
+}
+
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
+    /// Every shop's `section` (JSON as it was saved), by shop.
+    async fn shop_sections(&self, section: ShopSection) -> StorageResult<Vec<(ShopId, String)>>;
+    /// Stores `value` as the shop's `section` unless it has one already; true when it did.
+    async fn seed_shop_section(&self, shop: &ShopId, section: ShopSection, value: String) -> StorageResult<bool>;
+    /// Replaces the shop's `section` with `value` and records the change, in one transaction.
+    async fn save_shop_section(
+        &self,
+        shop: &ShopId,
+        section: ShopSection,
+        value: String,
+        by: &AgentProfile,
+        at_ms: i64,
+    ) -> StorageResult<()>;
+    /// The shop's latest changes, newest first.
+    async fn shop_changes(&self, shop: &ShopId, limit: usize) -> StorageResult<Vec<ShopChange>>;
+
     /// Stores a visitor made with [`VisitorRecord::new`]; storing it again changes nothing.
     async fn store_visitor(&self, visitor: &VisitorRecord, token_hash: TokenHash) -> StorageResult<()>;
     /// A new visitor, stored.

@@ -31,8 +31,8 @@ use rusqlite_migration::{M, Migrations};
 
 use super::{
     ActivityBatch, ActivityFact, ActivityRow, AgentRecord, Appended, ConversationRecord, Departed, IdentityUpdate,
-    NewAgent, NewEvent, OutboxItem, OutboxKind, Storage, StorageError, StorageResult, TokenHash, VisitorRecord,
-    Waiting, WebhookCursor,
+    NewAgent, NewEvent, OutboxItem, OutboxKind, ShopChange, ShopSection, Storage, StorageError, StorageResult,
+    TokenHash, VisitorRecord, Waiting, WebhookCursor,
 };
 use crate::clock::now_ms;
 use crate::ids::random_id;
@@ -54,6 +54,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/013_webhook_order_lane.sql")),
     M::up(include_str!("../../migrations/014_canned_per_language.sql")),
     M::up(include_str!("../../migrations/015_shopper_presence.sql")),
+    M::up(include_str!("../../migrations/016_shop_settings.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -674,6 +675,99 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
 
 #[async_trait]
 impl Storage for SqliteStorage {
+    async fn shop_sections(&self, section: ShopSection) -> StorageResult<Vec<(ShopId, String)>> {
+        self.read(move |conn| {
+            all_rows(
+                conn,
+                "SELECT shop_id, value FROM shop_sections WHERE section = ?1 ORDER BY shop_id",
+                [section.as_str()],
+                |row| Ok((parse_id(row.get(0)?)?, row.get(1)?)),
+            )
+        })
+        .await
+    }
+
+    async fn seed_shop_section(&self, shop: &ShopId, section: ShopSection, value: String) -> StorageResult<bool> {
+        let shop = shop.clone();
+        self.write(move |conn| {
+            let at = now_ms();
+            let added = execute(
+                conn,
+                "INSERT INTO shop_sections (shop_id, section, value, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT DO NOTHING",
+                params![shop.as_str(), section.as_str(), value, at],
+            )?;
+            if added > 0 {
+                execute(
+                    conn,
+                    "INSERT INTO shop_changes (shop_id, section, at_ms, after) VALUES (?1, ?2, ?3, ?4)",
+                    params![shop.as_str(), section.as_str(), at, value],
+                )?;
+            }
+            Ok(added > 0)
+        })
+        .await
+    }
+
+    async fn save_shop_section(
+        &self,
+        shop: &ShopId,
+        section: ShopSection,
+        value: String,
+        by: &AgentProfile,
+        at_ms: i64,
+    ) -> StorageResult<()> {
+        let (shop, by) = (shop.clone(), by.clone());
+        self.write(move |conn| {
+            let before: Option<String> = optional_row(
+                conn,
+                "SELECT value FROM shop_sections WHERE shop_id = ?1 AND section = ?2",
+                params![shop.as_str(), section.as_str()],
+                |row| row.get(0),
+            )?;
+            execute(
+                conn,
+                "INSERT INTO shop_sections (shop_id, section, value, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (shop_id, section) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                params![shop.as_str(), section.as_str(), value, at_ms],
+            )?;
+            execute(
+                conn,
+                "INSERT INTO shop_changes (shop_id, section, at_ms, agent_id, agent_name, before, after) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![shop.as_str(), section.as_str(), at_ms, by.id.as_str(), by.name, before, value],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn shop_changes(&self, shop: &ShopId, limit: usize) -> StorageResult<Vec<ShopChange>> {
+        let shop = shop.clone();
+        self.read(move |conn| {
+            all_rows(
+                conn,
+                "SELECT section, at_ms, agent_id, agent_name, before, after FROM shop_changes \
+                 WHERE shop_id = ?1 ORDER BY id DESC LIMIT ?2",
+                params![shop.as_str(), limit],
+                |row| {
+                    let agent = match (row.get::<_, Option<String>>(2)?, row.get::<_, Option<String>>(3)?) {
+                        (Some(id), Some(name)) => Some(AgentProfile { id: parse_id(id)?, name }),
+                        _ => None,
+                    };
+                    Ok(ShopChange {
+                        section: row.get(0)?,
+                        at_ms: row.get(1)?,
+                        agent,
+                        before: row.get(4)?,
+                        after: row.get(5)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
     async fn store_visitor(&self, visitor: &VisitorRecord, token_hash: TokenHash) -> StorageResult<()> {
         let row = visitor.clone();
         self.write(move |conn| {

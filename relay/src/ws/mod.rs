@@ -19,6 +19,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use checkout_chat_protocol::limits::{MAX_FRAME_BYTES, REPLAY_PAGE};
+use checkout_chat_protocol::settings::ShopFace;
 use checkout_chat_protocol::{AgentId, ClientId, ConversationId, ErrorCode, Event, Seq, ServerFrame, ShopId};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -33,6 +34,7 @@ use crate::activity::{self, ActivityError};
 use crate::chat::ChatError;
 use crate::hub::{Audience, Live, Revoked, SharedFrame};
 use crate::quotas::QuotaError;
+use crate::shops::Shop;
 use crate::state::AppState;
 use crate::storage::{StorageError, TokenHash};
 
@@ -252,6 +254,8 @@ pub struct Connection {
     live_events: Followed,
     /// For visitors: the number of the shop's agents online.
     presence: Option<watch::Receiver<u32>>,
+    /// For visitors: their shop as it is now, and the language its face is sent in.
+    shop: Option<(watch::Receiver<Arc<Shop>>, String)>,
     visitor: bool,
     /// For agents: the shop whose inbox updates this connection receives, and the agent (whose
     /// Mine tab it sends when it sends the inbox anew).
@@ -277,6 +281,7 @@ impl Connection {
             sent_up_to: HashMap::new(),
             live_events: Followed::default(),
             presence: None,
+            shop: None,
             visitor,
             inbox: None,
             session: None,
@@ -359,7 +364,23 @@ impl Connection {
         let mut receiver = self.state.hub.presence(shop);
         let online = *receiver.borrow_and_update();
         self.presence = Some(receiver);
-        online
+        self.shoppers_see(online)
+    }
+
+    /// Starts sending the visitor the shop's face, in `lang`, whenever an admin changes it;
+    /// returns the face now.
+    pub fn watch_shop(&mut self, mut shop: watch::Receiver<Arc<Shop>>, lang: String) -> ShopFace {
+        let face = shop.borrow_and_update().face(&lang);
+        self.shop = Some((shop, lang));
+        face
+    }
+
+    /// How many agents a shopper is told are online: none while their shop is away.
+    fn shoppers_see(&self, online: u32) -> u32 {
+        match &self.shop {
+            Some((shop, _)) => shop.borrow().agents_shoppers_see(online),
+            None => online,
+        }
     }
 
     /// Starts sending the shop's team list whenever presence or load changes.
@@ -517,8 +538,10 @@ async fn run_session<H: Handler>(start: Box<SessionStart<H>>) {
             Some((id, item)) = conn.live_events.next() => Box::pin(on_live_event(&mut conn, id, item)).await,
             Some(item) = next_inbox_update(&mut conn.inbox) => Box::pin(on_inbox_update(&mut conn, item)).await,
             Some(online) = presence_change(&mut conn.presence) => {
-                Box::pin(conn.send(&ServerFrame::Presence { agents_online: online })).await.is_ok()
+                let agents_online = conn.shoppers_see(online);
+                Box::pin(conn.send(&ServerFrame::Presence { agents_online })).await.is_ok()
             }
+            Some(face) = shop_change(&mut conn.shop) => Box::pin(on_shop_change(&mut conn, face)).await,
             () = session_revoked(&mut conn.session) => Box::pin(conn.report(handler.on_session_revoked())).await,
             Some(shop) = team_change(&mut conn.team) => Box::pin(on_team_change(&mut conn, &shop)).await,
             _ = heartbeat.tick() => Box::pin(on_heartbeat(&mut conn, &mut handler, last_heard)).await,
@@ -566,6 +589,26 @@ async fn presence_change(presence: &mut Option<watch::Receiver<u32>>) -> Option<
         Ok(()) => Some(*receiver.borrow_and_update()),
         Err(_) => std::future::pending().await,
     }
+}
+
+/// The visitor's shop's new face when an admin changed it; never, when no shop is watched.
+async fn shop_change(shop: &mut Option<(watch::Receiver<Arc<Shop>>, String)>) -> Option<ShopFace> {
+    let Some((receiver, lang)) = shop else { return std::future::pending().await };
+    match receiver.changed().await {
+        Ok(()) => Some(receiver.borrow_and_update().face(lang)),
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Sends the shop's new face, and the agents online as shoppers now see them (the shop may
+/// have said it is away, or back).
+async fn on_shop_change(conn: &mut Connection, face: ShopFace) -> bool {
+    if conn.send(&ServerFrame::Shop(face)).await.is_err() {
+        return false;
+    }
+    let Some(online) = conn.presence.as_ref().map(|presence| *presence.borrow()) else { return true };
+    let agents_online = conn.shoppers_see(online);
+    conn.send(&ServerFrame::Presence { agents_online }).await.is_ok()
 }
 
 /// The shop whose team changed; never, when the team is not watched.

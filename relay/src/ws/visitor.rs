@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::watch;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
@@ -21,11 +23,11 @@ use crate::accept::Peer;
 use crate::activity;
 use crate::chat::{self, ChatError};
 use crate::clock::now_ms;
-use crate::config::{Config, ShopConfig};
 use crate::hub::Audience;
 use crate::identity;
 use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
+use crate::shops::{Shop, Shops};
 use crate::state::AppState;
 use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, StorageError, TokenHash, VisitorRecord};
 
@@ -52,27 +54,21 @@ pub async fn upgrade(
     accept(state, upgrade, &peer, session)
 }
 
-/// The visitor's shop, read from the relay's configuration (which never changes while it runs)
-/// rather than copied into every connection: a shop's rules and texts are kilobytes, and an idle
-/// shopper's connection should cost a few.
+/// The visitor's shop: its id, and the shop as it is now (an admin may change it while the
+/// shopper is here). A receiver rather than a copy: a shop's rules and texts are kilobytes, and
+/// an idle shopper's connection should cost a few.
 struct ShopRef {
-    config: Arc<Config>,
-    index: usize,
+    id: ShopId,
+    current: watch::Receiver<Arc<Shop>>,
 }
 
 impl ShopRef {
-    fn find(config: &Arc<Config>, shop: &ShopId) -> Option<ShopRef> {
-        let index = config.shops.iter().position(|candidate| &candidate.id == shop)?;
-        Some(ShopRef { config: Arc::clone(config), index })
+    fn find(shops: &Shops, id: &ShopId) -> Option<ShopRef> {
+        Some(ShopRef { id: id.clone(), current: shops.watch(id)? })
     }
-}
 
-impl std::ops::Deref for ShopRef {
-    type Target = ShopConfig;
-
-    fn deref(&self) -> &ShopConfig {
-        // `index` was found in this same immutable list.
-        &self.config.shops[self.index]
+    fn now(&self) -> Arc<Shop> {
+        Arc::clone(&self.current.borrow())
     }
 }
 
@@ -138,7 +134,8 @@ impl Handler for VisitorSession {
                 }
                 self.ensure_stored(conn).await.map_err(|e| e.for_message(&batch_id))?;
                 let Some(doer) = self.doer() else { return Err(invalid("activity needs session_id in hello")) };
-                let rules = self.identity.as_ref().map(|(shop, _)| shop.rules.as_slice()).unwrap_or_default();
+                let shop = self.identity.as_ref().map(|(shop, _)| shop.now());
+                let rules = shop.as_ref().map(|shop| shop.rules.as_slice()).unwrap_or_default();
                 activity::record(&conn.state, &doer, rules, batch_id.clone(), events)
                     .await
                     .map_err(|e| WsError::from(e).for_message(&batch_id))?;
@@ -164,6 +161,12 @@ impl Handler for VisitorSession {
 }
 
 /// A BCP 47 tag as browsers give them (`nl`, `pt-BR`, `zh-Hant-TW`): letters, digits, dashes.
+/// The language of a locale as the widget picks its texts: `nl-BE` speaks `nl`.
+fn language_of(locale: Option<&str>) -> String {
+    let tag = locale.unwrap_or("en");
+    tag.split(['-', '_']).next().unwrap_or(tag).to_ascii_lowercase()
+}
+
 fn is_language_tag(tag: &str) -> bool {
     (2..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -217,9 +220,9 @@ fn invalid(message: &str) -> WsError {
 impl VisitorSession {
     async fn hello(&mut self, conn: &mut Connection, hello: VisitorHello) -> Result<(), WsError> {
         let state = conn.state.clone();
-        let shop = ShopRef::find(&state.config, &hello.shop)
+        let shop = ShopRef::find(&state.shops, &hello.shop)
             .ok_or_else(|| WsError::fatal(ErrorCode::UnknownShop, close_code::POLICY, "unknown shop"))?;
-        if !shop.allows_origin(self.origin.as_deref()) {
+        if !shop.now().allows_origin(self.origin.as_deref()) {
             return Err(WsError::fatal(
                 ErrorCode::OriginNotAllowed,
                 close_code::POLICY,
@@ -272,8 +275,9 @@ impl VisitorSession {
         if conversation.is_some() && !self.activity_only {
             state.storage.set_visitor_client(&visitor.id, self.locale.clone(), self.device.clone()).await?;
         }
-        let (shop_id, shop_name, visitor_id) = (shop.id.clone(), shop.name.clone(), visitor.id.clone());
-        let rules = (!shop.rules.is_empty()).then(|| checkout_chat_rules::wire::encode(&shop.rules));
+        let (shop_id, visitor_id) = (shop.id.clone(), visitor.id.clone());
+        let lang = language_of(self.locale.as_deref());
+        let face = conn.watch_shop(shop.current.clone(), lang);
         self.identity = Some((shop, visitor));
         // Without a session (an older widget) nothing is recorded for reports: a made-up one per
         // connection would count every page as a session of its own.
@@ -290,11 +294,10 @@ impl VisitorSession {
         conn.send(&ServerFrame::Welcome {
             token,
             visitor_id,
-            shop_name,
+            shop: face,
             agents_online,
             mail: conn.state.config.can_send_mail(),
             conversation_id: conversation.as_ref().map(|c| c.id.clone()),
-            rules,
         })
         .await?;
         if let Some(conversation) = conversation {
@@ -435,7 +438,7 @@ impl VisitorSession {
     /// The `prompted` event for a rule of this shop (a rule it does not have is ignored: the
     /// message still goes, just without the prompt before it).
     fn prompt_event(&self, rule_id: &str) -> Option<EventBody> {
-        let (shop, _) = self.identity.as_ref()?;
+        let shop = self.identity.as_ref()?.0.now();
         let rule = shop.rules.iter().find(|r| r.id == rule_id)?;
         let message = rule.message.get(self.locale.as_deref().unwrap_or("en")).to_owned();
         Some(EventBody::Prompted { rule_id: rule.id.clone(), message })
@@ -520,7 +523,7 @@ impl VisitorSession {
     /// agents "unverified"; a signed user id with unsigned name and email keeps those marked so.
     fn check_identity(&self, identity: &Identity) -> Result<IdentityUpdate, WsError> {
         let Some((shop, _)) = &self.identity else { return Err(invalid("send hello first")) };
-        match identity::check(shop.identity_secret.as_deref(), identity, now_ms()) {
+        match identity::check(shop.now().identity_secret.as_deref(), identity, now_ms()) {
             Ok(update) => Ok(update),
             Err(error) if error.is_malformed() => Err(invalid(&error.to_string())),
             Err(error) => {

@@ -151,7 +151,7 @@ pub fn Log(service: ChatService, locale: Locale) -> impl IntoView {
     let rate = Memo::new(move |_| service.timeline.with(|t| u32::from(t.closed && t.rating.is_none())));
     view! {
         <div class="cc-log" role="log" aria-live="polite" aria-relevant="additions">
-            <p class="cc-greeting">{locale.t(Text::Greeting)}</p>
+            <p class="cc-greeting">{move || service.live.with(|l| l.greeting.clone()).unwrap_or_else(|| locale.t(Text::Greeting).to_owned())}</p>
             {move || rows(service, locale).into_iter().map(|row| draw(row, service, locale)).collect_view()}
             {move || footnote().map(|(class, text)| view! { <p class=class>{text}</p> })}
             // Asked once, in the log under "This chat has ended"; writing again reopens the chat.

@@ -30,10 +30,12 @@ pub fn Panel(service: ChatService, ui: Ui, locale: Locale) -> impl IntoView {
             Status::Live if nobody_online() => (Text::Offline, false),
             Status::Live | Status::Idle => (Text::Online, true),
         };
+        // The shop's own reply time replaces the built-in one.
+        let own = if ok { service.live.with(|l| l.reply_time.clone()) } else { None };
         view! {
             <p class=if ok { "cc-status" } else { "cc-status cc-status-offline" }>
                 <span class="cc-dot" aria-hidden="true"></span>
-                {t(text)}
+                {own.unwrap_or_else(|| t(text).to_owned())}
             </p>
         }
     };

@@ -1,0 +1,176 @@
+//! The shop's settings from the console, against the real relay: seeded from the configuration,
+//! changed by an admin (refused field by field when wrong, refused to plain agents), kept across
+//! a restart, recorded with who changed them, and sent at once to the shop's open widgets in each
+//! shopper's language; "away" shows the shop offline to shoppers with an agent online.
+
+mod support;
+
+use checkout_chat_protocol::ServerFrame;
+use checkout_chat_protocol::api::ApiErrorBody;
+use checkout_chat_protocol::settings::{DARK_TEXT, Position, SettingsChange, ShopFace, ShopSettings};
+use reqwest::StatusCode;
+use serde_json::json;
+use support::{Client, DEMO_EMAIL, DEMO_PASSWORD, Ending, Relay};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+async fn settings(relay: &Relay, cookie: &str) -> ShopSettings {
+    let response =
+        reqwest::Client::new().get(relay.http("/v1/admin/settings")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn put(relay: &Relay, cookie: &str, body: &serde_json::Value) -> reqwest::Response {
+    reqwest::Client::new().put(relay.http("/v1/admin/settings")).header("cookie", cookie).json(body).send().await.unwrap()
+}
+
+/// A shopper's widget (or its watcher) after `hello` in `locale`, with the face the welcome gave.
+async fn shopper(relay: &Relay, locale: &str, origin: Option<&str>) -> Result<(Client, ShopFace, u32), Option<u16>> {
+    let mut request = format!("ws://{}/v1/visitor", relay.addr).into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request.headers_mut().insert("origin", HeaderValue::from_str(origin).unwrap());
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut client = Client::from_socket(socket);
+    client.send_json(json!({"type": "hello", "shop": "demo", "session_id": "s1", "locale": locale})).await;
+    match client.next_or_gone().await {
+        Some(ServerFrame::Welcome { shop, agents_online, .. }) => Ok((client, shop, agents_online)),
+        Some(ServerFrame::Error { .. }) | None => match client.ending().await {
+            Ending::Closed(code) => Err(code),
+            Ending::Dropped => Err(None),
+        },
+        Some(other) => panic!("expected a welcome, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_admins_change_reaches_open_widgets_in_their_language_and_outlives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("chat.db");
+    let relay = Relay::start(&database);
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+
+    // Seeded from the configuration (the demo shop): its name, the product's colour.
+    let seeded = settings(&relay, &admin).await;
+    assert_eq!(seeded, ShopSettings::named("Nordhavn Coffee"));
+    let (mut dutch, face, _) = shopper(&relay, "nl-NL", None).await.unwrap();
+    assert_eq!((face.shop_name.as_str(), face.greeting.as_deref()), ("Nordhavn Coffee", None));
+    let look = face.look.expect("the welcome has the look");
+    assert_eq!((look.accent.as_str(), look.on_accent.as_str()), ("#0f766e", "#ffffff"));
+    assert!(face.rules.is_some(), "the rules still come with the welcome");
+    let (mut english, _, _) = shopper(&relay, "en-GB", None).await.unwrap();
+
+    let changed = json!({
+        "name": "Nordhavn Koffie",
+        "accent": "#FDE047",
+        "position": "left",
+        "greeting": {"nl": "Hoi! <b>Vragen</b> over je bestelling?", "en": "Hello! Questions?"},
+        "reply_time": {"nl": "We antwoorden binnen een uur"},
+    });
+    let response = put(&relay, &admin, &changed).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let saved: ShopSettings = response.json().await.unwrap();
+    assert_eq!(saved.accent, "#fde047", "kept as written, in lower case");
+
+    // Both open widgets get the new face, each in its shopper's language; text stays text.
+    let ServerFrame::Shop(face) = dutch.recv().await else { panic!("the Dutch widget gets the new face") };
+    assert_eq!(face.shop_name, "Nordhavn Koffie");
+    assert_eq!(face.greeting.as_deref(), Some("Hoi! <b>Vragen</b> over je bestelling?"));
+    assert_eq!(face.reply_time.as_deref(), Some("We antwoorden binnen een uur"));
+    let look = face.look.unwrap();
+    assert_eq!((look.on_accent.as_str(), look.position), (DARK_TEXT, Position::Left));
+    let ServerFrame::Shop(face) = english.recv().await else { panic!("the English widget gets the new face") };
+    assert_eq!((face.greeting.as_deref(), face.reply_time), (Some("Hello! Questions?"), None));
+
+    // Recorded with who changed it, after the configuration's seed.
+    let changes: Vec<SettingsChange> = reqwest::Client::new()
+        .get(relay.http("/v1/admin/settings/changes"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes[0].by.as_ref().map(|a| a.name.as_str()), Some("Anna de Vries"));
+    assert_eq!(changes[0].after["name"], "Nordhavn Koffie");
+    assert_eq!(changes[0].before.as_ref().map(|b| b["name"].clone()), Some(json!("Nordhavn Coffee")));
+    assert!(changes[1].by.is_none() && changes[1].before.is_none(), "the seed: {:?}", changes[1]);
+
+    // The database wins over the configuration after the first start.
+    relay.stop();
+    let relay = Relay::start(&database);
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    assert_eq!(settings(&relay, &admin).await, saved);
+    let (_, face, _) = shopper(&relay, "nl", None).await.unwrap();
+    assert_eq!(face.shop_name, "Nordhavn Koffie");
+}
+
+#[tokio::test]
+async fn wrong_settings_are_refused_field_by_field_and_plain_agents_are_refused_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let wrong = json!({
+        "name": " \u{200B} ",
+        "accent": "teal",
+        "greeting": {"de": "Hallo"},
+        "allowed_origins": ["https://shop.example", "shop.example/checkout"],
+    });
+    let response = put(&relay, &admin, &wrong).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: ApiErrorBody = response.json().await.unwrap();
+    let fields: Vec<&str> = body.problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["name", "accent", "greeting.de", "allowed_origins[1]"], "{}", body.message);
+    let unknown = put(&relay, &admin, &json!({"name": "X", "accent": "#000000", "colour": "red"})).await;
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused, not ignored");
+    assert_eq!(settings(&relay, &admin).await, ShopSettings::named("Nordhavn Coffee"), "nothing was changed");
+
+    let created = reqwest::Client::new()
+        .post(relay.http("/v1/admin/agents"))
+        .header("cookie", &admin)
+        .json(&json!({"email": "sam@demo.example", "name": "Sam", "password": "sam-password-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let sam = relay.login("sam@demo.example", "sam-password-1").await.unwrap();
+    let client = reqwest::Client::new();
+    for request in [
+        client.get(relay.http("/v1/admin/settings")),
+        client.put(relay.http("/v1/admin/settings")).json(&json!({"name": "Sam's", "accent": "#000000"})),
+        client.get(relay.http("/v1/admin/settings/changes")),
+    ] {
+        let response = request.header("cookie", &sam).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(settings(&relay, &admin).await.name, "Nordhavn Coffee");
+}
+
+#[tokio::test]
+async fn away_shows_the_shop_offline_and_allowed_origins_apply_from_the_next_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let _agent = relay.demo_agent().await;
+    let (mut open, _, online) = shopper(&relay, "en", Some("https://shop.example")).await.unwrap();
+    assert_eq!(online, 1);
+    open.skip_notices = false;
+
+    let away = json!({"name": "Nordhavn Coffee", "accent": "#0f766e", "away": true,
+        "allowed_origins": ["https://shop.example"]});
+    assert_eq!(put(&relay, &admin, &away).await.status(), StatusCode::OK);
+    assert!(matches!(open.recv().await, ServerFrame::Shop(_)));
+    assert!(matches!(open.recv().await, ServerFrame::Presence { agents_online: 0 }), "shown offline at once");
+    let (_, _, online) = shopper(&relay, "en", Some("https://shop.example")).await.unwrap();
+    assert_eq!(online, 0, "a new shopper is told nobody is online either");
+    let refused = shopper(&relay, "en", Some("https://elsewhere.example")).await.err();
+    assert_eq!(refused, Some(Some(1008)), "another origin is refused once the shop lists its own");
+
+    let back = json!({"name": "Nordhavn Coffee", "accent": "#0f766e", "allowed_origins": ["https://shop.example"]});
+    assert_eq!(put(&relay, &admin, &back).await.status(), StatusCode::OK);
+    assert!(matches!(open.recv().await, ServerFrame::Shop(_)));
+    assert!(matches!(open.recv().await, ServerFrame::Presence { agents_online: 1 }), "online again");
+}
