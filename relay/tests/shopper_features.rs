@@ -311,7 +311,8 @@ async fn an_ended_chat_can_be_rated_once_and_the_shoppers_next_message_reopens_i
     let (mut shopper, _) = visitor(&relay, None).await;
     let (conversation, _) = say(&mut shopper, "q", "question").await;
     let mut agent = relay.demo_agent().await;
-    agent.send_json(json!({"type": "send", "conversation_id": conversation, "client_id": "a", "text": "answer"})).await;
+    // Stored before the shopper's request below, so the log's order is known.
+    agent.acked(json!({"type": "send", "conversation_id": conversation, "client_id": "a", "text": "answer"})).await;
     // The shopper asks for the transcript: it goes when the chat ends, once, however often the
     // chat is reopened and ended again.
     shopper.acked(json!({"type": "email_transcript", "client_id": "t", "email": "sara@example.com"})).await;
@@ -360,7 +361,7 @@ async fn an_ended_chat_can_be_rated_once_and_the_shoppers_next_message_reopens_i
     let kinds = event_kinds(&dir.path().join("chat.db"), &conversation);
     assert_eq!(
         kinds,
-        ["message", "joined", "transcript_requested", "message", "closed", "rated", "reopened", "joined", "message"]
+        ["message", "joined", "message", "transcript_requested", "closed", "rated", "reopened", "joined", "message"]
     );
 
     // Ended again, a resend of that message (a reconnecting widget) is the stored one: it
