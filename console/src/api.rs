@@ -10,6 +10,7 @@ use web_sys::RequestCredentials;
 
 use checkout_chat_protocol::report::Report;
 use checkout_chat_protocol::settings::{FieldProblem, SettingsChange, ShopSettings};
+use checkout_chat_rules::editing::RuleEntry;
 
 use crate::i18n::t;
 
@@ -104,8 +105,15 @@ pub enum SettingsRefused {
 
 pub async fn save_settings(settings: &ShopSettings) -> Result<ShopSettings, SettingsRefused> {
     let request = Request::put("/v1/admin/settings").json(settings).map_err(|e| SettingsRefused::Other(e.to_string()))?;
+    refused_or(request.send().await).await
+}
+
+/// The saved value the relay answers with, or why it refused (the fields, or a sentence).
+async fn refused_or<T: serde::de::DeserializeOwned>(
+    sent: Result<Response, gloo_net::Error>,
+) -> Result<T, SettingsRefused> {
     let unreachable = || SettingsRefused::Other(t("The relay cannot be reached.").to_owned());
-    let response = request.send().await.map_err(|_| unreachable())?;
+    let response = sent.map_err(|_| unreachable())?;
     if response.ok() {
         return response.json().await.map_err(|e| SettingsRefused::Other(e.to_string()));
     }
@@ -115,6 +123,17 @@ pub async fn save_settings(settings: &ShopSettings) -> Result<ShopSettings, Sett
         Ok(body) => Err(SettingsRefused::Other(body.message)),
         Err(_) => Err(SettingsRefused::Other(fallback)),
     }
+}
+
+/// The shop's proactive rules, each on or off (admins).
+pub async fn rules() -> Result<Vec<RuleEntry>, String> {
+    get_json("/v1/admin/rules").await
+}
+
+/// Replaces the shop's rules; a refusal names the rule's place and field.
+pub async fn save_rules(rules: &[RuleEntry]) -> Result<Vec<RuleEntry>, SettingsRefused> {
+    let request = Request::put("/v1/admin/rules").json(&rules).map_err(|e| SettingsRefused::Other(e.to_string()))?;
+    refused_or(request.send().await).await
 }
 
 /// Who changed the shop's settings when, newest first (admins).

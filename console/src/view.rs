@@ -4,6 +4,7 @@
 
 mod canned_page;
 mod report_page;
+mod rules_page;
 mod shopper_panel;
 mod settings_page;
 mod team_page;
@@ -23,6 +24,7 @@ use leptos::task::spawn_local;
 use self::canned_page::CannedPage;
 use self::report_page::ReportPage;
 use self::shopper_panel::ShopperPanel;
+use self::rules_page::RulesPage;
 use self::settings_page::SettingsPage;
 use self::team_page::TeamPage;
 use crate::agent::AgentService;
@@ -96,6 +98,7 @@ enum Page {
     Canned,
     Team,
     Settings,
+    Rules,
     Report,
 }
 
@@ -106,6 +109,7 @@ fn page_from_hash() -> Page {
         "#canned" => Page::Canned,
         "#team" => Page::Team,
         "#settings" => Page::Settings,
+        "#rules" => Page::Rules,
         _ => Page::Inbox,
     }
 }
@@ -144,7 +148,7 @@ fn Workspace(service: AgentService) -> impl IntoView {
                     <a href="#canned" data-test="open-canned" aria-current=move || current(Page::Canned)>{t("Canned responses")}</a>
                     <Show when=is_admin>
                         <a href="#team" data-test="open-team" aria-current=move || current(Page::Team)>{t("Team")}</a>
-                        <a href="#settings" data-test="open-settings" aria-current=move || current(Page::Settings)>{t("Settings")}</a>
+                        <a href="#settings" data-test="open-settings" aria-current=move || (current(Page::Settings).is_some() || current(Page::Rules).is_some()).then_some("page")>{t("Settings")}</a>
                     </Show>
                     <a href="#report" data-test="open-report" aria-current=move || current(Page::Report)>{t("Report")}</a>
                 </nav>
@@ -207,6 +211,9 @@ fn Workspace(service: AgentService) -> impl IntoView {
             </Show>
             <Show when=move || page.get() == Page::Settings && is_admin()>
                 <SettingsPage />
+            </Show>
+            <Show when=move || page.get() == Page::Rules && is_admin()>
+                <RulesPage />
             </Show>
             // Made afresh each time it is opened, so the numbers are current.
             <Show when=move || page.get() == Page::Report>

@@ -209,6 +209,8 @@ pub enum Problem {
     NotAColour,
     UnknownLanguage,
     NotAnOrigin,
+    /// A proactive rule the relay's validator refuses, in its words.
+    Rule { message: String },
 }
 
 impl std::fmt::Display for FieldProblem {
@@ -221,6 +223,7 @@ impl std::fmt::Display for FieldProblem {
             Problem::NotAColour => write!(f, "{field} is not a colour like #0f766e"),
             Problem::UnknownLanguage => write!(f, "{field}: the widget speaks {}", LANGUAGES.join(", ")),
             Problem::NotAnOrigin => write!(f, "{field} is not an origin like https://shop.example"),
+            Problem::Rule { message } => write!(f, "{field}: {message}"),
         }
     }
 }

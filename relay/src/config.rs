@@ -262,11 +262,8 @@ impl Config {
             config.demo_agent_password = Some(password.clone());
         }
         config.validate()?;
-        // Validated as the shop wrote them; the widget gets them with the offline default
-        // (one `all` level more, which the wire's depth leaves room for).
-        for shop in &mut config.shops {
-            shop.rules = std::mem::take(&mut shop.rules).into_iter().map(Rule::only_when_staffed_by_default).collect();
-        }
+        // Kept as the shop wrote them: they seed the console's rules (`crate::shops`), and the
+        // widget gets them with the offline default added there.
         Ok(config)
     }
 

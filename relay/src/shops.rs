@@ -3,8 +3,9 @@
 //! them in the console (`http::settings`), which takes effect at once: every open widget of the
 //! shop is sent the new face (`ws`), and every lookup here sees the new settings.
 //!
-//! What has not moved to the console yet (identity secret, rules, webhooks) still comes from the
-//! configuration, read once at start.
+//! The proactive rules are kept the same way (seeded from the configuration's `[[shops.rules]]`,
+//! then edited in the console, `http::rules`). What has not moved to the console yet (identity
+//! secret, webhooks) still comes from the configuration, read once at start.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -12,6 +13,9 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use checkout_chat_protocol::settings::{ShopFace, ShopSettings};
 use checkout_chat_protocol::{AgentProfile, ShopId};
 use checkout_chat_rules::Rule;
+use checkout_chat_rules::editing::{self, RuleEntry};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
 use crate::config::{Config, ShopConfig, WebhookConfig};
@@ -24,7 +28,10 @@ pub struct Shop {
     pub settings: ShopSettings,
     /// Secret the shop's backend signs identities with (see `crate::identity`).
     pub identity_secret: Option<String>,
-    /// The rules as the widget gets them (the offline default added, see `Config::load`).
+    /// The rules as the admins keep them, each on or off.
+    pub rule_entries: Vec<RuleEntry>,
+    /// The rules shop pages run: those on, with the offline default added (see
+    /// [`editing::for_widget`]).
     pub rules: Vec<Rule>,
     /// The same rules in the widget's compact form, encoded once rather than per shopper.
     encoded_rules: Option<String>,
@@ -32,17 +39,24 @@ pub struct Shop {
 }
 
 impl Shop {
-    fn new(config: &ShopConfig, settings: ShopSettings) -> Self {
-        let rules = config.rules.clone();
-        let encoded_rules = (!rules.is_empty()).then(|| checkout_chat_rules::wire::encode(&rules));
+    fn new(config: &ShopConfig, settings: ShopSettings, rule_entries: Vec<RuleEntry>) -> Self {
         Self {
             id: config.id.clone(),
             settings,
             identity_secret: config.identity_secret.clone(),
-            rules,
-            encoded_rules,
+            rules: Vec::new(),
+            encoded_rules: None,
+            rule_entries: Vec::new(),
             webhooks: config.webhooks.clone(),
         }
+        .with_rules(rule_entries)
+    }
+
+    fn with_rules(mut self, rule_entries: Vec<RuleEntry>) -> Self {
+        self.rules = editing::for_widget(&rule_entries);
+        self.encoded_rules = (!self.rules.is_empty()).then(|| checkout_chat_rules::wire::encode(&self.rules));
+        self.rule_entries = rule_entries;
+        self
     }
 
     pub fn name(&self) -> &str {
@@ -90,37 +104,35 @@ pub struct Shops {
 }
 
 impl Shops {
-    /// The configuration's shops with their stored settings, seeding those not stored yet.
+    /// The configuration's shops with their stored settings and rules, seeding those not stored
+    /// yet from the configuration.
     pub async fn load(config: &Config, storage: &dyn Storage) -> Result<Shops, SettingsError> {
-        let mut stored: HashMap<ShopId, ShopSettings> = HashMap::new();
-        for (id, json) in storage.shop_sections(ShopSection::Settings).await? {
-            match serde_json::from_str::<ShopSettings>(&json) {
-                Ok(settings) => {
-                    stored.insert(id, settings);
-                }
-                // Written by this relay, so only a hand edit gets here: the seed serves instead.
-                Err(error) => tracing::error!(shop = %id, %error, "stored settings unreadable; using the configuration's"),
-            }
-        }
+        let mut settings = stored::<ShopSettings>(storage, ShopSection::Settings).await?;
+        let mut rules = stored::<Vec<RuleEntry>>(storage, ShopSection::Rules).await?;
         let mut by_id = HashMap::new();
         for shop in &config.shops {
-            let settings = match stored.remove(&shop.id) {
-                Some(settings) => {
-                    if settings.name.trim() != shop.name.trim() || settings.allowed_origins != shop.allowed_origins {
+            let shop_settings = match settings.remove(&shop.id) {
+                Some(kept) => {
+                    if kept.name.trim() != shop.name.trim() || kept.allowed_origins != shop.allowed_origins {
                         tracing::info!(
                             shop = %shop.id,
                             "the shop's name and allowed origins come from the console's settings, not the configuration file"
                         );
                     }
-                    settings
+                    kept
                 }
-                None => {
-                    let settings = seed(shop);
-                    storage.seed_shop_section(&shop.id, ShopSection::Settings, serde_json::to_string(&settings)?).await?;
-                    settings
-                }
+                None => seeded(storage, &shop.id, ShopSection::Settings, seed(shop)).await?,
             };
-            by_id.insert(shop.id.clone(), watch::Sender::new(Arc::new(Shop::new(shop, settings))));
+            let entries = match rules.remove(&shop.id) {
+                Some(kept) => {
+                    if kept.iter().map(|e| &e.rule).ne(shop.rules.iter()) && !shop.rules.is_empty() {
+                        tracing::info!(shop = %shop.id, "the shop's rules come from the console, not the configuration file");
+                    }
+                    kept
+                }
+                None => seeded(storage, &shop.id, ShopSection::Rules, editing::entries_of(&shop.rules)).await?,
+            };
+            by_id.insert(shop.id.clone(), watch::Sender::new(Arc::new(Shop::new(shop, shop_settings, entries))));
         }
         Ok(Shops { by_id: RwLock::new(by_id), saving: tokio::sync::Mutex::new(()) })
     }
@@ -130,7 +142,10 @@ impl Shops {
         let by_id = config
             .shops
             .iter()
-            .map(|shop| (shop.id.clone(), watch::Sender::new(Arc::new(Shop::new(shop, seed(shop))))))
+            .map(|shop| {
+                let entries = editing::entries_of(&shop.rules);
+                (shop.id.clone(), watch::Sender::new(Arc::new(Shop::new(shop, seed(shop), entries))))
+            })
             .collect();
         Shops { by_id: RwLock::new(by_id), saving: tokio::sync::Mutex::new(()) }
     }
@@ -162,14 +177,73 @@ impl Shops {
         by: &AgentProfile,
         at_ms: i64,
     ) -> Result<Arc<Shop>, SettingsError> {
+        let json = serde_json::to_string(&settings)?;
+        self.save(storage, id, ShopSection::Settings, json, by, at_ms, |shop| Shop { settings, ..shop }).await
+    }
+
+    /// Stores `entries` (checked by the caller) as the shop's rules and tells its pages.
+    pub async fn save_rules(
+        &self,
+        storage: &dyn Storage,
+        id: &ShopId,
+        entries: Vec<RuleEntry>,
+        by: &AgentProfile,
+        at_ms: i64,
+    ) -> Result<Arc<Shop>, SettingsError> {
+        let json = serde_json::to_string(&entries)?;
+        self.save(storage, id, ShopSection::Rules, json, by, at_ms, |shop| shop.with_rules(entries)).await
+    }
+
+    /// Writes `json` as the shop's `section`, then makes `change` of the shop the current one.
+    #[allow(clippy::too_many_arguments)]
+    async fn save(
+        &self,
+        storage: &dyn Storage,
+        id: &ShopId,
+        section: ShopSection,
+        json: String,
+        by: &AgentProfile,
+        at_ms: i64,
+        change: impl FnOnce(Shop) -> Shop,
+    ) -> Result<Arc<Shop>, SettingsError> {
         let _one_at_a_time = self.saving.lock().await;
         let current = self.get(id).ok_or(SettingsError::UnknownShop)?;
-        let json = serde_json::to_string(&settings)?;
-        storage.save_shop_section(id, ShopSection::Settings, json, by, at_ms).await?;
-        let shop = Arc::new(Shop { settings, ..Shop::clone(&current) });
+        storage.save_shop_section(id, section, json, by, at_ms).await?;
+        let shop = Arc::new(change(Shop::clone(&current)));
         if let Some(sender) = self.read().get(id) {
             sender.send_replace(Arc::clone(&shop));
         }
         Ok(shop)
     }
+}
+
+/// Every shop's stored `section`; one that does not read (only a hand edit could do that) is
+/// left out, so the configuration's seed serves instead.
+async fn stored<T: DeserializeOwned>(
+    storage: &dyn Storage,
+    section: ShopSection,
+) -> Result<HashMap<ShopId, T>, SettingsError> {
+    let mut found = HashMap::new();
+    for (id, json) in storage.shop_sections(section).await? {
+        match serde_json::from_str::<T>(&json) {
+            Ok(value) => {
+                found.insert(id, value);
+            }
+            Err(error) => {
+                tracing::error!(shop = %id, section = section.as_str(), %error, "stored section unreadable; using the configuration's");
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Stores `value` as the shop's first `section` and returns it.
+async fn seeded<T: Serialize>(
+    storage: &dyn Storage,
+    id: &ShopId,
+    section: ShopSection,
+    value: T,
+) -> Result<T, SettingsError> {
+    storage.seed_shop_section(id, section, serde_json::to_string(&value)?).await?;
+    Ok(value)
 }

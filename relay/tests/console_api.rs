@@ -29,6 +29,8 @@ fn agent_endpoints() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
         (Method::GET, "/v1/admin/settings", None),
         (Method::PUT, "/v1/admin/settings", Some(json!({"name": "Taken over", "accent": "#000000"}))),
         (Method::GET, "/v1/admin/settings/changes", None),
+        (Method::GET, "/v1/admin/rules", None),
+        (Method::PUT, "/v1/admin/rules", Some(json!([]))),
     ]
 }
 

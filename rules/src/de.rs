@@ -5,8 +5,9 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Amount, Cap, Localized};
 
@@ -89,4 +90,39 @@ fn cents<E: de::Error>(units: f64) -> Result<i64, E> {
         return Err(E::custom(format_args!("an amount must be a number from 0 to 10^12, not {units}")));
     }
     Ok((units * 100.0).round() as i64)
+}
+
+// Written back in the same shapes as read, so what the relay stores or the console edits reads
+// again as the same rule (tests: `serialized_rules_read_back_the_same`).
+
+impl Serialize for Localized {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (tag, text) in &self.0 {
+            map.serialize_entry(tag, text)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Cap {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.spelling())
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Cents over 100 as a float read back by `cents` (which rounds) give the same cents.
+        let units = self.cents as f64 / 100.0;
+        match &self.currency {
+            None => serializer.serialize_f64(units),
+            Some(currency) => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("amount", &units)?;
+                map.serialize_entry("currency", currency)?;
+                map.end()
+            }
+        }
+    }
 }

@@ -11,6 +11,8 @@
 pub mod caps;
 #[cfg(feature = "serde")]
 mod de;
+#[cfg(feature = "serde")]
+pub mod editing;
 pub mod eval;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

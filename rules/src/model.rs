@@ -4,7 +4,7 @@
 /// A proactive prompt: when `when` holds and `cap` allows, the widget shows `message` with
 /// `replies` as one-tap answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(deny_unknown_fields))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize, serde::Serialize), serde(deny_unknown_fields))]
 pub struct Rule {
     /// Names the rule in history (caps, dismissals), in `choose_named` and in errors, so it must
     /// stay stable when the shop edits the rule.
@@ -12,7 +12,7 @@ pub struct Rule {
     pub when: Condition,
     pub message: Localized,
     /// Optional because most prompts are a single sentence that opens the chat.
-    #[cfg_attr(feature = "serde", serde(default))]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub replies: Vec<Localized>,
     pub cap: Cap,
 }
@@ -37,7 +37,7 @@ impl Localized {
 
 /// A condition on what the shopper is doing; see [`crate::Context`] for where the facts come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize, serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
@@ -98,7 +98,7 @@ pub struct Amount {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize, serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum VisitorKind {
     New,
     Returning,
@@ -118,6 +118,16 @@ pub enum Cap {
 }
 
 impl Cap {
+    /// The config spelling, which [`Cap::parse`] reads back.
+    pub fn spelling(self) -> String {
+        match self {
+            Cap::Page => "page".into(),
+            Cap::Session => "session".into(),
+            Cap::Visitor => "visitor".into(),
+            Cap::Days(days) => format!("{days}d"),
+        }
+    }
+
     /// The config spelling: "page", "session", "visitor" or days like "7d". Any day count
     /// parses; validation says whether it is in range.
     pub fn parse(text: &str) -> Option<Cap> {

@@ -431,6 +431,24 @@ pub async fn open_row(agent: &Client, text: &str) -> Result<()> {
     .await
 }
 
+/// Sets the form control `css` in the page as typing or picking would: its value, then `input`
+/// and `change`.
+pub async fn set_field(client: &Client, css: &str, value: &str) -> Result<()> {
+    let found: bool = js(
+        client,
+        "const [css, value] = arguments[0]; const field = document.querySelector(css);
+         if (!field) return false;
+         field.value = value;
+         field.dispatchEvent(new Event('input', { bubbles: true }));
+         field.dispatchEvent(new Event('change', { bubbles: true }));
+         return true;",
+        serde_json::json!([css, value]),
+    )
+    .await?;
+    anyhow::ensure!(found, "no {css} on the page");
+    Ok(())
+}
+
 /// The first element matching `css` in the page, once it exists.
 pub async fn find(client: &Client, css: &str) -> Result<Element> {
     eventually(&format!("the page shows {css}"), || async { Ok(client.find(Locator::Css(css)).await.ok()) }).await

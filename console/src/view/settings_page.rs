@@ -16,7 +16,7 @@ use crate::format;
 use crate::i18n::t;
 
 /// The widget's languages by name, in the order the form offers them.
-fn language_name(code: &str) -> &'static str {
+pub(super) fn language_name(code: &str) -> &'static str {
     match code {
         "nl" => t("Dutch"),
         "ar" => t("Arabic"),
@@ -34,11 +34,16 @@ fn sentence(problem: &Problem) -> String {
         Problem::NotAColour => t("Pick a colour, such as #0f766e.").to_owned(),
         Problem::UnknownLanguage => t("The widget does not speak this language.").to_owned(),
         Problem::NotAnOrigin => t("Write an origin such as https://shop.example (no path).").to_owned(),
+        // The relay's validator's own words (English).
+        Problem::Rule { message } => message.clone(),
     }
 }
 
 /// Which parts of the settings a change touched, by their names on this page.
 fn what_changed(change: &SettingsChange) -> String {
+    if change.section == "rules" {
+        return t("Proactive rules").to_owned();
+    }
     let Some(before) = &change.before else { return t("first settings, from the configuration file").to_owned() };
     let fields = [
         ("name", t("Name shown")),
@@ -52,6 +57,17 @@ fn what_changed(change: &SettingsChange) -> String {
     let changed: Vec<&str> =
         fields.iter().filter(|(key, _)| before.get(key) != change.after.get(key)).map(|(_, name)| *name).collect();
     if changed.is_empty() { t("nothing").to_owned() } else { changed.join(", ") }
+}
+
+/// The two pages of the shop's settings.
+#[component]
+pub fn SettingsTabs(rules: bool) -> impl IntoView {
+    view! {
+        <nav class="subnav" aria-label=t("Settings")>
+            <a href="#settings" data-test="open-widget-settings" aria-current=(!rules).then_some("page")>{t("Chat widget")}</a>
+            <a href="#rules" data-test="open-rules" aria-current=rules.then_some("page")>{t("Proactive rules")}</a>
+        </nav>
+    }
 }
 
 #[component]
@@ -76,6 +92,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <main class="page settings-page">
             <h1>{t("Settings")}</h1>
+            <SettingsTabs rules=false />
             {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
             {move || settings.get().map(|loaded| view! { <SettingsForm loaded on_saved=load_changes /> })}
             <section class="settings-history" aria-labelledby="settings-history-title">

@@ -8,6 +8,7 @@ pub mod canned;
 pub mod conversations;
 pub mod error;
 pub mod report;
+pub mod rules;
 pub mod security_headers;
 pub mod session;
 pub mod settings;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/admin/settings", get(settings::get).put(settings::put))
         .route("/v1/admin/settings/changes", get(settings::changes))
+        .route("/v1/admin/rules", get(rules::get).put(rules::put))
         .merge(assets::routes(&state.config, &state.shops))
         .layer(axum::middleware::from_fn(security_headers::every_answer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

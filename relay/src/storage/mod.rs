@@ -200,12 +200,15 @@ pub struct Appended {
 pub enum ShopSection {
     /// [`checkout_chat_protocol::settings::ShopSettings`].
     Settings,
+    /// The proactive rules, each on or off ([`checkout_chat_rules::editing::RuleEntry`]).
+    Rules,
 }
 
 impl ShopSection {
     pub fn as_str(self) -> &'static str {
         match self {
             ShopSection::Settings => "settings",
+            ShopSection::Rules => "rules",
         }
     }
 }

@@ -129,6 +129,19 @@ impl Relay {
         accounts.into_iter().find(|a| a.email == email).expect("the account is listed")
     }
 
+    /// A plain agent (not an admin) the admin adds to their shop, logged in: their session cookie.
+    pub async fn plain_agent(&self, admin_cookie: &str) -> String {
+        let created = reqwest::Client::new()
+            .post(self.http("/v1/admin/agents"))
+            .header("cookie", admin_cookie)
+            .json(&serde_json::json!({"email": "sam@demo.example", "name": "Sam", "password": "sam-password-1"}))
+            .send()
+            .await
+            .expect("add an agent");
+        assert_eq!(created.status(), 201, "the agent is added");
+        self.login("sam@demo.example", "sam-password-1").await.expect("the agent logs in")
+    }
+
     /// Changes an account of the admin's shop through `PATCH /v1/admin/agents/{id}`.
     pub async fn change_agent(&self, admin_cookie: &str, email: &str, change: serde_json::Value) {
         let account = self.account(admin_cookie, email).await;
