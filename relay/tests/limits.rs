@@ -250,9 +250,13 @@ async fn a_slow_header_flood_from_one_address_leaves_health_and_login_answering(
     let args = ["--config", config.to_str().unwrap()];
     let relay = Relay::start_with_open_files(&dir.path().join("chat.db"), &args, 512);
     let mut flood = Vec::new();
+    let flooding = std::time::Instant::now();
     for _ in 0..600 {
         flood.push(half_request(relay.addr, ONE).await);
     }
+    // On a busy machine opening 600 connections can outlast the 2 s header timeout: the first
+    // ones held are then closed and their places taken again, each round at most the limit.
+    let rounds = 1 + (flooding.elapsed().as_secs_f64() / 2.0).floor() as usize;
     assert_eq!(health_from(relay.addr, OTHER).await, Ok(200), "the health check answers another address");
     assert_eq!(
         login_from(relay.addr, OTHER, support::DEMO_PASSWORD).await,
@@ -271,7 +275,7 @@ async fn a_slow_header_flood_from_one_address_leaves_health_and_login_answering(
             None => panic!("a connection without complete headers was still open after 10 s"),
         }
     }
-    assert!(held <= 100, "at most the address's limit was held: {held}");
+    assert!(held <= 100 * rounds, "at most the address's limit was held at once: {held} in {rounds} round(s)");
     assert_eq!(health_from(relay.addr, ONE).await, Ok(200), "the flooding address is served again once it lets go");
 }
 
