@@ -9,11 +9,11 @@
 //! The reader works on any [`JsonValue`]: the browser's in the widget, serde_json's in the native
 //! fuzz targets and proptests (`fuzzing` feature), so what is fuzzed is this very decoder.
 
+use checkout_chat_protocol::settings::ShopFace;
 use checkout_chat_protocol::{
     AgentProfile, Author, CloseReason, ConversationId, ErrorCode, Event, EventBody, Identity, ServerFrame,
     VisitorFrame, VisitorToken,
 };
-use checkout_chat_protocol::settings::ShopFace;
 use js_sys::{JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
 

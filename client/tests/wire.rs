@@ -6,11 +6,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use checkout_chat_client::wire::{decode_for_visitor, encode_visitor};
+use checkout_chat_protocol::settings::{Look, Position, ShopFace};
 use checkout_chat_protocol::{
     AgentId, AgentProfile, Author, ClientId, CloseReason, ConversationId, ConversationStatus, ConversationSummary,
     ErrorCode, Event, EventBody, Identity, ServerFrame, ShopId, VisitorFrame, VisitorHello, VisitorId, VisitorToken,
 };
-use checkout_chat_protocol::settings::{Look, Position, ShopFace};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -53,13 +53,7 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         ServerFrame::Welcome {
             token: VisitorToken::new("t").unwrap(),
             visitor_id: VisitorId::new("v").unwrap(),
-            shop: ShopFace {
-                shop_name: "متجر".into(),
-                greeting: None,
-                reply_time: None,
-                look: None,
-                rules: None,
-            },
+            shop: ShopFace { shop_name: "متجر".into(), greeting: None, reply_time: None, look: None, rules: None },
             agents_online: 0,
             mail: false,
             conversation_id: None,
@@ -105,13 +99,7 @@ fn reads_every_visitor_frame_exactly_as_serde_writes_it() {
         assert_eq!(decode_for_visitor(&json), Some(frame), "{json}");
     }
     // The look is the watcher's: the app reads the rest of the frame and leaves it.
-    let face = |look, rules| ShopFace {
-        shop_name: "N".into(),
-        greeting: None,
-        reply_time: None,
-        look,
-        rules,
-    };
+    let face = |look, rules| ShopFace { shop_name: "N".into(), greeting: None, reply_time: None, look, rules };
     let look = Look { accent: "#fde047".into(), on_accent: "#0f172a".into(), position: Position::Left };
     let json = ServerFrame::Shop(face(Some(look), Some("r".into()))).to_json();
     assert_eq!(decode_for_visitor(&json), Some(ServerFrame::Shop(face(None, Some("r".into())))), "{json}");

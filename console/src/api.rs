@@ -9,7 +9,7 @@ use gloo_net::http::{Request, Response};
 use web_sys::RequestCredentials;
 
 use checkout_chat_protocol::report::Report;
-use checkout_chat_protocol::settings::{FieldProblem, SettingsChange, ShopSettings};
+use checkout_chat_protocol::settings::{FieldProblem, InstallInfo, SettingsChange, ShopSettings};
 use checkout_chat_rules::editing::RuleEntry;
 
 use crate::i18n::t;
@@ -104,7 +104,8 @@ pub enum SettingsRefused {
 }
 
 pub async fn save_settings(settings: &ShopSettings) -> Result<ShopSettings, SettingsRefused> {
-    let request = Request::put("/v1/admin/settings").json(settings).map_err(|e| SettingsRefused::Other(e.to_string()))?;
+    let request =
+        Request::put("/v1/admin/settings").json(settings).map_err(|e| SettingsRefused::Other(e.to_string()))?;
     refused_or(request.send().await).await
 }
 
@@ -123,6 +124,11 @@ async fn refused_or<T: serde::de::DeserializeOwned>(
         Ok(body) => Err(SettingsRefused::Other(body.message)),
         Err(_) => Err(SettingsRefused::Other(fallback)),
     }
+}
+
+/// The shop's id and where its widget was seen (admins).
+pub async fn install() -> Result<InstallInfo, String> {
+    get_json("/v1/admin/install").await
 }
 
 /// The shop's proactive rules, each on or off (admins).

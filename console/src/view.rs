@@ -3,10 +3,11 @@
 //! methods; all I/O lives there and in `api`.
 
 mod canned_page;
+mod install_page;
 mod report_page;
 mod rules_page;
-mod shopper_panel;
 mod settings_page;
+mod shopper_panel;
 mod team_page;
 
 use checkout_chat_client::socket::Status;
@@ -22,10 +23,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use self::canned_page::CannedPage;
+use self::install_page::InstallPage;
 use self::report_page::ReportPage;
-use self::shopper_panel::ShopperPanel;
 use self::rules_page::RulesPage;
 use self::settings_page::SettingsPage;
+use self::shopper_panel::ShopperPanel;
 use self::team_page::TeamPage;
 use crate::agent::AgentService;
 use crate::format::{money, shown_name};
@@ -99,6 +101,7 @@ enum Page {
     Team,
     Settings,
     Rules,
+    Install,
     Report,
 }
 
@@ -110,6 +113,7 @@ fn page_from_hash() -> Page {
         "#team" => Page::Team,
         "#settings" => Page::Settings,
         "#rules" => Page::Rules,
+        "#install" => Page::Install,
         _ => Page::Inbox,
     }
 }
@@ -148,7 +152,7 @@ fn Workspace(service: AgentService) -> impl IntoView {
                     <a href="#canned" data-test="open-canned" aria-current=move || current(Page::Canned)>{t("Canned responses")}</a>
                     <Show when=is_admin>
                         <a href="#team" data-test="open-team" aria-current=move || current(Page::Team)>{t("Team")}</a>
-                        <a href="#settings" data-test="open-settings" aria-current=move || (current(Page::Settings).is_some() || current(Page::Rules).is_some()).then_some("page")>{t("Settings")}</a>
+                        <a href="#settings" data-test="open-settings" aria-current=move || [Page::Settings, Page::Rules, Page::Install].into_iter().find_map(current)>{t("Settings")}</a>
                     </Show>
                     <a href="#report" data-test="open-report" aria-current=move || current(Page::Report)>{t("Report")}</a>
                 </nav>
@@ -214,6 +218,9 @@ fn Workspace(service: AgentService) -> impl IntoView {
             </Show>
             <Show when=move || page.get() == Page::Rules && is_admin()>
                 <RulesPage />
+            </Show>
+            <Show when=move || page.get() == Page::Install && is_admin()>
+                <InstallPage />
             </Show>
             // Made afresh each time it is opened, so the numbers are current.
             <Show when=move || page.get() == Page::Report>

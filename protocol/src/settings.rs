@@ -105,10 +105,9 @@ impl ShopSettings {
         if parse_hex_colour(&self.accent).is_none() {
             add("accent".into(), Problem::NotAColour);
         }
-        for (field, texts, max) in [
-            ("greeting", &self.greeting, MAX_GREETING_CHARS),
-            ("reply_time", &self.reply_time, MAX_REPLY_TIME_CHARS),
-        ] {
+        for (field, texts, max) in
+            [("greeting", &self.greeting, MAX_GREETING_CHARS), ("reply_time", &self.reply_time, MAX_REPLY_TIME_CHARS)]
+        {
             for (lang, text) in texts {
                 let field = format!("{field}.{lang}");
                 if !LANGUAGES.contains(&lang.as_str()) {
@@ -180,6 +179,23 @@ pub struct Look {
     pub position: Position,
 }
 
+/// What the install page shows (`GET /v1/admin/install`): the shop's id for the snippet, and
+/// where its widget was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallInfo {
+    pub shop: crate::ids::ShopId,
+    /// Most recent first.
+    pub seen: Vec<SeenOrigin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenOrigin {
+    pub origin: String,
+    pub last_seen_ms: i64,
+    /// Whether the shop's allowed origins let this page open the widget.
+    pub allowed: bool,
+}
+
 /// One change of a shop's settings, for the history an admin reads (`/v1/admin/settings/changes`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsChange {
@@ -204,13 +220,19 @@ pub struct FieldProblem {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
     Empty,
-    TooLong { max: usize },
-    TooMany { max: usize },
+    TooLong {
+        max: usize,
+    },
+    TooMany {
+        max: usize,
+    },
     NotAColour,
     UnknownLanguage,
     NotAnOrigin,
     /// A proactive rule the relay's validator refuses, in its words.
-    Rule { message: String },
+    Rule {
+        message: String,
+    },
 }
 
 impl std::fmt::Display for FieldProblem {

@@ -386,8 +386,6 @@ impl Config {
     }
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;

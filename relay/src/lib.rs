@@ -22,6 +22,7 @@ pub mod hub;
 pub mod identity;
 pub mod ids;
 pub mod inbox;
+pub mod installs;
 pub mod limits;
 pub mod mail;
 pub mod quotas;

@@ -8,6 +8,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::installs::SeenOrigins;
 use crate::limits::{LoginLimits, PerIpLimits};
 use crate::quotas::Quotas;
 use crate::routing::{PendingAnnouncements, RoutingTurns};
@@ -46,6 +47,8 @@ pub struct AppState {
     /// Login attempts per account and address and per address: password guessing is slowed to
     /// a few tries a minute without locking the account out.
     pub login_attempts: Arc<LoginLimits>,
+    /// Where each shop's widget was seen lately (see [`crate::installs`]).
+    pub seen_origins: Arc<SeenOrigins>,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             queue_announcements: Arc::new(PendingAnnouncements::default()),
             routing_turns: Arc::new(RoutingTurns::default()),
             login_attempts: Arc::new(LoginLimits::default()),
+            seen_origins: Arc::new(SeenOrigins::default()),
             quotas,
             unstored_visitors: Arc::new(UnstoredVisitors::default()),
         }

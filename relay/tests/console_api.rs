@@ -30,6 +30,7 @@ fn agent_endpoints() -> Vec<(Method, &'static str, Option<serde_json::Value>)> {
         (Method::PUT, "/v1/admin/settings", Some(json!({"name": "Taken over", "accent": "#000000"}))),
         (Method::GET, "/v1/admin/settings/changes", None),
         (Method::GET, "/v1/admin/rules", None),
+        (Method::GET, "/v1/admin/install", None),
         (Method::PUT, "/v1/admin/rules", Some(json!([]))),
     ]
 }

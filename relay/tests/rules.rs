@@ -94,7 +94,9 @@ async fn a_wrong_rule_is_refused_by_its_place_and_field_and_plain_agents_are_ref
 
     let sam = relay.plain_agent(&admin).await;
     let client = reqwest::Client::new();
-    for request in [client.get(relay.http("/v1/admin/rules")), client.put(relay.http("/v1/admin/rules")).json(&json!([]))] {
+    for request in
+        [client.get(relay.http("/v1/admin/rules")), client.put(relay.http("/v1/admin/rules")).json(&json!([]))]
+    {
         assert_eq!(request.header("cookie", &sam).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     }
     assert_eq!(rules(&relay, &admin).await.len(), 3);

@@ -7,7 +7,7 @@ mod support;
 
 use checkout_chat_protocol::ServerFrame;
 use checkout_chat_protocol::api::ApiErrorBody;
-use checkout_chat_protocol::settings::{DARK_TEXT, Position, SettingsChange, ShopFace, ShopSettings};
+use checkout_chat_protocol::settings::{DARK_TEXT, InstallInfo, Position, SettingsChange, ShopFace, ShopSettings};
 use reqwest::StatusCode;
 use serde_json::json;
 use support::{Client, DEMO_EMAIL, DEMO_PASSWORD, Ending, Relay};
@@ -22,7 +22,13 @@ async fn settings(relay: &Relay, cookie: &str) -> ShopSettings {
 }
 
 async fn put(relay: &Relay, cookie: &str, body: &serde_json::Value) -> reqwest::Response {
-    reqwest::Client::new().put(relay.http("/v1/admin/settings")).header("cookie", cookie).json(body).send().await.unwrap()
+    reqwest::Client::new()
+        .put(relay.http("/v1/admin/settings"))
+        .header("cookie", cookie)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// A shopper's widget (or its watcher) after `hello` in `locale`, with the face the welcome gave.
@@ -168,4 +174,35 @@ async fn away_shows_the_shop_offline_and_allowed_origins_apply_from_the_next_pag
     assert_eq!(put(&relay, &admin, &back).await.status(), StatusCode::OK);
     assert!(matches!(open.recv().await, ServerFrame::Shop(_)));
     assert!(matches!(open.recv().await, ServerFrame::Presence { agents_online: 1 }), "online again");
+}
+
+#[tokio::test]
+async fn the_install_page_lists_where_the_widget_was_seen_and_which_origins_are_not_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::start(&dir.path().join("chat.db"));
+    let admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let install = || async {
+        let response =
+            reqwest::Client::new().get(relay.http("/v1/admin/install")).header("cookie", &admin).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<InstallInfo>().await.unwrap()
+    };
+    let first = install().await;
+    assert_eq!((first.shop.as_str(), first.seen.len()), ("demo", 0), "not seen yet");
+
+    let allowed = json!({"name": "Nordhavn Coffee", "accent": "#0f766e", "allowed_origins": ["https://shop.example"]});
+    assert_eq!(put(&relay, &admin, &allowed).await.status(), StatusCode::OK);
+    shopper(&relay, "en", Some("https://shop.example")).await.unwrap();
+    // Refused by the allowed list, and still noted: the page warns of it.
+    assert!(shopper(&relay, "en", Some("https://staging.shop.example")).await.is_err());
+    // Not an origin at all: not noted.
+    let _ = shopper(&relay, "en", Some("null")).await;
+    support::eventually(|| async { install().await.seen.len() == 2 }).await;
+    let mut seen: Vec<(String, bool)> = install().await.seen.into_iter().map(|s| (s.origin, s.allowed)).collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [("https://shop.example".to_owned(), true), ("https://staging.shop.example".to_owned(), false)],
+        "both pages are listed, the one not allowed marked so"
+    );
 }

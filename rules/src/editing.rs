@@ -46,12 +46,19 @@ mod tests {
     use crate::model::{Cap, Condition, Localized};
 
     fn rule(id: &str, when: Condition) -> Rule {
-        Rule { id: id.into(), when, message: Localized(vec![("en".into(), "Hi".into())]), replies: vec![], cap: Cap::Session }
+        Rule {
+            id: id.into(),
+            when,
+            message: Localized(vec![("en".into(), "Hi".into())]),
+            replies: vec![],
+            cap: Cap::Session,
+        }
     }
 
     #[test]
     fn the_widget_gets_the_rules_that_are_on_with_the_offline_default() {
-        let mut entries = entries_of(&[rule("a", Condition::Step("payment".into())), rule("b", Condition::AgentsOnline(false))]);
+        let mut entries =
+            entries_of(&[rule("a", Condition::Step("payment".into())), rule("b", Condition::AgentsOnline(false))]);
         assert_eq!(for_widget(&entries).len(), 2);
         assert!(for_widget(&entries)[0].when.mentions_agents_online());
         entries[0].enabled = false;
@@ -65,7 +72,8 @@ mod tests {
         let entries = entries_of(&[rule("a", Condition::Step("x".into())), rule("a", Condition::Step("y".into()))]);
         let (index, error) = check(&entries).unwrap_err();
         assert_eq!((index, error.field.as_str()), (1, "id"));
-        let entries = entries_of(&[rule("ok", Condition::Step("x".into())), rule("bad", Condition::Path("checkout".into()))]);
+        let entries =
+            entries_of(&[rule("ok", Condition::Step("x".into())), rule("bad", Condition::Path("checkout".into()))]);
         let (index, error) = check(&entries).unwrap_err();
         assert_eq!((index, error.field.as_str()), (1, "when.path"), "{error}");
     }

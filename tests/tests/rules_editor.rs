@@ -6,9 +6,8 @@
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    set_field,
     Chrome, Relay, accessibility_violations, console_login, eventually, find, in_widget, js, page_texts,
-    save_screenshot, wait_for_text, widget_texts,
+    save_screenshot, set_field, wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 
@@ -31,7 +30,6 @@ async fn a_rule_written_in_the_editor_fires_in_the_simulator_and_on_an_open_shop
     }
     outcome
 }
-
 
 async fn verdict(admin: &Client, rule: &str) -> Result<String> {
     let lines = page_texts(admin, "[data-test=simulator-verdicts] li").await?;
@@ -64,9 +62,12 @@ async fn write_a_rule(relay: &Relay, admin: &Client, shopper: &Client) -> Result
     set_field(admin, "#rule-condition-1-value", EVENT).await?;
     find(admin, "[data-test=rule-save]").await?.click().await?;
     wait_for_text(admin, false, "#rule-condition-0-error", "a path glob must start with \"/\"").await?;
-    let invalid: Vec<String> =
-        js(admin, "return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.id);", serde_json::json!(null))
-            .await?;
+    let invalid: Vec<String> = js(
+        admin,
+        "return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.id);",
+        serde_json::json!(null),
+    )
+    .await?;
     ensure!(invalid == ["rule-condition-0-value"], "marked invalid: {invalid:?}");
     let violations = accessibility_violations(admin, &[".rules-page"]).await?;
     ensure!(violations.is_empty(), "axe-core on the rules page with the form open: {violations:#?}");

@@ -2,13 +2,14 @@
 //! greeting, the reply time, the colour and the corner, and a shopper's widget that
 //! is already open shows them without a reload (a light colour getting dark text). Wrong values
 //! are refused on the field they concern; axe-core finds no WCAG 2.1 AA violation on the page in
-//! English or Dutch; a plain agent is not offered the page.
+//! English or Dutch; a plain agent is not offered the page. The install page gives the snippet
+//! and, once a shop page has loaded the widget, says where it was seen.
 
 use anyhow::{Result, ensure};
 use checkout_chat_e2e::{
-    set_field,
-    Chrome, Relay, accessibility_violations, add_agent, choose_console_language, click_in_widget, console_login,
-    console_login_as, eventually, find, in_widget, js, page_texts, save_screenshot, wait_for_text, widget_texts,
+    Chrome, Page, Relay, ShopSite, accessibility_violations, add_agent, choose_console_language, click_in_widget,
+    console_login, console_login_as, eventually, find, in_widget, js, page_texts, save_screenshot, set_field,
+    wait_for_text, widget_texts,
 };
 use fantoccini::Client;
 
@@ -32,7 +33,6 @@ async fn an_admins_new_greeting_and_colour_reach_an_open_widget_without_a_reload
     }
     outcome
 }
-
 
 /// The computed `property` of the widget's element `css`.
 async fn widget_style(client: &Client, css: &str, property: &str) -> Result<String> {
@@ -62,11 +62,19 @@ async fn change_the_widget(relay: &Relay, admin: &Client, shopper: &Client) -> R
     set_field(admin, "#settings-origins", "shop.example/checkout").await?;
     find(admin, "[data-test=settings-save]").await?.click().await?;
     wait_for_text(admin, false, "#settings-name-error", "This cannot be empty.").await?;
-    wait_for_text(admin, false, "#settings-origins-error", "Line 1: Write an origin such as https://shop.example (no path).")
-        .await?;
-    let invalid: Vec<String> =
-        js(admin, "return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.id);", serde_json::json!(null))
-            .await?;
+    wait_for_text(
+        admin,
+        false,
+        "#settings-origins-error",
+        "Line 1: Write an origin such as https://shop.example (no path).",
+    )
+    .await?;
+    let invalid: Vec<String> = js(
+        admin,
+        "return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.id);",
+        serde_json::json!(null),
+    )
+    .await?;
     ensure!(invalid == ["settings-name", "settings-origins"], "marked invalid: {invalid:?}");
     let violations = accessibility_violations(admin, &[".settings-page"]).await?;
     ensure!(violations.is_empty(), "axe-core on the settings page with errors: {violations:#?}");
@@ -151,5 +159,55 @@ async fn a_plain_agent_is_not_offered_the_settings() -> Result<()> {
     }
     .await;
     let _ = agent.close().await;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_install_page_gives_the_snippet_and_says_where_the_widget_was_seen() -> Result<()> {
+    let relay = Relay::start()?;
+    let tag = format!(r#"<script src="{}" data-shop="demo" async></script>"#, relay.url("/widget.js"));
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shop</title></head><body><h1>Shop</h1>{tag}</body></html>"
+    );
+    let site = ShopSite::serve(vec![Page::html("/", page)])?;
+    let mut chrome = Chrome::start()?;
+    let admin = chrome.session().await?;
+    let shopper = chrome.session().await?;
+    let outcome = async {
+        console_login(&admin, &relay).await?;
+        find(&admin, "[data-test=open-settings]").await?.click().await?;
+        find(&admin, "[data-test=open-install]").await?.click().await?;
+        wait_for_text(&admin, false, "[data-test=install-snippet]", &tag).await?;
+        wait_for_text(
+            &admin,
+            false,
+            "[data-test=install-seen] li",
+            "Not seen yet: open a page of your shop with the snippet, then come back here.",
+        )
+        .await?;
+        let violations = accessibility_violations(&admin, &[".install-page"]).await?;
+        ensure!(violations.is_empty(), "axe-core on the install page: {violations:#?}");
+
+        // A shop page with the snippet: its watcher reaches the relay from the shop's origin.
+        shopper.goto(&site.url("/")).await?;
+        in_widget(&shopper, ".cc-launcher").await?;
+        let origin = site.url("/").trim_end_matches('/').to_owned();
+        eventually("the install page says where the chat was seen", || async {
+            admin.refresh().await?;
+            find(&admin, ".install-page").await?;
+            let seen = page_texts(&admin, "[data-test=install-seen] li").await?;
+            Ok(seen.iter().any(|line| line.starts_with(&format!("Seen on {origin} · "))).then_some(()))
+        })
+        .await?;
+        save_screenshot(&admin, "console-install.png").await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = save_screenshot(&admin, "install-failure.png").await;
+    }
+    for session in [admin, shopper] {
+        let _ = session.close().await;
+    }
     outcome
 }

@@ -13,9 +13,9 @@ use checkout_chat_client::socket::{AfterRefusal, Link, Socket, Status};
 use checkout_chat_client::util::{new_client_id, now_ms};
 use checkout_chat_client::wire::{decode_for_visitor, encode_visitor};
 use checkout_chat_protocol::limits::{TYPING_THROTTLE_MS, TYPING_TIMEOUT_MS};
+use checkout_chat_protocol::settings::ShopFace;
 use checkout_chat_protocol::text::{mask_card_numbers, normalize_message};
 use checkout_chat_protocol::timeline::Timeline;
-use checkout_chat_protocol::settings::ShopFace;
 use checkout_chat_protocol::{
     Author, ClientId, ErrorCode, Event, EventBody, Identity, Seq, ServerFrame, VisitorFrame, VisitorHello,
 };

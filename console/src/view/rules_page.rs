@@ -65,7 +65,8 @@ impl Leaf {
         let leaf = |kind: &str, value: String, currency: &str| {
             Some(Leaf { kind: kind.into(), value, currency: currency.into() })
         };
-        let amount = |a: &Amount| (format!("{}.{:02}", a.cents / 100, a.cents % 100), a.currency.clone().unwrap_or_default());
+        let amount =
+            |a: &Amount| (format!("{}.{:02}", a.cents / 100, a.cents % 100), a.currency.clone().unwrap_or_default());
         match condition {
             Condition::Path(glob) => leaf("path", glob.clone(), ""),
             Condition::Step(step) => leaf("step", step.clone(), ""),
@@ -94,7 +95,8 @@ impl Leaf {
     fn condition(&self) -> Result<Condition, &'static str> {
         let whole = || self.value.trim().parse::<u32>().map_err(|_| t("Write a whole number."));
         let amount = || {
-            let units: f64 = self.value.trim().replace(',', ".").parse().map_err(|_| t("Write an amount, such as 49.95."))?;
+            let units: f64 =
+                self.value.trim().replace(',', ".").parse().map_err(|_| t("Write an amount, such as 49.95."))?;
             if !(0.0..=1e12).contains(&units) {
                 return Err(t("Write an amount, such as 49.95."));
             }
@@ -201,7 +203,9 @@ impl Draft {
     /// The rule, or the first field that cannot be one (field name, sentence).
     fn entry(&self) -> Result<RuleEntry, (String, String)> {
         let cap = match self.cap.as_str() {
-            "days" => Cap::Days(self.days.trim().parse().map_err(|_| ("cap".to_owned(), t("Write a whole number.").to_owned()))?),
+            "days" => Cap::Days(
+                self.days.trim().parse().map_err(|_| ("cap".to_owned(), t("Write a whole number.").to_owned()))?,
+            ),
             word => Cap::parse(word).unwrap_or(Cap::Session),
         };
         let mut parts = Vec::new();
@@ -210,8 +214,19 @@ impl Draft {
         }
         parts.extend(self.groups.iter().cloned());
         let when = if self.any { Condition::Any(parts) } else { Condition::All(parts) };
-        let message = Localized(self.message.iter().filter(|(_, m)| !m.trim().is_empty()).map(|(l, m)| (l.clone(), m.trim().to_owned())).collect());
-        let most = self.replies.iter().map(|(_, lines)| lines.lines().filter(|l| !l.trim().is_empty()).count()).max().unwrap_or(0);
+        let message = Localized(
+            self.message
+                .iter()
+                .filter(|(_, m)| !m.trim().is_empty())
+                .map(|(l, m)| (l.clone(), m.trim().to_owned()))
+                .collect(),
+        );
+        let most = self
+            .replies
+            .iter()
+            .map(|(_, lines)| lines.lines().filter(|l| !l.trim().is_empty()).count())
+            .max()
+            .unwrap_or(0);
         let replies = (0..most)
             .map(|i| {
                 Localized(
@@ -225,7 +240,10 @@ impl Draft {
                 )
             })
             .collect();
-        Ok(RuleEntry { enabled: self.enabled, rule: Rule { id: self.id.trim().to_owned(), when, message, replies, cap } })
+        Ok(RuleEntry {
+            enabled: self.enabled,
+            rule: Rule { id: self.id.trim().to_owned(), when, message, replies, cap },
+        })
     }
 }
 
@@ -295,7 +313,7 @@ pub fn RulesPage() -> impl IntoView {
     view! {
         <main class="page rules-page">
             <h1>{t("Proactive rules")}</h1>
-            <SettingsTabs rules=true />
+            <SettingsTabs current="rules" />
             <p class="hint">{t("The first rule that fires shows; order is priority. Saved rules reach shop pages that are open at once.")}</p>
             {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
             <p role="status" data-test="rules-outcome">{move || outcome.get()}</p>
@@ -413,7 +431,9 @@ fn RuleForm(
         }
     };
     let text_of = move |which: fn(&Draft) -> &Vec<(String, String)>| {
-        move || form.with(|f| which(f).iter().find(|(l, _)| *l == lang.get()).map(|(_, t)| t.clone()).unwrap_or_default())
+        move || {
+            form.with(|f| which(f).iter().find(|(l, _)| *l == lang.get()).map(|(_, t)| t.clone()).unwrap_or_default())
+        }
     };
     let set_text = move |which: fn(&mut Draft) -> &mut Vec<(String, String)>, text: String| {
         form.update(|f| {
@@ -584,7 +604,11 @@ fn Simulator(entries: RwSignal<Vec<RuleEntry>>) -> impl IntoView {
             step: (!step.trim().is_empty()).then_some(step.trim()),
             step_since_ms: now - seconds(seconds_on_step) * 1000,
             last_activity_ms: now - seconds(idle) * 1000,
-            cart: Some(Cart { total_cents: cents, currency: &currency, items: items.with(|v| v.trim().parse().unwrap_or(0)) }),
+            cart: Some(Cart {
+                total_cents: cents,
+                currency: &currency,
+                items: items.with(|v| v.trim().parse().unwrap_or(0)),
+            }),
             exit_intent: exit_intent.get(),
             returning: returning.get(),
             events: &events,
@@ -614,15 +638,19 @@ fn Simulator(entries: RwSignal<Vec<RuleEntry>>) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let field_row = |id: &'static str, label: &'static str, value: RwSignal<String>| view! {
-        <label for=id>{t(label)}</label>
-        <input id=id type="text" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+    let field_row = |id: &'static str, label: &'static str, value: RwSignal<String>| {
+        view! {
+            <label for=id>{t(label)}</label>
+            <input id=id type="text" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+        }
     };
-    let check = |label: &'static str, value: RwSignal<bool>, test: &'static str| view! {
-        <label class="inline">
-            <input type="checkbox" data-test=test prop:checked=move || value.get() on:change=move |ev| value.set(event_target_checked(&ev)) />
-            {t(label)}
-        </label>
+    let check = |label: &'static str, value: RwSignal<bool>, test: &'static str| {
+        view! {
+            <label class="inline">
+                <input type="checkbox" data-test=test prop:checked=move || value.get() on:change=move |ev| value.set(event_target_checked(&ev)) />
+                {t(label)}
+            </label>
+        }
     };
     view! {
         <section class="simulator" aria-labelledby="simulator-title">

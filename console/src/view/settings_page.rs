@@ -4,8 +4,8 @@
 //! relay's refusals are shown on the field they concern; the latest changes say who made them.
 
 use checkout_chat_protocol::settings::{
-    DEFAULT_ACCENT, FieldProblem, LANGUAGES, MAX_GREETING_CHARS, MAX_REPLY_TIME_CHARS, Position,
-    Problem, SettingsChange, ShopSettings, contrast, parse_hex_colour, text_colour_on,
+    DEFAULT_ACCENT, FieldProblem, LANGUAGES, MAX_GREETING_CHARS, MAX_REPLY_TIME_CHARS, Position, Problem,
+    SettingsChange, ShopSettings, contrast, parse_hex_colour, text_colour_on,
 };
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -59,13 +59,15 @@ fn what_changed(change: &SettingsChange) -> String {
     if changed.is_empty() { t("nothing").to_owned() } else { changed.join(", ") }
 }
 
-/// The two pages of the shop's settings.
+/// The pages of the shop's settings; `current` is the hash of the one shown.
 #[component]
-pub fn SettingsTabs(rules: bool) -> impl IntoView {
+pub fn SettingsTabs(current: &'static str) -> impl IntoView {
+    let here = move |hash: &str| (hash == current).then_some("page");
     view! {
         <nav class="subnav" aria-label=t("Settings")>
-            <a href="#settings" data-test="open-widget-settings" aria-current=(!rules).then_some("page")>{t("Chat widget")}</a>
-            <a href="#rules" data-test="open-rules" aria-current=rules.then_some("page")>{t("Proactive rules")}</a>
+            <a href="#settings" data-test="open-widget-settings" aria-current=here("settings")>{t("Chat widget")}</a>
+            <a href="#rules" data-test="open-rules" aria-current=here("rules")>{t("Proactive rules")}</a>
+            <a href="#install" data-test="open-install" aria-current=here("install")>{t("Install")}</a>
         </nav>
     }
 }
@@ -92,7 +94,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <main class="page settings-page">
             <h1>{t("Settings")}</h1>
-            <SettingsTabs rules=false />
+            <SettingsTabs current="settings" />
             {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
             {move || settings.get().map(|loaded| view! { <SettingsForm loaded on_saved=load_changes /> })}
             <section class="settings-history" aria-labelledby="settings-history-title">
@@ -191,14 +193,17 @@ fn SettingsForm(loaded: ShopSettings, on_saved: impl Fn() + Copy + Send + Sync +
     };
     let name_problem = problem_of("name".into());
     let accent_problem = problem_of("accent".into());
-    let origins_problem =
-        move || problems.with(|list| list.iter().find(|p| p.field.starts_with("allowed_origins")).map(|p| {
-            let line = p.field.trim_start_matches("allowed_origins[").trim_end_matches(']').parse::<usize>().ok();
-            match line {
-                Some(index) => format!("{} {}: {}", t("Line"), index + 1, sentence(&p.problem)),
-                None => sentence(&p.problem),
-            }
-        }));
+    let origins_problem = move || {
+        problems.with(|list| {
+            list.iter().find(|p| p.field.starts_with("allowed_origins")).map(|p| {
+                let line = p.field.trim_start_matches("allowed_origins[").trim_end_matches(']').parse::<usize>().ok();
+                match line {
+                    Some(index) => format!("{} {}: {}", t("Line"), index + 1, sentence(&p.problem)),
+                    None => sentence(&p.problem),
+                }
+            })
+        })
+    };
     view! {
         <form class="settings-form" data-test="settings-form" on:submit=on_submit novalidate>
             <fieldset>

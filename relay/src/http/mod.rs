@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/settings", get(settings::get).put(settings::put))
         .route("/v1/admin/settings/changes", get(settings::changes))
         .route("/v1/admin/rules", get(rules::get).put(rules::put))
+        .route("/v1/admin/install", get(settings::install))
         .merge(assets::routes(&state.config, &state.shops))
         .layer(axum::middleware::from_fn(security_headers::every_answer))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

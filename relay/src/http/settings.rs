@@ -2,13 +2,14 @@
 //! and corner, whether the shop is away, and the origins allowed to open it. A change is stored
 //! with who made it and reaches every open widget of the shop at once (see [`crate::shops`]).
 //!
-//! `GET /v1/admin/settings`, `PUT /v1/admin/settings`, `GET /v1/admin/settings/changes`.
+//! `GET /v1/admin/settings`, `PUT /v1/admin/settings`, `GET /v1/admin/settings/changes`, and the
+//! install page's `GET /v1/admin/install`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum_extra::extract::CookieJar;
-use checkout_chat_protocol::settings::{SettingsChange, ShopSettings};
+use checkout_chat_protocol::settings::{InstallInfo, SeenOrigin, SettingsChange, ShopSettings};
 
 use super::error::ApiError;
 use super::session::current_admin;
@@ -56,6 +57,22 @@ pub async fn changes(
     let admin = current_admin(&state, &headers, &jar).await?;
     let changes = state.storage.shop_changes(&admin.shop_id, CHANGES_SHOWN).await?;
     Ok(Json(changes.into_iter().map(shown).collect()))
+}
+
+/// The install page: the shop's id for its snippet, and where its widget was seen.
+pub async fn install(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Json<InstallInfo>, ApiError> {
+    let admin = current_admin(&state, &headers, &jar).await?;
+    let shop = state.shops.get(&admin.shop_id).ok_or(ApiError::NotFound("no such shop"))?;
+    let seen = state.storage.origins_seen(&admin.shop_id).await?;
+    let seen = seen
+        .into_iter()
+        .map(|(origin, last_seen_ms)| SeenOrigin { allowed: shop.allows_origin(Some(&origin)), origin, last_seen_ms })
+        .collect();
+    Ok(Json(InstallInfo { shop: admin.shop_id, seen }))
 }
 
 fn shown(change: ShopChange) -> SettingsChange {

@@ -240,6 +240,11 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StorageResult<()>;
     /// The shop's latest changes, newest first.
     async fn shop_changes(&self, shop: &ShopId, limit: usize) -> StorageResult<Vec<ShopChange>>;
+    /// Notes that the shop's widget was seen on a page of `origin`, unless the shop already has
+    /// `max` other origins noted (a client can claim any Origin); true when noted.
+    async fn note_origin_seen(&self, shop: &ShopId, origin: &str, at_ms: i64, max: usize) -> StorageResult<bool>;
+    /// The origins where the shop's widget was seen, most recent first.
+    async fn origins_seen(&self, shop: &ShopId) -> StorageResult<Vec<(String, i64)>>;
 
     /// Stores a visitor made with [`VisitorRecord::new`]; storing it again changes nothing.
     async fn store_visitor(&self, visitor: &VisitorRecord, token_hash: TokenHash) -> StorageResult<()>;

@@ -55,6 +55,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/014_canned_per_language.sql")),
     M::up(include_str!("../../migrations/015_shopper_presence.sql")),
     M::up(include_str!("../../migrations/016_shop_settings.sql")),
+    M::up(include_str!("../../migrations/017_origins_seen.sql")),
 ];
 
 /// Characters of a message kept in the inbox preview.
@@ -738,6 +739,42 @@ impl Storage for SqliteStorage {
                 params![shop.as_str(), section.as_str(), at_ms, by.id.as_str(), by.name, before, value],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn note_origin_seen(&self, shop: &ShopId, origin: &str, at_ms: i64, max: usize) -> StorageResult<bool> {
+        let (shop, origin) = (shop.clone(), origin.to_owned());
+        self.write(move |conn| {
+            let known: i64 = one_row(
+                conn,
+                "SELECT count(*) FROM origins_seen WHERE shop_id = ?1 AND origin <> ?2",
+                params![shop.as_str(), origin],
+                |row| row.get(0),
+            )?;
+            if usize::try_from(known).unwrap_or(usize::MAX) >= max {
+                return Ok(false);
+            }
+            execute(
+                conn,
+                "INSERT INTO origins_seen (shop_id, origin, last_seen_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (shop_id, origin) DO UPDATE SET last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)",
+                params![shop.as_str(), origin, at_ms],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn origins_seen(&self, shop: &ShopId) -> StorageResult<Vec<(String, i64)>> {
+        let shop = shop.clone();
+        self.read(move |conn| {
+            all_rows(
+                conn,
+                "SELECT origin, last_seen_ms FROM origins_seen WHERE shop_id = ?1 ORDER BY last_seen_ms DESC",
+                [shop.as_str()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
         })
         .await
     }

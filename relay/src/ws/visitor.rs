@@ -222,6 +222,8 @@ impl VisitorSession {
         let state = conn.state.clone();
         let shop = ShopRef::find(&state.shops, &hello.shop)
             .ok_or_else(|| WsError::fatal(ErrorCode::UnknownShop, close_code::POLICY, "unknown shop"))?;
+        // Before the check: the install page warns of an origin the shop does not allow.
+        crate::installs::seen(&state, &shop.id, self.origin.as_deref());
         if !shop.now().allows_origin(self.origin.as_deref()) {
             return Err(WsError::fatal(
                 ErrorCode::OriginNotAllowed,
