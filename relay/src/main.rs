@@ -1,5 +1,6 @@
 //! `relay`: with no arguments, serves the demo shop, the widget, the agent console and the
-//! WebSocket endpoints on http://127.0.0.1:8080. `relay agent …` manages agent accounts.
+//! WebSocket endpoints on http://127.0.0.1:8080. `relay agent …` manages agent accounts, `relay
+//! shop add` makes a shop (its admin then does the rest in the console).
 
 use std::io::Read;
 
@@ -7,13 +8,14 @@ use anyhow::Context;
 use checkout_chat_protocol::ShopId;
 use checkout_chat_protocol::api::{DEFAULT_CAPACITY, MAX_CAPACITY, Role};
 use checkout_chat_protocol::limits::MAX_NAME_CHARS;
-use checkout_chat_protocol::text::normalize_name;
+use checkout_chat_protocol::settings::ShopSettings;
+use checkout_chat_protocol::text::{is_plausible_email, normalize_name};
 use checkout_chat_relay::auth;
 use checkout_chat_relay::config::{Config, ConfigArgs};
 use checkout_chat_relay::report;
 use checkout_chat_relay::server;
 use checkout_chat_relay::storage::sqlite::SqliteStorage;
-use checkout_chat_relay::storage::{AgentRecord, NewAgent, Storage};
+use checkout_chat_relay::storage::{AgentRecord, NewAgent, ShopSection, Storage};
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -34,6 +36,9 @@ enum Command {
     /// Manage agent accounts.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Manage shops.
+    #[command(subcommand)]
+    Shop(ShopCommand),
     /// What the proactive prompts bring: per rule, shown / accepted / dismissed and the orders of
     /// sessions with the prompt accepted, shown but not accepted, and with no prompt.
     Report {
@@ -48,6 +53,26 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ShopCommand {
+    /// Make a shop and its first admin; the admin sets the rest in the console (a running relay
+    /// serves it from the first page that asks). The password is read from standard input, or
+    /// generated and printed.
+    Add {
+        #[arg(long, value_parser = parse_shop)]
+        id: ShopId,
+        /// Shown to shoppers in the widget's header.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_name: String,
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -113,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Agent(command) => manage_agents(config, command).await,
+        Command::Shop(command) => manage_shops(config, command).await,
         Command::Report { shop, from, to, json } => print_report(config, shop, from, to, json).await,
     }
 }
@@ -186,12 +212,49 @@ async fn cancel_on_signal(shutdown: CancellationToken) {
     shutdown.cancel();
 }
 
+async fn manage_shops(config: Config, command: ShopCommand) -> anyhow::Result<()> {
+    let storage = SqliteStorage::open(&config.database)
+        .with_context(|| format!("cannot open database {}", config.database.display()))?;
+    let ShopCommand::Add { id, name, admin_email, admin_name, password_stdin } = command;
+    anyhow::ensure!(config.shop(&id).is_none(), "shop \"{id}\" is in the configuration file already");
+    let settings = ShopSettings::named(name).tidied();
+    if let Some(problem) = settings.problems().first() {
+        anyhow::bail!("{problem}");
+    }
+    let admin_name = normalize_name(&admin_name)
+        .map_err(|_| anyhow::anyhow!("the admin's name must have 1 to {MAX_NAME_CHARS} visible characters"))?;
+    anyhow::ensure!(is_plausible_email(admin_email.trim()), "\"{admin_email}\" is not an email address");
+    let (password, generated) = choose_password(password_stdin)?;
+    let password_hash = auth::hash_password(password.clone()).await?;
+    let added = storage.seed_shop_section(&id, ShopSection::Settings, serde_json::to_string(&settings)?).await?;
+    anyhow::ensure!(added, "shop \"{id}\" exists already");
+    storage.seed_shop_section(&id, ShopSection::Rules, "[]".into()).await?;
+    let email = admin_email.trim().to_owned();
+    let admin = NewAgent {
+        shop_id: id.clone(),
+        email: email.clone(),
+        name: admin_name,
+        password_hash,
+        role: Role::Admin,
+        capacity: DEFAULT_CAPACITY,
+    };
+    storage.create_agent(admin).await?;
+    println!("shop {id} added; its admin logs in at /console");
+    report_password(&email, &password, generated, "created");
+    Ok(())
+}
+
+/// Whether the relay serves `shop`: named in the configuration, or added with `relay shop add`.
+async fn is_served(config: &Config, storage: &SqliteStorage, shop: &ShopId) -> anyhow::Result<bool> {
+    Ok(config.shop(shop).is_some() || storage.shop_section(shop, ShopSection::Settings).await?.is_some())
+}
+
 async fn manage_agents(config: Config, command: AgentCommand) -> anyhow::Result<()> {
     let storage = SqliteStorage::open(&config.database)
         .with_context(|| format!("cannot open database {}", config.database.display()))?;
     match command {
         AgentCommand::Add { shop, email, name, role, capacity, password_stdin } => {
-            anyhow::ensure!(config.shop(&shop).is_some(), "shop \"{shop}\" is not in the configuration");
+            anyhow::ensure!(is_served(&config, &storage, &shop).await?, "no shop \"{shop}\" (see `relay shop add`)");
             // A shop's first account manages the others.
             let role = if storage.agent_count(&shop).await? == 0 { Role::Admin } else { role };
             let name = normalize_name(&name)

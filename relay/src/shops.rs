@@ -80,6 +80,19 @@ impl Shop {
     }
 }
 
+/// A shop that exists only in the database (made with `relay shop add`): no identity secret,
+/// rules or webhooks from a configuration file.
+fn unconfigured(id: &ShopId, settings: &ShopSettings) -> ShopConfig {
+    ShopConfig {
+        id: id.clone(),
+        name: settings.name.clone(),
+        allowed_origins: Vec::new(),
+        identity_secret: None,
+        rules: Vec::new(),
+        webhooks: Vec::new(),
+    }
+}
+
 /// The settings a shop of the configuration starts with.
 fn seed(config: &ShopConfig) -> ShopSettings {
     ShopSettings { allowed_origins: config.allowed_origins.clone(), ..ShopSettings::named(config.name.clone()) }
@@ -134,6 +147,12 @@ impl Shops {
             };
             by_id.insert(shop.id.clone(), watch::Sender::new(Arc::new(Shop::new(shop, shop_settings, entries))));
         }
+        // Shops added with `relay shop add`, which no configuration file names.
+        for (id, shop_settings) in settings {
+            let entries = rules.remove(&id).unwrap_or_default();
+            let shop = Shop::new(&unconfigured(&id, &shop_settings), shop_settings, entries);
+            by_id.insert(id, watch::Sender::new(Arc::new(shop)));
+        }
         Ok(Shops { by_id: RwLock::new(by_id), saving: tokio::sync::Mutex::new(()) })
     }
 
@@ -153,6 +172,24 @@ impl Shops {
     fn read(&self) -> RwLockReadGuard<'_, HashMap<ShopId, watch::Sender<Arc<Shop>>>> {
         // A panic while holding the lock cannot leave the map half-written (inserts are whole).
         self.by_id.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The shop, looking in storage for one added (`relay shop add`) since the relay started.
+    pub async fn find(&self, storage: &dyn Storage, id: &ShopId) -> Result<Option<Arc<Shop>>, SettingsError> {
+        if let Some(shop) = self.get(id) {
+            return Ok(Some(shop));
+        }
+        let Some(json) = storage.shop_section(id, ShopSection::Settings).await? else { return Ok(None) };
+        let settings: ShopSettings = serde_json::from_str(&json)?;
+        let entries = match storage.shop_section(id, ShopSection::Rules).await? {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Vec::new(),
+        };
+        let shop = Arc::new(Shop::new(&unconfigured(id, &settings), settings, entries));
+        let mut by_id = self.by_id.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Another request may have found it first: theirs stays, so every receiver shares one.
+        let sender = by_id.entry(id.clone()).or_insert_with(|| watch::Sender::new(shop));
+        Ok(Some(Arc::clone(&sender.borrow())))
     }
 
     pub fn get(&self, id: &ShopId) -> Option<Arc<Shop>> {

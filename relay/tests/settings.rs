@@ -206,3 +206,56 @@ async fn the_install_page_lists_where_the_widget_was_seen_and_which_origins_are_
         "both pages are listed, the one not allowed marked so"
     );
 }
+
+/// `relay shop add` against the database, the password on standard input: its output.
+fn shop_add(database: &std::path::Path, id: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+        .arg("--database")
+        .arg(database)
+        .args(["shop", "add", "--id", id, "--name", "ACME Tools", "--admin-email", "owner@acme.example"])
+        .args(["--admin-name", "Olivia", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run relay shop add");
+    child.stdin.take().expect("stdin").write_all(password.as_bytes()).expect("write the password");
+    child.wait_with_output().expect("relay shop add ends")
+}
+
+#[tokio::test]
+async fn a_shop_added_on_the_command_line_is_served_at_once_and_its_admin_runs_it_in_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("chat.db");
+    let relay = Relay::start(&database);
+    let added = shop_add(&database, "acme", "acme-password-1");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let again = shop_add(&database, "acme", "acme-password-2");
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    let configured = shop_add(&database, "demo", "acme-password-2");
+    assert!(!configured.status.success() && String::from_utf8_lossy(&configured.stderr).contains("configuration"));
+
+    // The running relay serves it from the first page that asks.
+    let mut shopper = Client::visitor(relay.addr).await;
+    shopper.send_json(json!({"type": "hello", "shop": "acme", "session_id": "s1"})).await;
+    let ServerFrame::Welcome { shop, .. } = shopper.recv().await else { panic!("the new shop's widget is welcomed") };
+    assert_eq!((shop.shop_name.as_str(), shop.rules), ("ACME Tools", None), "no rules yet");
+
+    // Its admin does the rest in the console; the shopper's open widget follows.
+    let owner = relay.login("owner@acme.example", "acme-password-1").await.expect("the admin logs in");
+    assert_eq!(settings(&relay, &owner).await.name, "ACME Tools");
+    let named = json!({"name": "ACME Tools & Garden", "accent": "#1d4ed8", "greeting": {"en": "Hi from ACME!"}});
+    assert_eq!(put(&relay, &owner, &named).await.status(), StatusCode::OK);
+    let ServerFrame::Shop(face) = shopper.recv().await else { panic!("the open widget gets the change") };
+    assert_eq!(face.greeting.as_deref(), Some("Hi from ACME!"));
+    let demo_admin = relay.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    assert_eq!(settings(&relay, &demo_admin).await.name, "Nordhavn Coffee", "each admin sees their own shop");
+
+    relay.stop();
+    let relay = Relay::start(&database);
+    let mut back = Client::visitor(relay.addr).await;
+    back.send_json(json!({"type": "hello", "shop": "acme", "session_id": "s2"})).await;
+    let ServerFrame::Welcome { shop, .. } = back.recv().await else { panic!("served after a restart") };
+    assert_eq!(shop.shop_name, "ACME Tools & Garden");
+}

@@ -23,7 +23,8 @@ pub async fn get(
     jar: CookieJar,
 ) -> Result<Json<Vec<RuleEntry>>, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
-    let shop = state.shops.get(&admin.shop_id).ok_or(ApiError::NotFound("no such shop"))?;
+    let shop =
+        state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))?;
     Ok(Json(shop.rule_entries.clone()))
 }
 

@@ -27,7 +27,8 @@ pub async fn get(
     jar: CookieJar,
 ) -> Result<Json<ShopSettings>, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
-    let shop = state.shops.get(&admin.shop_id).ok_or(ApiError::NotFound("no such shop"))?;
+    let shop =
+        state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))?;
     Ok(Json(shop.settings.clone()))
 }
 
@@ -66,7 +67,8 @@ pub async fn install(
     jar: CookieJar,
 ) -> Result<Json<InstallInfo>, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
-    let shop = state.shops.get(&admin.shop_id).ok_or(ApiError::NotFound("no such shop"))?;
+    let shop =
+        state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))?;
     let seen = state.storage.origins_seen(&admin.shop_id).await?;
     let seen = seen
         .into_iter()

@@ -225,6 +225,8 @@ pub struct ShopChange {
 
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
+    /// The shop's `section` (JSON as it was saved), if it has one.
+    async fn shop_section(&self, shop: &ShopId, section: ShopSection) -> StorageResult<Option<String>>;
     /// Every shop's `section` (JSON as it was saved), by shop.
     async fn shop_sections(&self, section: ShopSection) -> StorageResult<Vec<(ShopId, String)>>;
     /// Stores `value` as the shop's `section` unless it has one already; true when it did.

@@ -676,6 +676,19 @@ fn agent_from_row(row: &Row<'_>) -> rusqlite::Result<AgentRecord> {
 
 #[async_trait]
 impl Storage for SqliteStorage {
+    async fn shop_section(&self, shop: &ShopId, section: ShopSection) -> StorageResult<Option<String>> {
+        let shop = shop.clone();
+        self.read(move |conn| {
+            optional_row(
+                conn,
+                "SELECT value FROM shop_sections WHERE shop_id = ?1 AND section = ?2",
+                params![shop.as_str(), section.as_str()],
+                |row| row.get(0),
+            )
+        })
+        .await
+    }
+
     async fn shop_sections(&self, section: ShopSection) -> StorageResult<Vec<(ShopId, String)>> {
         self.read(move |conn| {
             all_rows(

@@ -27,7 +27,7 @@ use crate::hub::Audience;
 use crate::identity;
 use crate::ids::{hash_hex, hash_token, random_token};
 use crate::routing::{self, QueuePlace};
-use crate::shops::{Shop, Shops};
+use crate::shops::Shop;
 use crate::state::AppState;
 use crate::storage::{Appended, ConversationRecord, IdentityUpdate, NewEvent, StorageError, TokenHash, VisitorRecord};
 
@@ -63,8 +63,13 @@ struct ShopRef {
 }
 
 impl ShopRef {
-    fn find(shops: &Shops, id: &ShopId) -> Option<ShopRef> {
-        Some(ShopRef { id: id.clone(), current: shops.watch(id)? })
+    /// The shop (one added since the relay started too), or none for an id no shop has.
+    async fn find(state: &AppState, id: &ShopId) -> Result<Option<ShopRef>, WsError> {
+        let found = state.shops.find(state.storage.as_ref(), id).await.map_err(|error| {
+            tracing::error!(shop = %id, %error, "a shop's settings could not be read");
+            WsError::rejected(ErrorCode::Unavailable, "the shop could not be read; try again")
+        })?;
+        Ok(found.and_then(|_| Some(ShopRef { id: id.clone(), current: state.shops.watch(id)? })))
     }
 
     fn now(&self) -> Arc<Shop> {
@@ -220,7 +225,8 @@ fn invalid(message: &str) -> WsError {
 impl VisitorSession {
     async fn hello(&mut self, conn: &mut Connection, hello: VisitorHello) -> Result<(), WsError> {
         let state = conn.state.clone();
-        let shop = ShopRef::find(&state.shops, &hello.shop)
+        let shop = ShopRef::find(&state, &hello.shop)
+            .await?
             .ok_or_else(|| WsError::fatal(ErrorCode::UnknownShop, close_code::POLICY, "unknown shop"))?;
         // Before the check: the install page warns of an origin the shop does not allow.
         crate::installs::seen(&state, &shop.id, self.origin.as_deref());
