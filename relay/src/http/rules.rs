@@ -23,8 +23,7 @@ pub async fn get(
     jar: CookieJar,
 ) -> Result<Json<Vec<RuleEntry>>, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
-    let shop =
-        state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))?;
+    let shop = super::settings::admins_shop(&state, &admin).await?;
     Ok(Json(shop.rule_entries.clone()))
 }
 

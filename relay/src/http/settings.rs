@@ -5,6 +5,8 @@
 //! `GET /v1/admin/settings`, `PUT /v1/admin/settings`, `GET /v1/admin/settings/changes`, and the
 //! install page's `GET /v1/admin/install`.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -15,8 +17,9 @@ use super::error::ApiError;
 use super::session::current_admin;
 use crate::clock::now_ms;
 use crate::shops::SettingsError;
+use crate::shops::Shop;
 use crate::state::AppState;
-use crate::storage::ShopChange;
+use crate::storage::{AgentRecord, ShopChange};
 
 /// The history an admin is shown: enough to trace a recent dip to a change.
 const CHANGES_SHOWN: usize = 100;
@@ -27,8 +30,7 @@ pub async fn get(
     jar: CookieJar,
 ) -> Result<Json<ShopSettings>, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
-    let shop =
-        state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))?;
+    let shop = admins_shop(&state, &admin).await?;
     Ok(Json(shop.settings.clone()))
 }
 
@@ -67,14 +69,18 @@ pub async fn install(
     jar: CookieJar,
 ) -> Result<Json<InstallInfo>, ApiError> {
     let admin = current_admin(&state, &headers, &jar).await?;
-    let shop =
-        state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))?;
+    let shop = admins_shop(&state, &admin).await?;
     let seen = state.storage.origins_seen(&admin.shop_id).await?;
     let seen = seen
         .into_iter()
         .map(|(origin, last_seen_ms)| SeenOrigin { allowed: shop.allows_origin(Some(&origin)), origin, last_seen_ms })
         .collect();
     Ok(Json(InstallInfo { shop: admin.shop_id, seen }))
+}
+
+/// The shop whose settings the admin `admin` manages (one added since the relay started too).
+pub(super) async fn admins_shop(state: &AppState, admin: &AgentRecord) -> Result<Arc<Shop>, ApiError> {
+    state.shops.find(state.storage.as_ref(), &admin.shop_id).await?.ok_or(ApiError::NotFound("no such shop"))
 }
 
 fn shown(change: ShopChange) -> SettingsChange {
